@@ -1,0 +1,55 @@
+// npm test: build, then every tier — unit (node:test), workbench (real VS Code), VM (real QEMU guests) —
+// and one closing summary line. STRATUS_TIERS=unit,workbench,vm picks tiers (all by default).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+const tiers = (process.env.STRATUS_TIERS || 'unit,workbench,vm').split(',');
+const total = { passed: 0, failed: 0, skipped: 0, failures: [] };
+
+function run(cmd, args, opts = {}) {
+  console.log(`\n$ ${cmd} ${args.join(' ')}`);
+  return spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+}
+function walk(dir, pred, acc = []) {
+  if (!fs.existsSync(dir)) return acc;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p, pred, acc); else if (pred(p)) acc.push(p);
+  }
+  return acc.sort();
+}
+function nodeTests(label, files, extra = []) {
+  if (!files.length) { console.log(`[${label}] no test files`); return; }
+  const countFile = path.join(root, 'out', `counts-${label}.json`);
+  fs.rmSync(countFile, { force: true });
+  run(process.execPath, ['--test', ...extra, '--test-reporter=spec', '--test-reporter-destination=stdout',
+    `--test-reporter=${path.join(root, 'scripts/count-reporter.mjs')}`, `--test-reporter-destination=${countFile}`, ...files]);
+  add(label, fs.existsSync(countFile) ? JSON.parse(fs.readFileSync(countFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, failures: [`${label}: runner produced no result`] });
+}
+function add(label, r) {
+  console.log(`[${label}] ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+  total.passed += r.passed; total.failed += r.failed; total.skipped += r.skipped;
+  total.failures.push(...r.failures.map(f => `[${label}] ${f}`));
+}
+
+const build = run('npm', ['run', '-s', 'build']);
+if (build.status !== 0) { console.log('\nbuild failed'); console.log('0 passed, 1 failed'); process.exit(1); }
+
+const compiled = walk('out/test', p => p.endsWith('.test.js'));
+if (tiers.includes('unit')) nodeTests('unit', compiled.filter(p => !p.includes(`${path.sep}ui${path.sep}`) && !p.endsWith('.vm.test.js')));
+if (tiers.includes('workbench')) {
+  if (fs.existsSync('test/host/run-tests.mjs')) {
+    const countFile = path.join(root, 'out', 'counts-workbench.json');
+    fs.rmSync(countFile, { force: true });
+    run(process.execPath, ['test/host/run-tests.mjs'], { env: { ...process.env, STRATUS_COUNT_FILE: countFile } });
+    add('workbench', fs.existsSync(countFile) ? JSON.parse(fs.readFileSync(countFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, failures: ['workbench: the real VS Code host did not report a result (see above)'] });
+  } else console.log('[workbench] no harness yet');
+}
+if (tiers.includes('vm')) nodeTests('vm', compiled.filter(p => p.endsWith('.vm.test.js')), ['--test-concurrency=1']);
+
+if (total.failures.length) console.log('\nFailures:\n' + total.failures.map(f => `  ${f}`).join('\n'));
+console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(total.failed ? 1 : 0);

@@ -1,0 +1,22 @@
+import type { UiContext } from './context';
+import * as marketplaceTree from './trees/marketplace';
+import * as instancesTree from './trees/instances';
+import * as volumesTree from './trees/volumes';
+import * as marketplaceCommands from './commands/marketplace';
+import * as instancesCommands from './commands/instances';
+import * as volumesCommands from './commands/volumes';
+import * as metadataCommands from './commands/metadata';
+import * as recipeCommands from './commands/recipe';
+import * as hostsCommands from './commands/hosts';
+import * as contextCommands from './commands/context';
+import * as imagesCommands from './commands/images';
+import * as metadataEditor from './editors/metadata';
+import * as recipeEditor from './editors/recipe';
+import * as contextEditor from './editors/context';
+
+/** The one place where every tree, command and editor feature is wired. */
+export function registerAll(ctx: UiContext): void {
+  for (const area of [marketplaceTree, instancesTree, volumesTree]) area.register(ctx);
+  for (const area of [marketplaceCommands, instancesCommands, volumesCommands, metadataCommands, recipeCommands, hostsCommands, contextCommands, imagesCommands]) area.register(ctx);
+  for (const area of [metadataEditor, recipeEditor, contextEditor]) area.register(ctx);
+}
