@@ -1,0 +1,123 @@
+/** Instances as StratusLab shows them (§7.3), kept per host in one folder per instance. */
+export type InstanceState = 'Pending' | 'Prolog' | 'Running' | 'Shutdown' | 'Epilog' | 'Done' | 'Failed';
+
+export const INSTANCE_STATES: readonly InstanceState[] = ['Pending', 'Prolog', 'Running', 'Shutdown', 'Epilog', 'Done', 'Failed'];
+
+export interface InstanceType { name: string; vcpu: number; memoryMiB: number; swapMiB: number }
+
+/** §7.2 (`getDefaultInstanceTypes`); m1.small is the default. */
+export const DEFAULT_INSTANCE_TYPES: readonly InstanceType[] = [
+  { name: 't1.micro', vcpu: 1, memoryMiB: 512, swapMiB: 512 },
+  { name: 'm1.small', vcpu: 1, memoryMiB: 1536, swapMiB: 1536 },
+  { name: 'm1.medium', vcpu: 1, memoryMiB: 3072, swapMiB: 3072 },
+  { name: 'm1.large', vcpu: 2, memoryMiB: 6144, swapMiB: 6144 },
+  { name: 'm1.xlarge', vcpu: 4, memoryMiB: 8192, swapMiB: 8192 },
+  { name: 'c1.medium', vcpu: 2, memoryMiB: 1536, swapMiB: 1536 },
+  { name: 'c1.xlarge', vcpu: 4, memoryMiB: 6144, swapMiB: 6144 },
+];
+export const DEFAULT_INSTANCE_TYPE = 'm1.small';
+
+/** The --save fields (§6.6, §7.1): what the Epilog puts into the draft metadata. */
+export interface SaveFields {
+  title: string;
+  comment: string;
+  author: string;
+  email: string;
+  /** Default: the origin version with minor + 1 (or 1.0 when the origin has none). */
+  version?: string;
+}
+
+/** slirp guestfwd: the guest's guestAddr:guestPort reaches 127.0.0.1:hostPort on the host (e.g. an apt repo). */
+export interface GuestForward { guestAddr: string; guestPort: number; hostPort: number }
+
+/** §7.5 extra disks. */
+export type ExtraDiskSpec =
+  | { kind: 'volatile'; sizeGiB: number }
+  | { kind: 'persistent'; volumeId: string }
+  | { kind: 'readonly'; image: string };
+
+export type ContextMethod = 'cloud-init' | 'stratuslab';
+
+export interface LaunchOptions {
+  /** A file path (.img, .img.gz, .qcow2), an http(s) URL, a 27-char marketplace identifier or a volume uuid. */
+  image: string;
+  /** Instance type name (§7.2 or user-defined); default m1.small. vcpu/memoryMiB override it. */
+  type?: string;
+  vcpu?: number;
+  memoryMiB?: number;
+  name?: string;
+  /** Public keys (OpenSSH text lines) put into the guest. */
+  sshKeys: string[];
+  /** Private key used for the readiness login (and later `ssh()`); default: data.keys/id_ed25519 (generated). */
+  privateKeyPath?: string;
+  contextMethod?: ContextMethod;
+  /** KEY=VALUE context (§9.1). */
+  contextVars?: Record<string, string>;
+  /** cloud-init user-data (may be multi-part, as `prepare-context` makes it). */
+  userData?: string;
+  /** Launch with save: the Epilog turns the instance into a new image after shutdown. */
+  save?: SaveFields;
+  guestForwards?: GuestForward[];
+  disks?: ExtraDiskSpec[];
+  /** Launch a marketplace image whose trust verdict is not 'trusted'. */
+  allowUntrusted?: boolean;
+  /** Bounds the wait for SSH readiness (default 300 s: TCG boots take 25–50 s on a busy machine). */
+  bootTimeoutMs?: number;
+}
+
+/** What the Epilog produced (launch with save + shutdown). */
+export interface SaveResult {
+  imageId: string;
+  sha1: string;
+  bytes: number;
+  /** The saved image: a qcow2 overlay on `base` (no copy of the base). */
+  imagePath: string;
+  base: string;
+  volumeId?: string;
+  metadataPath?: string;
+  /** Why no draft was made (e.g. metadata modules unavailable); the image is still saved. */
+  metadataProblem?: string;
+}
+
+export interface InstanceRecord {
+  id: string;
+  name: string;
+  hostId: string;
+  driver: 'qemu' | 'libvirt';
+  state: InstanceState;
+  /** Why the instance failed, or a note on how it ended. */
+  error?: string;
+  type: string;
+  vcpu: number;
+  memoryMiB: number;
+  /** What the user asked for (path, URL, identifier, volume). */
+  imageRef: string;
+  /** Marketplace identifier of the image, when known. */
+  imageId?: string;
+  /** Path of the cached base image the overlay is backed by (on the instance's host). */
+  base: string;
+  overlay: string;
+  accel: 'kvm' | 'tcg';
+  /** The forwarded SSH port on `ip` (127.0.0.1 on the instance's host). */
+  sshPort: number;
+  ip: string;
+  sshUser: string;
+  privateKeyPath?: string;
+  /** Guest host keys (OpenSSH public key lines) pinned from the serial log. */
+  sshHostKeys: string[];
+  guestForwards: GuestForward[];
+  disks: ExtraDiskSpec[];
+  save?: SaveFields;
+  saved?: SaveResult;
+  createdAt: string;
+  updatedAt: string;
+  runningAt?: string;
+}
+
+export interface Progress {
+  signal?: AbortSignal;
+  /** Steps named as in the original's log ("Starting machine(s)", "Waiting for machine to boot", …). */
+  onStep?(step: string): void;
+}
+
+export interface Disposable { dispose(): void }
