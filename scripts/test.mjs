@@ -35,6 +35,8 @@ function add(label, r) {
   total.failures.push(...r.failures.map(f => `[${label}] ${f}`));
 }
 
+// A fresh clone: install what the tiers need first (the README promises two commands).
+if (!fs.existsSync('node_modules') || !fs.existsSync('.host/cs')) run('bash', ['scripts/setup.sh']);
 const build = run('npm', ['run', '-s', 'build']);
 if (build.status !== 0) { console.log('\nbuild failed'); console.log('0 passed, 1 failed'); process.exit(1); }
 
