@@ -1,0 +1,298 @@
+import { execFile } from 'child_process';
+import { randomUUID } from 'crypto';
+import { EventEmitter } from 'events';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** pdisk disk types (§8.1, `Disk.DiskType`). */
+export const VOLUME_TYPES = [
+  'MACHINE_IMAGE_ORIGIN', 'MACHINE_IMAGE_LIVE', 'DATA_IMAGE_ORIGIN', 'DATA_IMAGE_LIVE',
+  'DATA_IMAGE_RAW_READONLY', 'DATA_IMAGE_RAW_READ_WRITE',
+] as const;
+export type VolumeType = typeof VOLUME_TYPES[number];
+export type Visibility = 'PUBLIC' | 'PRIVATE';
+export type VolumeFormat = 'raw' | 'qcow2';
+
+/** What is stored in `<uuid>.json`. */
+export interface VolumeRecord {
+  uuid: string;
+  tag: string;
+  owner: string;
+  /** Marketplace identifier, `snapshot:<origin uuid>` for copy-on-write volumes, or "". */
+  identifier: string;
+  type: VolumeType;
+  visibility: Visibility;
+  format: VolumeFormat;
+  /** Absolute path of the disk file. */
+  path: string;
+  /** Virtual size in bytes. */
+  bytes: number;
+  /** uuid of the volume this one is a qcow2 overlay of. */
+  backing?: string;
+  /** Backing file outside the store (e.g. a cached Marketplace base), absolute path. */
+  backingFile?: string;
+  /** Instance ids the volume is attached to (pdisk mounts). */
+  attachedTo: string[];
+  created: string;
+}
+
+/** A record plus the derived pdisk fields. */
+export interface Volume extends VolumeRecord {
+  /** GiB, rounded up (pdisk `size`). */
+  size: number;
+  /** pdisk `count`: mounts, plus (for an origin) the overlays that depend on it. */
+  count: number;
+  /** uuids of the volumes that use this one as backing. */
+  dependents: string[];
+}
+
+export interface Disposable { dispose(): void }
+
+export class VolumeError extends Error {}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function checkSize(sizeGiB: number): void {
+  if (!Number.isInteger(sizeGiB) || sizeGiB < 1 || sizeGiB > 1024) throw new VolumeError('Volume size must be a valid integer between 1 and 1024');
+}
+export function checkTag(tag: string): void {
+  if (tag.length >= 40) throw new VolumeError('Tags must have less than 40 characters');
+  if (/[\r\n]/.test(tag)) throw new VolumeError('Tags must be a single line');
+}
+export function checkUuid(uuid: string): void {
+  if (!UUID.test(uuid)) throw new VolumeError(`Invalid volume UUID '${uuid}': expected the form 0123abcd-…-0123456789ab (see describe-volumes).`);
+}
+
+export function qemuImg(args: string[], signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('qemu-img', args, { signal, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new VolumeError(`qemu-img ${args[0]} failed: ${(stderr || err.message).trim()}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+export interface ImageInfo { format: string; virtualSize: number; backingFile?: string; actualSize?: number }
+
+export async function imageInfo(file: string): Promise<ImageInfo> {
+  const j = JSON.parse(await qemuImg(['info', '--output=json', file]));
+  const backing = j['full-backing-filename'] ?? j['backing-filename'];
+  return { format: j.format, virtualSize: j['virtual-size'], backingFile: backing, actualSize: j['actual-size'] };
+}
+
+async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
+  await fs.promises.writeFile(tmp, data, { mode: 0o644 });
+  try { await fs.promises.rename(tmp, file); } catch (e) { await fs.promises.rm(tmp, { force: true }); throw e; }
+}
+
+/**
+ * A pdisk-like store of disk volumes in one folder: `<uuid>.json` beside `<uuid>.qcow2|.img`.
+ * JSON writes are atomic; a volume's file exists before its JSON, and the JSON goes first on delete,
+ * so a crash never leaves a record without its disk.
+ */
+export class VolumeStore {
+  private readonly events = new EventEmitter();
+  private watcher?: fs.FSWatcher;
+  private timer?: NodeJS.Timeout;
+  readonly owner: string;
+
+  constructor(readonly dir: string, opts: { owner?: string } = {}) {
+    this.owner = opts.owner ?? os.userInfo().username;
+  }
+
+  /** Fires after any change made by this store, or (while someone listens) by another process in the folder. */
+  onDidChange(listener: () => void): Disposable {
+    this.events.on('change', listener);
+    if (!this.watcher && fs.existsSync(this.dir)) {
+      try {
+        this.watcher = fs.watch(this.dir, (_e, name) => {
+          if (name && !String(name).endsWith('.json')) return;
+          clearTimeout(this.timer);
+          this.timer = setTimeout(() => this.events.emit('change'), 100);
+        });
+        this.watcher.unref();
+      } catch { /* no watching on this filesystem: in-process events still work */ }
+    }
+    return { dispose: () => {
+      this.events.off('change', listener);
+      if (this.events.listenerCount('change') === 0) { this.watcher?.close(); this.watcher = undefined; clearTimeout(this.timer); }
+    } };
+  }
+
+  private changed(): void { this.events.emit('change'); }
+
+  private jsonPath(uuid: string): string { return path.join(this.dir, `${uuid}.json`); }
+
+  private async records(): Promise<VolumeRecord[]> {
+    let names: string[];
+    try { names = await fs.promises.readdir(this.dir); } catch { return []; }
+    const out: VolumeRecord[] = [];
+    for (const n of names) {
+      if (!n.endsWith('.json') || !UUID.test(n.slice(0, -5))) continue;
+      try { out.push(JSON.parse(await fs.promises.readFile(path.join(this.dir, n), 'utf8'))); } catch { /* half-deleted: skip */ }
+    }
+    return out;
+  }
+
+  private derive(r: VolumeRecord, all: VolumeRecord[]): Volume {
+    const dependents = all.filter(o => o.backing === r.uuid).map(o => o.uuid);
+    return { ...r, size: Math.max(1, Math.ceil(r.bytes / 2 ** 30)), count: r.attachedTo.length + dependents.length, dependents };
+  }
+
+  /** Newest first, as pdisk lists them. */
+  async list(): Promise<Volume[]> {
+    const all = await this.records();
+    return all.map(r => this.derive(r, all)).sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  async get(uuid: string): Promise<Volume | undefined> {
+    return (await this.list()).find(v => v.uuid === uuid);
+  }
+
+  private async must(uuid: string): Promise<Volume> {
+    checkUuid(uuid);
+    const v = await this.get(uuid);
+    if (!v) throw new VolumeError(`No volume ${uuid} in ${this.dir} (see describe-volumes).`);
+    return v;
+  }
+
+  private async save(r: VolumeRecord): Promise<void> {
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    await writeAtomic(this.jsonPath(r.uuid), JSON.stringify(r, null, 2) + '\n');
+  }
+
+  private newRecord(p: Partial<VolumeRecord> & Pick<VolumeRecord, 'uuid' | 'path' | 'format' | 'bytes' | 'type'>): VolumeRecord {
+    return { tag: '', owner: this.owner, identifier: '', visibility: 'PRIVATE', attachedTo: [], created: new Date().toISOString(), ...p };
+  }
+
+  /** A new empty data volume (pdisk `POST /disks/`), sparse. */
+  async create(opts: { sizeGiB: number; tag?: string; visibility?: Visibility; format?: VolumeFormat; type?: VolumeType }): Promise<Volume> {
+    checkSize(opts.sizeGiB);
+    checkTag(opts.tag ?? '');
+    const format = opts.format ?? 'qcow2';
+    const uuid = randomUUID();
+    const file = path.join(this.dir, `${uuid}.${format === 'raw' ? 'img' : 'qcow2'}`);
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    try {
+      await qemuImg(['create', '-q', '-f', format, file, `${opts.sizeGiB}G`]);
+      await this.save(this.newRecord({ uuid, path: file, format, bytes: opts.sizeGiB * 2 ** 30, type: opts.type ?? 'DATA_IMAGE_RAW_READ_WRITE',
+        tag: opts.tag ?? '', visibility: opts.visibility ?? 'PRIVATE' }));
+    } catch (e) {
+      await fs.promises.rm(file, { force: true });
+      throw e;
+    }
+    this.changed();
+    return (await this.get(uuid))!;
+  }
+
+  /**
+   * Registers an existing disk file (import, or a saved instance's image in the KVM Epilog) as a volume.
+   * `move` renames it into the store (same filesystem expected; falls back to copy); otherwise it is copied.
+   * A qcow2 file keeps its backing chain; a backing file that is a store volume becomes `backing`.
+   */
+  async createFrom(file: string, opts: { type: VolumeType; identifier?: string; tag?: string; visibility?: Visibility; move?: boolean }): Promise<Volume> {
+    checkTag(opts.tag ?? '');
+    const info = await imageInfo(file);
+    if (info.format !== 'raw' && info.format !== 'qcow2') {
+      throw new VolumeError(`${file} is a ${info.format} image: convert it to raw or qcow2 first (stratus import-image does).`);
+    }
+    const format = info.format as VolumeFormat;
+    const uuid = randomUUID();
+    const dest = path.join(this.dir, `${uuid}.${format === 'raw' ? 'img' : 'qcow2'}`);
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    const all = await this.records();
+    let backing: string | undefined; let backingFile: string | undefined;
+    if (info.backingFile) {
+      const abs = path.resolve(path.dirname(file), info.backingFile);
+      const owner = all.find(r => r.path === abs);
+      if (owner) backing = owner.uuid; else backingFile = abs;
+    }
+    try {
+      if (opts.move) {
+        try { await fs.promises.rename(file, dest); } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+          await fs.promises.copyFile(file, dest);
+          await fs.promises.rm(file);
+        }
+      } else {
+        await fs.promises.copyFile(file, dest, fs.constants.COPYFILE_FICLONE);
+      }
+      await this.save(this.newRecord({ uuid, path: dest, format, bytes: info.virtualSize, type: opts.type, identifier: opts.identifier ?? '',
+        tag: opts.tag ?? '', visibility: opts.visibility ?? 'PRIVATE', backing, backingFile }));
+    } catch (e) {
+      if (!opts.move) await fs.promises.rm(dest, { force: true });
+      throw e;
+    }
+    this.changed();
+    return (await this.get(uuid))!;
+  }
+
+  /**
+   * pdisk `POST /disks/<uuid>`: an origin gives a new qcow2 overlay volume (MACHINE_IMAGE_LIVE or
+   * DATA_IMAGE_LIVE, identifier `snapshot:<uuid>`); the origin is never written.
+   */
+  async copyOnWrite(uuid: string, opts: { tag?: string } = {}): Promise<Volume> {
+    const base = await this.must(uuid);
+    checkTag(opts.tag ?? base.tag);
+    const newUuid = randomUUID();
+    const dest = path.join(this.dir, `${newUuid}.qcow2`);
+    try {
+      await qemuImg(['create', '-q', '-f', 'qcow2', '-F', base.format, '-b', base.path, dest]);
+      const type: VolumeType = base.type.startsWith('MACHINE_IMAGE') ? 'MACHINE_IMAGE_LIVE' : 'DATA_IMAGE_LIVE';
+      await this.save(this.newRecord({ uuid: newUuid, path: dest, format: 'qcow2', bytes: base.bytes, type, identifier: `snapshot:${uuid}`,
+        tag: opts.tag ?? base.tag, visibility: base.visibility, backing: uuid }));
+    } catch (e) {
+      await fs.promises.rm(dest, { force: true });
+      throw e;
+    }
+    this.changed();
+    return (await this.get(newUuid))!;
+  }
+
+  /** pdisk `PUT /disks/<uuid>`. */
+  async update(uuid: string, patch: Partial<Pick<VolumeRecord, 'tag' | 'visibility' | 'type' | 'identifier' | 'owner'>>): Promise<Volume> {
+    const v = await this.must(uuid);
+    if (patch.tag !== undefined) checkTag(patch.tag);
+    if (patch.type !== undefined && !VOLUME_TYPES.includes(patch.type)) throw new VolumeError(`Unknown volume type ${patch.type}: use one of ${VOLUME_TYPES.join(', ')}.`);
+    await this.save({ ...strip(v), ...patch });
+    this.changed();
+    return (await this.get(uuid))!;
+  }
+
+  async markAttached(uuid: string, instanceId: string): Promise<Volume> {
+    const v = await this.must(uuid);
+    if (!v.attachedTo.includes(instanceId)) await this.save({ ...strip(v), attachedTo: [...v.attachedTo, instanceId] });
+    this.changed();
+    return (await this.get(uuid))!;
+  }
+
+  async markDetached(uuid: string, instanceId: string): Promise<Volume> {
+    const v = await this.must(uuid);
+    await this.save({ ...strip(v), attachedTo: v.attachedTo.filter(i => i !== instanceId) });
+    this.changed();
+    return (await this.get(uuid))!;
+  }
+
+  /** True when some volume is a qcow2 overlay of `file` (a base outside the store must then be kept). */
+  async isBackingInUse(file: string): Promise<boolean> {
+    const abs = path.resolve(file);
+    return (await this.records()).some(r => r.backingFile === abs || r.path === abs);
+  }
+
+  /** pdisk `DELETE`: refused (409-like) while mounted or while overlays depend on it. */
+  async delete(uuid: string): Promise<void> {
+    const v = await this.must(uuid);
+    if (v.attachedTo.length) throw new VolumeError(`Volume ${uuid} is attached to instance ${v.attachedTo.join(', ')}: detach it first.`);
+    if (v.dependents.length) throw new VolumeError(`Volume ${uuid} is the backing of ${v.dependents.join(', ')}: delete those copy-on-write volumes first.`);
+    await fs.promises.rm(this.jsonPath(uuid), { force: true });
+    await fs.promises.rm(v.path, { force: true });
+    this.changed();
+  }
+}
+
+function strip(v: Volume): VolumeRecord {
+  const { size: _s, count: _c, dependents: _d, ...r } = v;
+  return r;
+}
