@@ -10,6 +10,7 @@ import * as recipeCommands from './commands/recipe';
 import * as hostsCommands from './commands/hosts';
 import * as contextCommands from './commands/context';
 import * as imagesCommands from './commands/images';
+import * as generalCommands from './commands/general';
 import * as metadataEditor from './editors/metadata';
 import * as recipeEditor from './editors/recipe';
 import * as contextEditor from './editors/context';
@@ -17,6 +18,6 @@ import * as contextEditor from './editors/context';
 /** The one place where every tree, command and editor feature is wired. */
 export function registerAll(ctx: UiContext): void {
   for (const area of [marketplaceTree, instancesTree, volumesTree]) area.register(ctx);
-  for (const area of [marketplaceCommands, instancesCommands, volumesCommands, metadataCommands, recipeCommands, hostsCommands, contextCommands, imagesCommands]) area.register(ctx);
+  for (const area of [marketplaceCommands, instancesCommands, volumesCommands, metadataCommands, recipeCommands, hostsCommands, contextCommands, imagesCommands, generalCommands]) area.register(ctx);
   for (const area of [metadataEditor, recipeEditor, contextEditor]) area.register(ctx);
 }

@@ -1,0 +1,53 @@
+import * as assert from 'assert/strict';
+import * as fs from 'fs';
+import * as vscode from 'vscode';
+import { stratusApi } from '../api';
+import { hasHarness, screenshot, waitForText } from '../screenshot';
+
+const VIEWS: Record<string, { name: string; action: string; command: string }> = {
+  'stratus.marketplace': { name: 'Marketplace', action: 'Add a Marketplace…', command: 'stratus.marketplace.add' },
+  'stratus.instances': { name: 'Instances', action: 'Launch an Instance…', command: 'stratus.instances.launch' },
+  'stratus.volumes': { name: 'Volumes', action: 'Create a Volume…', command: 'stratus.volumes.create' },
+};
+
+describe('Foundation: the Stratus views on a fresh data folder', () => {
+  it('declares exactly the three views in the Stratus container', () => {
+    const pkg = vscode.extensions.getExtension('stratus.stratus')!.packageJSON;
+    assert.deepEqual(pkg.contributes.views.stratus.map((v: { id: string }) => v.id), Object.keys(VIEWS));
+  });
+
+  for (const [id, v] of Object.entries(VIEWS)) {
+    it(`${v.name}: the view opens and its tree is empty`, async () => {
+      const api = await stratusApi();
+      await vscode.commands.executeCommand(`${id}.focus`);
+      assert.deepEqual(await api.treeSnapshot(id), []);
+    });
+
+    it(`${v.name}: welcome content offers "${v.action}" bound to ${v.command}`, () => {
+      const pkg = vscode.extensions.getExtension('stratus.stratus')!.packageJSON;
+      const welcome = (pkg.contributes.viewsWelcome ?? []).filter((w: { view: string }) => w.view === id);
+      assert.equal(welcome.length, 1, `one welcome entry for ${id}`);
+      assert.ok(welcome[0].contents.includes(`[${v.action}](command:${v.command})`), welcome[0].contents);
+    });
+  }
+
+  it('renders the three welcome views in the workbench (DOM + screenshot)', async function () {
+    if (!hasHarness()) this.skip();
+    await stratusApi();
+    await vscode.commands.executeCommand('workbench.view.extension.stratus');
+    // Expand all three panes (the workbench may collapse lower ones on a short window).
+    for (const id of Object.keys(VIEWS)) await vscode.commands.executeCommand(`${id}.focus`);
+    const actions = Object.values(VIEWS).map(v => v.action);
+    const texts = await waitForText('.part.sidebar', t => actions.every(a => t.join('\n').includes(a)));
+    const sidebar = texts.join('\n');
+    for (const a of actions) assert.ok(sidebar.includes(a), `sidebar shows "${a}":\n${sidebar}`);
+    for (const v of Object.values(VIEWS)) assert.match(sidebar, new RegExp(v.name, 'i'));
+    const file = await screenshot('foundation-welcome-views');
+    const side = await screenshot('foundation-welcome-sidebar', '.part.sidebar');
+    for (const f of [file!, side!]) {
+      const png = fs.readFileSync(f);
+      assert.equal(png.subarray(1, 4).toString(), 'PNG', `${f} is a PNG`);
+      assert.ok(png.length > 5000, `${f} has content (${png.length} bytes)`);
+    }
+  });
+});
