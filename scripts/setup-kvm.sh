@@ -20,6 +20,16 @@ if [ ! -s "$img" ]; then
     mv "$out/debian12-base.qcow2" "$img.tmp" && chmod 0444 "$img.tmp" && mv "$img.tmp" "$img"
   fi
 fi
+# The guest kernel, outside the image: the acceleration probe boots it under -accel kvm (a present
+# /dev/kvm is no proof that KVM boots a stock kernel) — debugfs reads the unmounted ext4 "superfloppy".
+kern=${img%.qcow2}.vmlinuz
+if [ ! -s "$kern" ] && command -v debugfs >/dev/null; then
+  raw=$(mktemp "$CACHE/.raw.XXXXXX")
+  qemu-img convert -O raw "$img" "$raw"
+  kv=$(debugfs -R 'ls -p /boot' "$raw" 2>/dev/null | tr '/' '\n' | grep -m1 '^vmlinuz-' || true)
+  [ -n "$kv" ] && debugfs -R "dump /boot/$kv $kern.tmp" "$raw" >/dev/null 2>&1 && mv "$kern.tmp" "$kern"
+  rm -f "$raw" "$kern.tmp"
+fi
 if [ "${WITH_LIBVIRT:-1}" = 1 ] && command -v libvirtd >/dev/null && [ "$(id -u)" = 0 ]; then
   alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
   conf=/etc/libvirt/qemu.conf

@@ -12,6 +12,8 @@ APT_PKGS=(
   # KVM backend, base image build, contextualization, SSH host
   qemu-system-x86 qemu-utils mmdebstrap extlinux syslinux-common e2fsprogs cloud-image-utils genisoimage
   socat netcat-openbsd bc jq curl openssh-client openssh-server dpkg-dev iproute2 util-linux
+  # saved-image identifier: stream an overlay chain as raw bytes (nbdcopy) without writing a raw copy
+  libnbd-bin
   libvirt-daemon-system libvirt-clients
 )
 missing=()
