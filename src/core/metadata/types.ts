@@ -48,6 +48,8 @@ export interface SignatureVerdict {
   trusted?: boolean;
   /** Range of the Signature element, for diagnostics. */
   range?: SourceRange;
+  /** Not verdict-changing, e.g. the signer's certificate has expired (the original never checks validity). */
+  warnings?: string[];
 }
 
 /** The fields of an entry the marketplace indexes and the trees show. */

@@ -1,0 +1,55 @@
+/** XML-DSig algorithm URIs and the C14N detail xml-crypto misses but the original and xmlsec1 apply. */
+import type { Element } from '@xmldom/xmldom';
+import { SignedXml, SignedXmlOptions } from 'xml-crypto';
+
+export const ALG = {
+  c14n: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+  c14nWithComments: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments',
+  excC14n: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  excC14nWithComments: 'http://www.w3.org/2001/10/xml-exc-c14n#WithComments',
+  enveloped: 'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+  sha1: 'http://www.w3.org/2000/09/xmldsig#sha1',
+  sha256: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  sha512: 'http://www.w3.org/2001/04/xmlenc#sha512',
+  rsaSha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+  rsaSha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  rsaSha512: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+} as const;
+
+const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
+/**
+ * Inclusive C14N 1.0 of a document subset imports the xml:* attributes (xml:base, xml:lang, xml:space)
+ * of the apex element's ancestors. Java (Santuario) and xmlsec1 do, so a SignedInfo inside an rdf:RDF
+ * with xml:base="http://mp.stratuslab.eu/" is signed WITH xml:base="…" on it; xml-crypto leaves it out.
+ */
+export function withInheritedXmlAttributes(canon: string, apex: Element, algorithm: string): string {
+  if (algorithm !== ALG.c14n && algorithm !== ALG.c14nWithComments) return canon;
+  const inherited = new Map<string, string>();
+  for (let p = apex.parentNode as Element | null; p && p.nodeType === 1; p = p.parentNode as Element | null) {
+    for (let i = 0; i < p.attributes.length; i++) {
+      const a = p.attributes[i];
+      if (a.namespaceURI === XML_NS && !inherited.has(a.localName!)) inherited.set(a.localName!, a.value);
+    }
+  }
+  for (const local of [...inherited.keys()]) if (apex.getAttributeNS(XML_NS, local) !== null && apex.hasAttributeNS(XML_NS, local)) inherited.delete(local);
+  if (!inherited.size) return canon;
+  const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;');
+  // Attributes sort by namespace URI then local name; the apex carries no other namespaced attributes
+  // in this profile, so the xml:* ones go last, in local-name order. '>' is escaped in canonical values.
+  const attrs = [...inherited].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => ` xml:${k}="${esc(v)}"`).join('');
+  const end = canon.indexOf('>');
+  return canon.slice(0, end) + attrs + canon.slice(end);
+}
+
+/** xml-crypto's SignedXml with the SignedInfo canonicalization made C14N 1.0-exact (see above). */
+export function newSignedXml(options: SignedXmlOptions): SignedXml {
+  const sx = new SignedXml(options);
+  const self = sx as unknown as { getCanonSignedInfoXml(doc: unknown): string; signatureNode: Element; canonicalizationAlgorithm: string };
+  const base = self.getCanonSignedInfoXml.bind(sx);
+  self.getCanonSignedInfoXml = (doc: unknown) => {
+    const signedInfo = Array.from(self.signatureNode.childNodes).find(n => n.nodeType === 1 && (n as Element).localName === 'SignedInfo') as Element;
+    return withInheritedXmlAttributes(base(doc), signedInfo, self.canonicalizationAlgorithm);
+  };
+  return sx;
+}
