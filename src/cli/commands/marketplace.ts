@@ -1,3 +1,210 @@
-import type { CliCommand } from '../command';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { CliCommand, CliIO } from '../command';
+import { CliError } from '../command';
+import { dataLayout } from '../../backend/paths';
+import { LocalMarketplace } from '../../backend/marketplace/local';
+import { serve } from '../../backend/marketplace/server';
+import { openMarketplace, deprecateEntry, LOCAL_ENDPOINT } from '../../backend/marketplace/open';
+import { findLatest, Marketplace, MarketplaceError } from '../../backend/marketplace/marketplace';
+import { downloadImage } from '../../backend/marketplace/download';
+import { trustVerdict, verdictProblem } from '../../backend/marketplace/trust';
+import { parseKeyString, IDENTIFIER_RE } from '../../core/marketplace/keys';
+import { ListQuery, Status, LocationFilter, row } from '../../core/marketplace/query';
+import { summarize } from '../../core/metadata/summary';
+import { signMetadata, loadPkcs12, loadPem, KeyMaterial } from '../../core/metadata/sign';
 
-export const marketplaceCommands: CliCommand[] = [];
+interface Parsed { opts: Record<string, string | true>; pos: string[] }
+
+/** --name value / --name=value / --flag; `flags` take no value. */
+function parse(args: string[], flags: string[] = []): Parsed {
+  const opts: Record<string, string | true> = {};
+  const pos: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) { pos.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (eq >= 0) opts[name] = a.slice(eq + 1);
+    else if (flags.includes(name)) opts[name] = true;
+    else { if (i + 1 >= args.length) throw new CliError(`--${name} needs a value`); opts[name] = args[++i]; }
+  }
+  return { opts, pos };
+}
+const str = (p: Parsed, ...names: string[]) => { for (const n of names) if (typeof p.opts[n] === 'string') return p.opts[n] as string; return undefined; };
+
+function endpointOf(p: Parsed): string | undefined {
+  return str(p, 'endpoint', 'marketplace-endpoint') ?? process.env.STRATUSLAB_MARKETPLACE_ENDPOINT;
+}
+function open(p: Parsed): Marketplace {
+  const ep = endpointOf(p);
+  try { return openMarketplace(ep, str(p, 'dir') ?? dataLayout().marketplace); } catch (e) { throw new CliError((e as Error).message); }
+}
+function fail(e: unknown, io: CliIO, what: string): number {
+  if (e instanceof MarketplaceError) { io.err(`${what}: ${e.status}: ${e.message}`); return 1; }
+  throw e;
+}
+
+function loadKey(p: Parsed): KeyMaterial {
+  const p12 = str(p, 'p12-cert');
+  if (p12) return loadPkcs12(fs.readFileSync(p12), str(p, 'p12-password') ?? process.env.STRATUSLAB_P12_PASSWORD ?? '');
+  const key = str(p, 'key'), cert = str(p, 'cert');
+  if (key && cert) return loadPem(fs.readFileSync(key, 'utf8'), fs.readFileSync(cert, 'utf8'), str(p, 'key-password'));
+  throw new CliError('a signing key is needed: --p12-cert FILE --p12-password PW, or --key KEY.pem --cert CERT.pem');
+}
+
+async function serveCmd(args: string[], io: CliIO): Promise<number> {
+  const p = parse(args, ['read-only']);
+  const port = Number(str(p, 'port') ?? 8081);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0-65535, not ${str(p, 'port')}`);
+  const dir = path.resolve(str(p, 'dir') ?? dataLayout().marketplace);
+  const srv = await serve(new LocalMarketplace(dir), { host: str(p, 'host') ?? '127.0.0.1', port, readOnly: !!p.opts['read-only'] });
+  io.out(`serving ${dir} at ${srv.url}/ (Ctrl-C stops)`);
+  await new Promise<void>(resolve => {
+    const stop = () => { srv.close().then(resolve); };
+    process.once('SIGINT', stop); process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+async function listCmd(args: string[], io: CliIO): Promise<number> {
+  const p = parse(args, ['json', 'all-versions']);
+  const status = str(p, 'status');
+  if (status && !['valid', 'expired', 'deprecated'].includes(status)) throw new CliError(`--status must be valid, expired or deprecated`);
+  const location = str(p, 'location');
+  if (location && !['all', 'web', 'pdisk'].includes(location)) throw new CliError(`--location must be all, web or pdisk`);
+  const num = (n: string) => { const v = str(p, n); if (v === undefined) return undefined; const i = Number(v); if (!Number.isInteger(i) || i < 0) throw new CliError(`--${n} must be a non-negative integer`); return i; };
+  const q: ListQuery = {
+    status: status as Status | undefined, location: location as LocationFilter | undefined,
+    identifier: str(p, 'identifier'), email: str(p, 'email'), created: str(p, 'created'),
+    os: str(p, 'os'), arch: str(p, 'arch'), endorser: str(p, 'endorser'), text: str(p, 'search') ?? (p.pos.join(' ') || undefined),
+    start: num('start'), length: num('limit'),
+  };
+  const mp = open(p);
+  let page;
+  try { page = await mp.list(q); } catch (e) { return fail(e, io, 'Failed to list'); }
+  if (p.opts.json) { io.out(JSON.stringify(page.entries.map(e => ({ ...e.key, ...e.summary, private: e.private || undefined })), null, 2)); return 0; }
+  if (!page.entries.length) { io.out('no metadata matching query found'); return 0; }
+  for (const e of page.entries) {
+    const r = row(e);
+    io.out(`${e.key.identifier}  ${e.key.email}  ${e.key.created}  ${[r[1], r[2], r[3]].filter(x => x !== 'null').join(' ')}  ${e.summary.title ?? ''}${e.private ? '  (private draft)' : ''}`);
+  }
+  io.out(`${page.entries.length} of ${page.matched} entries`);
+  return 0;
+}
+
+async function getCmd(args: string[], io: CliIO): Promise<number> {
+  const p = parse(args, ['verify']);
+  const ref = p.pos[0];
+  if (!ref) throw new CliError('give an entry: IDENTIFIER or IDENTIFIER/EMAIL/CREATED');
+  const mp = open(p);
+  try {
+    let xml: string;
+    const key = parseKeyString(ref);
+    if (key) xml = await mp.get(key);
+    else {
+      if (!IDENTIFIER_RE.test(ref)) throw new CliError(`'${ref}' is neither an identifier (27 characters) nor IDENTIFIER/EMAIL/CREATED`);
+      const latest = await findLatest(mp, ref, { email: str(p, 'email') });
+      if (!latest) { io.err(`no entry for ${ref} in ${mp.endpoint}`); return 1; }
+      xml = latest.xml ?? await mp.get(latest.key);
+    }
+    if (p.opts.verify) {
+      const v = trustVerdict(xml, { trusted: trustedFrom(p) });
+      io.out(`${v.level}: ${v.problems.join('; ') || 'signature valid, endorser matches, in date'}`);
+      return v.level === 'bad' ? 1 : 0;
+    }
+    io.out(xml);
+    return 0;
+  } catch (e) { return fail(e, io, 'Failed to get'); }
+}
+
+function trustedFrom(p: Parsed): string[] {
+  const t = str(p, 'trusted');
+  return t ? t.split(',').map(f => fs.readFileSync(f, 'utf8')) : [];
+}
+
+async function deprecateCmd(args: string[], io: CliIO): Promise<number> {
+  const p = parse(args);
+  const id = p.pos[0];
+  const email = str(p, 'email');
+  if (!id || !IDENTIFIER_RE.test(id)) throw new CliError('give the image identifier (27 characters)');
+  if (!email) throw new CliError('--email (the endorser e-mail of the entry to deprecate) is required');
+  const key = loadKey(p);
+  const mp = open(p);
+  try {
+    const ok = await deprecateEntry(mp, { identifier: id, email, created: str(p, 'created') }, str(p, 'reason'), xml => signMetadata(xml, key, { email }));
+    io.out(ok.location);
+    return 0;
+  } catch (e) { return fail(e, io, 'Failed to deprecate'); }
+}
+
+const marketplaceCmd: CliCommand = {
+  name: 'marketplace',
+  summary: 'the embedded marketplace and StratusLab endpoints: serve, list, get, deprecate',
+  usage: [
+    'marketplace serve [--port 8081] [--host 127.0.0.1] [--dir DIR] [--read-only]',
+    '       stratus marketplace list [--endpoint URL|local] [--status valid|expired|deprecated] [--location all|web|pdisk] [--identifier ID] [--email E] [--created DATE] [--os RE] [--arch RE] [--endorser RE] [--search WORDS] [--start N] [--limit N] [--json]',
+    '       stratus marketplace get ID|ID/EMAIL/CREATED [--endpoint URL] [--email E] [--verify [--trusted a.pem,b.pem]]',
+    '       stratus marketplace deprecate ID --email E [--created DATE] [--reason TEXT] (--p12-cert F --p12-password P | --key K --cert C) [--endpoint URL]',
+  ].join('\n'),
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    switch (sub) {
+      case 'serve': return serveCmd(rest, io);
+      case 'list': return listCmd(rest, io);
+      case 'get': return getCmd(rest, io);
+      case 'deprecate': return deprecateCmd(rest, io);
+      default: throw new CliError(`unknown subcommand '${sub ?? ''}': use serve, list, get or deprecate`);
+    }
+  },
+};
+
+const uploadCmd: CliCommand = {
+  name: 'upload-metadata',
+  summary: 'upload a signed metadata file to a marketplace (the embedded one by default)',
+  usage: 'upload-metadata FILE [--marketplace-endpoint URL|local] [--dir DIR]',
+  async run(args, io) {
+    const p = parse(args);
+    const file = p.pos[0];
+    if (!file) throw new CliError('give the signed metadata file to upload');
+    let xml: string;
+    try { xml = fs.readFileSync(file, 'utf8'); } catch { throw new CliError(`Cannot read ${file}`); }
+    const mp = open(p);
+    try {
+      const ok = await mp.upload(xml);
+      if (mp instanceof LocalMarketplace) await mp.flush();
+      io.out(ok.location);
+      return 0;
+    } catch (e) { return fail(e, io, 'Failed to upload'); }
+  },
+};
+
+const downloadCmd: CliCommand = {
+  name: 'download-image',
+  summary: 'download (and verify) the image of a marketplace entry into the image cache',
+  usage: 'download-image ID [--endpoint URL|local] [--email E] [--cache DIR] [--force-untrusted]',
+  async run(args, io) {
+    const p = parse(args, ['force-untrusted']);
+    const id = p.pos[0];
+    if (!id || !IDENTIFIER_RE.test(id)) throw new CliError('give the image identifier (27 characters)');
+    const mp = open(p);
+    try {
+      const latest = await findLatest(mp, id, { email: str(p, 'email') });
+      if (!latest) { io.err(`no entry for ${id} in ${endpointOf(p) ?? LOCAL_ENDPOINT}`); return 1; }
+      const xml = latest.xml ?? await mp.get(latest.key);
+      const problem = verdictProblem(trustVerdict(xml));
+      if (problem && !p.opts['force-untrusted']) { io.err(`refusing ${id}: ${problem} (--force-untrusted overrides)`); return 1; }
+      let last = 0;
+      const r = await downloadImage(summarize(xml), str(p, 'cache') ?? dataLayout().images, {
+        onProgress: (done, total) => { const now = Date.now(); if (now - last > 1000) { last = now; io.err(`${done}${total ? `/${total}` : ''} bytes`); } },
+      });
+      io.out(r.path);
+      return 0;
+    } catch (e) {
+      if (e instanceof MarketplaceError) return fail(e, io, 'Failed to download');
+      io.err(`Failed to download: ${(e as Error).message}`); return 1;
+    }
+  },
+};
+
+export const marketplaceCommands: CliCommand[] = [marketplaceCmd, uploadCmd, downloadCmd];

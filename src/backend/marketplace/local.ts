@@ -1,0 +1,216 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as crypto from 'crypto';
+import { serverValidate } from '../../core/metadata/validate';
+import { summarize } from '../../core/metadata/summary';
+import type { MetadataSummary } from '../../core/metadata/types';
+import { EntryKey, keyProblem, keyString, entryUrl } from '../../core/marketplace/keys';
+import { applyQuery, ListQuery } from '../../core/marketplace/query';
+import { Endorser, HistoryItem, ListPage, Marketplace, MarketplaceEntry, MarketplaceError, UploadOk } from './marketplace';
+
+/** Saved-instance drafts are valid this long (§4.7, `_IMAGE_VALIDITY`). */
+export const DRAFT_VALIDITY_DAYS = 2;
+
+interface Indexed extends MarketplaceEntry { file: string }
+
+export interface LocalOptions {
+  /** Clock for listings (tests pin it; the corpus' dates are in the past). */
+  now?: () => Date;
+  /** Base URL used in Location headers; 'local:' for the embedded store. */
+  baseUrl?: string;
+}
+
+/**
+ * The embedded marketplace: `<dir>/metadata/<id>/<email>/<created>.xml` as the original FlatFileStore,
+ * drafts under `<dir>/private/…`, and `<dir>/index.json`, a cache of the summaries that is reconciled
+ * with the files on open (so an index older than the files after a crash is repaired, never trusted blindly).
+ * Every file is written to `<dir>/.tmp` and renamed into place: readers see the old or the new bytes, never half.
+ */
+export class LocalMarketplace implements Marketplace {
+  readonly kind = 'local' as const;
+  private readonly index = new Map<string, Indexed>();
+  private loading?: Promise<void>;
+  private queue: Promise<unknown> = Promise.resolve();
+  private flushTimer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+
+  constructor(readonly endpoint: string, private readonly opts: LocalOptions = {}) {}
+
+  private get now(): Date { return this.opts.now ? this.opts.now() : new Date(); }
+  private tmpDir(): string { return path.join(this.endpoint, '.tmp'); }
+  private indexFile(): string { return path.join(this.endpoint, 'index.json'); }
+
+  /** Loads (once) the index and reconciles it with the files. */
+  ready(): Promise<void> {
+    return (this.loading ??= this.load());
+  }
+
+  private async load(): Promise<void> {
+    await fs.promises.mkdir(path.join(this.endpoint, 'metadata'), { recursive: true });
+    await fs.promises.rm(this.tmpDir(), { recursive: true, force: true });
+    let cached: Record<string, { p?: 1; s: MetadataSummary }> = {};
+    try { cached = JSON.parse(await fs.promises.readFile(this.indexFile(), 'utf8')).entries ?? {}; } catch { /* missing or torn: rebuilt below */ }
+    let changed = false;
+    for (const [area, priv] of [['metadata', false], ['private', true]] as const) {
+      for (const rel of await walk(path.join(this.endpoint, area))) {
+        const parts = rel.split('/');
+        if (parts.length !== 3 || !parts[2].endsWith('.xml')) continue;
+        const key: EntryKey = { identifier: parts[0], email: parts[1], created: parts[2].slice(0, -4) };
+        if (keyProblem(key)) continue;
+        const file = path.join(this.endpoint, area, rel);
+        const ks = keyString(key);
+        let summary = cached[ks] && !!cached[ks].p === priv ? cached[ks].s : undefined;
+        if (!summary) {
+          try { summary = summarize(await fs.promises.readFile(file, 'utf8')); } catch { continue; }
+          changed = true;
+        }
+        this.index.set(ks, { key, summary, private: priv || undefined, file });
+      }
+    }
+    if (changed || Object.keys(cached).length !== this.index.size) this.scheduleFlush();
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async list(query: ListQuery = {}, opts: { includePrivate?: boolean } = {}): Promise<ListPage> {
+    await this.ready();
+    const all = [...this.index.values()].filter(e => opts.includePrivate !== false || !e.private);
+    const r = applyQuery(all, query, this.now);
+    return { entries: r.page.map(({ file: _f, ...e }) => e), matched: r.matched };
+  }
+
+  /** All entries, every status and version: what the server's tag and endorser routes search. */
+  async entries(includePrivate = false): Promise<MarketplaceEntry[]> {
+    await this.ready();
+    return [...this.index.values()].filter(e => includePrivate || !e.private).map(({ file: _f, ...e }) => e);
+  }
+
+  async get(key: EntryKey): Promise<string> {
+    await this.ready();
+    const e = this.index.get(keyString(key));
+    if (!e) throw new MarketplaceError(404, 'metadata entry not found.');
+    return fs.promises.readFile(e.file, 'utf8');
+  }
+
+  upload(xml: string): Promise<UploadOk> { return this.store(xml, false); }
+
+  /**
+   * A saved instance's draft (§4.7): signed with a throw-away certificate, kept private (never served),
+   * no e-mail confirmation; the same validation and newer-than-latest rule as any upload.
+   */
+  async addDraft(xml: string): Promise<MarketplaceEntry> {
+    const ok = await this.store(xml, true);
+    return { key: ok.key, summary: this.index.get(keyString(ok.key))!.summary, private: true };
+  }
+
+  private store(xml: string, priv: boolean): Promise<UploadOk> {
+    return this.serial(async () => {
+      await this.ready();
+      const v = serverValidate(xml);
+      if (!v.ok || !v.summary) {
+        const msg = v.message ?? 'unknown error';
+        throw new MarketplaceError(400, /^unable to parse metadata/.test(msg) ? msg : `invalid metadata: ${msg}`);
+      }
+      const s = v.summary;
+      const key = { identifier: s.identifier, email: s.email ?? '', created: s.created ?? '' };
+      const problem = keyProblem(key);
+      if (problem) throw new MarketplaceError(400, `invalid metadata: ${problem}`);
+      for (const e of this.index.values()) {
+        if (e.key.identifier === key.identifier && e.key.email === key.email && e.key.created > key.created) throw new MarketplaceError(400, 'invalid metadata: older than latest entry');
+      }
+      const ks = keyString(key);
+      const file = path.join(this.endpoint, priv ? 'private' : 'metadata', key.identifier, key.email, `${key.created}.xml`);
+      await this.atomicWrite(file, xml);
+      const prev = this.index.get(ks);
+      if (prev && prev.file !== file) await fs.promises.rm(prev.file, { force: true });
+      this.index.set(ks, { key, summary: s, private: priv || undefined, file });
+      this.scheduleFlush();
+      return { key, location: entryUrl(this.opts.baseUrl ?? `file://${this.endpoint}`, key), status: 201 as const };
+    });
+  }
+
+  async tag(email: string, tag: string): Promise<string> {
+    await this.ready();
+    const want = tag.replace(/^["']|["']$/g, '');
+    let best: Indexed | undefined;
+    for (const e of this.index.values()) {
+      if (e.private || e.key.email !== email || e.summary.deprecated !== undefined || e.summary.alternative !== want) continue;
+      if (!best || e.key.created > best.key.created) best = e;
+    }
+    if (!best) throw new MarketplaceError(404, 'metadata entry not found.');
+    return fs.promises.readFile(best.file, 'utf8');
+  }
+
+  async endorsers(): Promise<Endorser[]> {
+    await this.ready();
+    const seen = new Map<string, Endorser>();
+    for (const e of this.index.values()) {
+      if (e.private) continue;
+      const en = { email: e.key.email, subject: e.summary.endorserSubject, issuer: e.summary.endorserIssuer };
+      seen.set(`${en.email}\u0000${en.subject}\u0000${en.issuer}`, en);
+    }
+    return [...seen.values()].sort((a, b) => a.email.localeCompare(b.email));
+  }
+
+  /** Entries of one endorser created in the last `rangeDays` days (GET /endorsers/{email}). */
+  async history(email: string, rangeDays = 30): Promise<HistoryItem[]> {
+    await this.ready();
+    const since = new Date(this.now.getTime() - rangeDays * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return [...this.index.values()]
+      .filter(e => !e.private && e.key.email === email && e.key.created >= since)
+      .sort((a, b) => (a.key.created < b.key.created ? 1 : -1))
+      .map(e => ({ identifier: e.key.identifier, created: e.key.created, description: e.summary.description, location: e.summary.locations[0], deprecated: e.summary.deprecated, email }));
+  }
+
+  /** Distinct dcterms:alternative values of one endorser (GET /endorsers/{email}/tags). */
+  async tags(email: string): Promise<string[]> {
+    await this.ready();
+    return [...new Set([...this.index.values()].filter(e => !e.private && e.key.email === email && e.summary.alternative).map(e => e.summary.alternative!))].sort();
+  }
+
+  private async atomicWrite(file: string, data: string): Promise<void> {
+    await fs.promises.mkdir(this.tmpDir(), { recursive: true });
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    const tmp = path.join(this.tmpDir(), `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+    const fh = await fs.promises.open(tmp, 'w', 0o644);
+    try { await fh.writeFile(data, 'utf8'); await fh.sync(); } finally { await fh.close(); }
+    await fs.promises.rename(tmp, file);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => { this.flushTimer = undefined; this.flushing = this.writeIndex(); }, 50);
+    this.flushTimer.unref?.();
+  }
+
+  /** Writes the index now (the CLI and tests call it before exiting; uploads are durable without it). */
+  async flush(): Promise<void> {
+    await this.ready();
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = undefined; this.flushing = this.writeIndex(); }
+    await this.flushing;
+  }
+
+  private writeIndex(): Promise<void> {
+    return this.serial(async () => {
+      const entries: Record<string, { p?: 1; s: MetadataSummary }> = {};
+      for (const [k, e] of this.index) entries[k] = e.private ? { p: 1, s: e.summary } : { s: e.summary };
+      await this.atomicWrite(this.indexFile(), JSON.stringify({ version: 1, entries }));
+    });
+  }
+}
+
+async function walk(dir: string, prefix = ''): Promise<string[]> {
+  let items: fs.Dirent[];
+  try { items = await fs.promises.readdir(dir, { withFileTypes: true }); } catch { return []; }
+  const out: string[] = [];
+  for (const d of items) {
+    const rel = prefix ? `${prefix}/${d.name}` : d.name;
+    if (d.isDirectory()) out.push(...(await walk(path.join(dir, d.name), rel)));
+    else if (d.isFile()) out.push(rel);
+  }
+  return out;
+}
