@@ -1,0 +1,48 @@
+// npm start: a real VS Code workbench (code-server, bound to 127.0.0.1, no auth) with Stratus loaded,
+// on the embedded defaults (local marketplace, images, instances and volumes under one data folder).
+// Installs what a fresh clone lacks, builds, prints the URL and runs until Ctrl-C. Node built-ins only.
+// env: PORT (default 8080, else a free port), STRATUS_DATA_DIR (default <repo>/.stratus-data),
+//      STRATUS_WORKSPACE (folder to open; default <data>/workspace), STRATUS_START_NO_BUILD=1,
+//      STRATUS_START_STATE (user-data + extensions folder; default <repo>/.host/start).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ROOT, CODE_SERVER, freePort, startCodeServer } from '../test/host/lib.mjs';
+
+process.chdir(ROOT);
+const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+function run(cmd, args) {
+  console.log(`$ ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) { console.error(`npm start: \`${cmd} ${args.join(' ')}\` failed (exit ${r.status})`); process.exit(1); }
+}
+if (!fs.existsSync('node_modules') || !fs.existsSync(CODE_SERVER)) run('bash', ['scripts/setup.sh']);
+if (!process.env.STRATUS_START_NO_BUILD) run('npm', ['run', '-s', 'build']);
+
+const portFree = port => new Promise(res => {
+  const s = net.createServer().once('error', () => res(false));
+  s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
+});
+const wanted = Number(process.env.PORT || 8080);
+const port = (await portFree(wanted)) ? wanted : await freePort();
+if (port !== wanted) console.log(`port ${wanted} is busy; using ${port}`);
+
+// The extension is installed as a symlink to this repo in a dedicated extensions folder, so the
+// workbench is an ordinary one (not a development host) and a rebuild + window reload picks up changes.
+const state = path.resolve(process.env.STRATUS_START_STATE || path.join(ROOT, '.host', 'start'));
+const extDir = path.join(state, 'extensions');
+fs.mkdirSync(extDir, { recursive: true });
+for (const e of fs.readdirSync(extDir)) if (e.startsWith(`${pkg.publisher}.${pkg.name}-`)) fs.rmSync(path.join(extDir, e), { force: true });
+fs.symlinkSync(ROOT, path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`));
+
+const dataDir = path.resolve(process.env.STRATUS_DATA_DIR || path.join(ROOT, '.stratus-data'));
+const workspace = path.resolve(process.env.STRATUS_WORKSPACE || path.join(dataDir, 'workspace'));
+fs.mkdirSync(workspace, { recursive: true });
+const srv = await startCodeServer({ port, dir: state, env: { STRATUS_DATA_DIR: dataDir } });
+const url = `${srv.base}/?folder=${encodeURIComponent(workspace)}`;
+console.log(`\nStratus ${pkg.version} in VS Code (code-server) — data folder ${dataDir}\n\n  Open ${url}\n\n(server log: ${srv.logFile}; Ctrl-C to stop)`);
+const stop = () => { srv.stop(); process.exit(0); };
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+srv.proc.on('exit', c => { console.error(`code-server exited (${c}); see ${srv.logFile}`); process.exit(1); });
