@@ -1,0 +1,430 @@
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Client } from 'ssh2';
+import { checkRecipe, effectiveInstaller, classifyBase, type BaseInfo } from '../../core/recipe/check';
+import { installPlan } from '../../core/recipe/installer';
+import { parseRecipe, type ParsedRecipe, type RecipeDiagnostic } from '../../core/recipe/parse';
+import { sysprepCommands } from '../../core/recipe/sysprep';
+import { createMultipart } from '../../core/context/cloudinit';
+import type { DataLayout } from '../paths';
+import type { GuestForward, InstanceRecord, LaunchOptions, Progress } from '../kvm/types';
+import { GuestSession } from './guest';
+import { STEPS, VM_STEPS, stepIndex, type BuildRecord, type StepId, type StepRecord } from './steps';
+
+/** The part of InstanceManager a build needs (InstanceManager satisfies it as is). */
+export interface BuildVmApi {
+  launch(opts: LaunchOptions, progress?: Progress): Promise<InstanceRecord>;
+  ssh(id: string, signal?: AbortSignal): Promise<Client>;
+  shutdown(id: string, progress?: Progress): Promise<InstanceRecord>;
+  kill(id: string): Promise<void>;
+  forget(id: string): Promise<void>;
+  describe(id: string): Promise<InstanceRecord | undefined>;
+}
+
+export interface BaseLookup extends BaseInfo { manifest?: string }
+
+export interface BuildOptions {
+  data: DataLayout;
+  vms: BuildVmApi;
+  /** OpenSSH public key lines put into the build VM (the user's key). */
+  publicKeys: string[];
+  privateKeyPath?: string;
+  /** Marketplace lookup for identifier bases (the signed manifest and its verdict). */
+  lookupBase?(identifier: string): Promise<BaseLookup | undefined>;
+  /** Extra slirp forwards, e.g. a package repository served on the host's loopback. */
+  guestForwards?: GuestForward[];
+  instanceTypes?: string[];
+  allowUntrusted?: boolean;
+  onOutput?(text: string, step: StepId): void;
+  onChange?(record: BuildRecord): void;
+}
+
+/** The recipe has errors: nothing was started. */
+export class RecipeInvalidError extends Error {
+  constructor(readonly diagnostics: RecipeDiagnostic[], recipePath: string) {
+    const errors = diagnostics.filter(d => d.severity === 'error');
+    super(`${recipePath} has ${errors.length} error(s); fix them and build again:\n` + errors.map(d => `  ${path.basename(recipePath)}:${d.range.line}:${d.range.column}: ${d.message}`).join('\n'));
+  }
+}
+
+export class CancelledError extends Error { constructor() { super('Cancelled'); } }
+
+function newBuildId(): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * One create-image build. `run` goes through STEPS; on failure or cancel it stops and leaves the VM
+ * as it is, so the caller chooses: `cleanup()` (VM and overlay gone), `keep()` (VM left running)
+ * or `retry()` (from the failed step, same VM). Nothing is registered before the save step.
+ */
+export class Build {
+  readonly record: BuildRecord;
+  readonly dir: string;
+  private session?: GuestSession;
+  private baseOs?: string;
+  private readonly recipeDir: string;
+
+  private constructor(readonly recipePath: string, readonly parsed: ParsedRecipe, readonly diagnostics: RecipeDiagnostic[], private readonly opts: BuildOptions, id = newBuildId()) {
+    this.recipeDir = path.dirname(recipePath);
+    this.dir = path.join(opts.data.builds, id);
+    this.record = {
+      id, recipePath, status: 'running', startedAt: new Date().toISOString(), logPath: path.join(this.dir, 'build.log'),
+      steps: STEPS.map(s => ({ id: s.id, label: s.label, state: 'pending' })),
+    };
+  }
+
+  /** Parses and checks the recipe; throws RecipeInvalidError when it has errors. */
+  static async prepare(recipePath: string, opts: BuildOptions): Promise<Build> {
+    const abs = path.resolve(recipePath);
+    const text = await fs.promises.readFile(abs, 'utf8').catch(e => { throw new Error(`Cannot read recipe ${abs}: ${(e as Error).message}`); });
+    const parsed = parseRecipe(text);
+    const diagnostics = await checkRecipe(parsed, { recipeDir: path.dirname(abs), lookupBase: opts.lookupBase, instanceTypes: opts.instanceTypes });
+    if (diagnostics.some(d => d.severity === 'error')) throw new RecipeInvalidError(diagnostics, abs);
+    const b = new Build(abs, parsed, diagnostics, opts);
+    await fs.promises.mkdir(b.dir, { recursive: true });
+    for (const d of diagnostics) b.log(`  [WARNING] ${path.basename(abs)}:${d.range.line}:${d.range.column}: ${d.message}\n`);
+    b.save();
+    return b;
+  }
+
+  get recipe() { return this.parsed.recipe; }
+
+  step(id: StepId): StepRecord { return this.record.steps.find(s => s.id === id)!; }
+
+  /** Runs from `from` (default: the first step) to the end; resolves with the record whatever the outcome. */
+  async run(signal?: AbortSignal, from: StepId = 'check-base'): Promise<BuildRecord> {
+    this.record.status = 'running';
+    this.record.error = undefined; this.record.failedStep = undefined; this.record.endedAt = undefined;
+    const start = stepIndex(from);
+    for (const s of this.record.steps.slice(start)) { s.state = 'pending'; s.detail = undefined; s.durationMs = undefined; }
+    if (start === 0) this.log(` ${':'.repeat(29)}\n :: Starting image creation ::\n ${':'.repeat(29)}\n`);
+    this.save();
+    for (const def of STEPS.slice(start)) {
+      const s = this.step(def.id);
+      if (s.state === 'done' || s.state === 'skipped') continue;
+      const t0 = Date.now();
+      this.current = def.id;
+      s.state = 'running'; s.startedAt = new Date().toISOString();
+      this.log(` :: ${def.label}\n`);
+      this.save();
+      try {
+        if (signal?.aborted) throw new CancelledError();
+        const detail = await this.runStep(def.id, signal);
+        s.state = detail === SKIPPED || (typeof detail === 'object' && detail.skipped) ? 'skipped' : 'done';
+        s.detail = typeof detail === 'object' ? detail.detail : detail === SKIPPED ? undefined : detail;
+      } catch (e) {
+        const cancelled = signal?.aborted || e instanceof CancelledError;
+        s.state = cancelled ? 'cancelled' : 'failed';
+        s.durationMs = Date.now() - t0;
+        s.detail = cancelled ? 'Cancelled' : (e as Error).message.split('\n')[0];
+        this.record.status = cancelled ? 'cancelled' : 'failed';
+        this.record.failedStep = def.id;
+        this.record.error = cancelled ? 'Cancelled' : (e as Error).message;
+        this.record.endedAt = new Date().toISOString();
+        this.log(cancelled ? '  Build cancelled\n' : `  [ERROR] ${(e as Error).message}\n`);
+        this.save();
+        return this.record;
+      }
+      s.durationMs = Date.now() - t0;
+      if (s.detail) this.log(`    ${s.detail}\n`);
+      this.save();
+    }
+    this.record.status = 'succeeded';
+    this.record.endedAt = new Date().toISOString();
+    this.save();
+    return this.record;
+  }
+
+  /** Runs again from the failed (or cancelled) step; the build VM, if it exists, is reused. */
+  retry(signal?: AbortSignal): Promise<BuildRecord> {
+    const failed = this.record.failedStep ?? 'check-base';
+    // Before SSH works there is no VM (launch cleans up after itself): start over from the base.
+    return this.run(signal, this.record.instanceId && VM_STEPS.includes(failed) ? failed : 'check-base');
+  }
+
+  /** Destroys the build VM and its overlay. */
+  async cleanup(): Promise<void> {
+    this.session?.end(); this.session = undefined;
+    const id = this.record.instanceId;
+    if (id) {
+      await this.opts.vms.kill(id).catch(() => undefined);
+      await this.opts.vms.forget(id).catch(() => undefined);
+      this.record.instanceId = undefined;
+    }
+    this.record.status = 'cleaned';
+    this.log('  Build VM removed\n');
+    this.save();
+  }
+
+  /** Leaves the VM running for inspection. */
+  keep(): void {
+    this.session?.end(); this.session = undefined;
+    this.record.status = 'kept';
+    this.save();
+  }
+
+  private async runStep(id: StepId, signal?: AbortSignal): Promise<string | typeof SKIPPED | { skipped: boolean; detail: string }> {
+    const r = this.recipe;
+    switch (id) {
+      case 'check-base': return this.checkBase();
+      case 'manifest': return this.manifest();
+      case 'start': return this.startVm(signal);
+      case 'boot': return this.awaitMilestone('network', signal);
+      case 'network': return this.awaitMilestone('running', signal);
+      case 'ssh': return this.connect(signal);
+      case 'prerecipe': return r.prerecipe ? this.runInline('prerecipe', r.prerecipe, signal) : { skipped: true, detail: 'No prerecipe to execute' };
+      case 'packages': return this.installPackages(signal);
+      case 'recipe': return r.recipe ? this.runInline('recipe', r.recipe, signal) : { skipped: true, detail: 'No recipe to execute' };
+      case 'scripts': return this.runScripts(signal);
+      case 'sysprep': return this.sysprep(signal);
+      case 'shutdown': return this.shutdown(signal);
+      case 'save': return this.awaitSave(signal);
+      case 'done': return r.shutdown ? `New image ${this.record.result?.imageId}` : 'Machine ready for use';
+    }
+  }
+
+  // ---- steps -------------------------------------------------------------------------------
+
+  private baseKind() { return classifyBase(this.recipe.base!); }
+
+  private async checkBase(): Promise<string> {
+    const base = this.recipe.base!;
+    switch (this.baseKind()) {
+      case 'identifier': {
+        const found = await this.opts.lookupBase?.(base);
+        if (!found) throw new Error(`Image ${base} is not in any configured marketplace`);
+        if (found.trust && !found.trust.ok && !this.opts.allowUntrusted) throw new Error(`Base image ${base}: ${found.trust.message} (allow untrusted images to build from it anyway)`);
+        this.baseOs = found.os;
+        return `${base}${found.title ? ` (${found.title})` : ''}${found.marketplace ? ` in ${found.marketplace}` : ''}`;
+      }
+      case 'file': {
+        const abs = path.resolve(this.recipeDir, base);
+        const st = await fs.promises.stat(abs).catch(() => undefined);
+        if (!st?.isFile()) throw new Error(`Base image file ${abs} not found`);
+        return abs;
+      }
+      default: return `${base} (checked when the image is fetched)`;
+    }
+  }
+
+  private async manifest(): Promise<string | { skipped: boolean; detail: string }> {
+    if (this.baseKind() !== 'identifier') return { skipped: true, detail: `No manifest: the base is a ${this.baseKind()}` };
+    const found = await this.opts.lookupBase?.(this.recipe.base!);
+    if (!found?.manifest) throw new Error(`No manifest for ${this.recipe.base}`);
+    await fs.promises.writeFile(path.join(this.dir, 'base-manifest.xml'), found.manifest);
+    this.baseOs = found.os ?? this.baseOs;
+    return `OS ${this.baseOs ?? 'unknown'}, installer ${effectiveInstaller(this.recipe, this.baseOs) ?? 'none'}`;
+  }
+
+  private launchP?: Promise<InstanceRecord>;
+  private milestones = new Map<string, () => void>();
+  private milestoneP = new Map<string, Promise<void>>();
+
+  private milestone(name: string): Promise<void> {
+    if (!this.milestoneP.has(name)) this.milestoneP.set(name, new Promise(res => this.milestones.set(name, res)));
+    return this.milestoneP.get(name)!;
+  }
+
+  private async startVm(signal?: AbortSignal): Promise<string> {
+    const r = this.recipe;
+    const keys = [...this.opts.publicKeys];
+    const parts = [];
+    for (const c of r.context) {
+      const content = await fs.promises.readFile(path.resolve(this.recipeDir, c.file));
+      if (c.type === 'ssh') keys.push(...content.toString('utf8').split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('Comment:')));
+      else parts.push({ mimetype: c.type, filename: c.file, content });
+    }
+    const image = this.baseKind() === 'file' ? path.resolve(this.recipeDir, r.base!) : r.base!;
+    this.milestoneP.clear(); this.milestones.clear();
+    ['network', 'running'].forEach(m => this.milestone(m));
+    const opts: LaunchOptions = {
+      image, type: r.type, name: `creator: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      sshKeys: keys, privateKeyPath: this.opts.privateKeyPath,
+      userData: parts.length ? createMultipart(parts).toString('utf8') : undefined,
+      save: r.shutdown ? { title: r.image.title!, comment: r.image.comment!, author: r.image.author!, email: r.image.authorEmail!, version: r.image.version } : undefined,
+      guestForwards: this.opts.guestForwards, allowUntrusted: this.opts.allowUntrusted,
+      bootTimeoutMs: (r.timeouts.vmStart + r.timeouts.vmPing) * 1000,
+    };
+    const started = this.milestone('started');
+    this.launchP = this.opts.vms.launch(opts, {
+      signal,
+      onStep: msg => {
+        this.log(`    ${msg}\n`);
+        if (/boot/i.test(msg)) this.milestones.get('started')?.();
+        if (/network|ping|ssh|connect/i.test(msg)) { this.milestones.get('started')?.(); this.milestones.get('network')?.(); }
+      },
+    });
+    const rec = this.launchP.then(x => {
+      this.record.instanceId = x.id;
+      this.save();
+      for (const res of this.milestones.values()) res();
+      return x;
+    });
+    rec.catch(() => undefined);
+    this.launchP = rec;
+    await Promise.race([started, rec]);
+    return `VM ${opts.name}`;
+  }
+
+  private async awaitMilestone(name: 'network' | 'running', signal?: AbortSignal): Promise<string> {
+    if (!this.launchP) throw new Error('The VM was not started');
+    await abortable(Promise.race([this.milestone(name), this.launchP]), signal);
+    if (name === 'running') { const rec = await this.launchP; return `ssh -p ${rec.sshPort} ${rec.sshUser}@${rec.ip}`; }
+    return '';
+  }
+
+  private async connect(signal?: AbortSignal): Promise<string> {
+    const id = this.record.instanceId;
+    if (!id) throw new Error('There is no build VM (start the build again)');
+    this.session?.end();
+    const deadline = Date.now() + this.recipe.timeouts.ssh * 1000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.session = new GuestSession(await this.opts.vms.ssh(id, signal));
+        await this.session.run(['true'], 'ssh root@guest true', { signal });
+        return attempt > 1 ? `connected after ${attempt} attempts` : 'connected';
+      } catch (e) {
+        if (signal?.aborted) throw new CancelledError();
+        if (Date.now() > deadline) throw new Error(`Unable to connect to the machine by SSH in ${this.recipe.timeouts.ssh} seconds: ${(e as Error).message}`);
+        await sleep(Math.min(6000, Math.max(0, deadline - Date.now())), signal);
+      }
+    }
+  }
+
+  /** The open session, reconnecting when a retry resumes after a new start or keep(). */
+  private async guest(signal?: AbortSignal): Promise<GuestSession> {
+    if (!this.session) await this.connect(signal);
+    return this.session!;
+  }
+
+  private out(_step: StepId) { return (t: string) => this.log(t); }
+
+  private async runInline(which: 'prerecipe' | 'recipe', content: string, signal?: AbortSignal): Promise<string> {
+    const remote = `/tmp/stratus-${which}-${this.record.id}.sh`;
+    const g = await this.guest(signal);
+    await g.writeFile(remote, content, { mode: 0o755 }).catch(e => { throw new Error(`An error occurred while uploading ${which}: ${(e as Error).message}`); });
+    const argv = content.startsWith('#!') ? [remote] : ['/bin/sh', remote];
+    await g.run(argv, which === 'recipe' ? 'An error occurred while executing user recipe.' : 'An error occurred while executing user prerecipe.', { signal, onOutput: this.out(which) });
+    await g.exec(['rm', '-f', '--', remote]);
+    return `Executed ${which} (${content.split('\n').filter(Boolean).length} lines)`;
+  }
+
+  private installer() { return effectiveInstaller(this.recipe, this.baseOs); }
+
+  private async installPackages(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
+    const r = this.recipe;
+    if (!r.packages.length && !r.extraRepos.length) return { skipped: true, detail: 'No packages to install' };
+    const installer = this.installer();
+    if (!installer) throw new Error(`Unsupported OS: ${r.os ?? this.baseOs ?? 'unknown'} (set 'installer' in the recipe)`);
+    const plan = installPlan(installer, r.packages, r.extraRepos);
+    const g = await this.guest(signal), out = this.out('packages');
+    if (plan.repoFiles.length || plan.repoCommands.length) out('    Adding extra repositories\n');
+    for (const f of plan.repoFiles) await g.writeFile(f.path, f.content, { append: f.append });
+    for (const c of plan.repoCommands) await g.run(c, 'An error occurred while adding a repository', { signal, onOutput: out });
+    out('    Updating installer\n');
+    await g.run(plan.update, 'An error occurred while updating the installer', { signal, onOutput: out });
+    if (plan.install) {
+      out(`    Installing packages: ${r.packages.join(' ')}\n`);
+      await g.run(plan.install, 'An error occurred while installing packages', { signal, onOutput: out });
+    }
+    return `Installed with ${installer}: ${r.packages.join(', ') || '(repositories only)'}`;
+  }
+
+  private async runScripts(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
+    const scripts = this.recipe.scripts;
+    if (!scripts.length) return { skipped: true, detail: 'No scripts to execute' };
+    const g = await this.guest(signal), out = this.out('scripts');
+    out(`    Executing scripts: ${scripts.map(s => s.path).join(', ')}\n`);
+    for (const s of scripts) {
+      const remote = `/tmp/${path.basename(s.path)}`;
+      await g.upload(path.resolve(this.recipeDir, s.path), remote).catch(e => { throw new Error(`An error occurred while uploading script ${s.path}\n${(e as Error).message}`); });
+      await g.run([remote, ...s.args], `An error occurred while executing script ${s.path}`, { signal, onOutput: out });
+    }
+    return `Executed ${scripts.length} script(s)`;
+  }
+
+  private async sysprep(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
+    if (!this.recipe.shutdown) return { skipped: true, detail: 'The VM stays running: nothing is cleaned' };
+    const cmds = sysprepCommands(this.recipe.sysprep, this.installer(), this.recipe.exclude);
+    if (!cmds.length) return { skipped: true, detail: 'All sysprep operations are off' };
+    const g = await this.guest(signal), out = this.out('sysprep');
+    for (const c of cmds) await g.run(c.argv, `Sysprep '${c.op}' failed`, { signal, onOutput: out });
+    await g.exec(['sync']);
+    return cmds.map(c => c.op).join(', ');
+  }
+
+  private shutdownP?: Promise<InstanceRecord>;
+
+  private async shutdown(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
+    const id = this.record.instanceId!;
+    if (!this.recipe.shutdown) {
+      const rec = await this.opts.vms.describe(id);
+      return { skipped: true, detail: `Machine ready for use: ssh -p ${rec?.sshPort} root@${rec?.ip}. Remember to stop the machine when finished` };
+    }
+    this.session?.end(); this.session = undefined;
+    this.milestoneP.delete('epilog'); this.milestones.delete('epilog');
+    const epilog = this.milestone('epilog');
+    const p = this.opts.vms.shutdown(id, { signal, onStep: msg => { this.log(`    ${msg}\n`); if (/epilog|sav/i.test(msg)) this.milestones.get('epilog')?.(); } });
+    p.catch(() => undefined);
+    this.shutdownP = p;
+    await abortable(Promise.race([epilog, p]), signal);
+    return 'ACPI power-off';
+  }
+
+  private async awaitSave(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
+    if (!this.recipe.shutdown) return { skipped: true, detail: 'Nothing saved (shutdown: false)' };
+    const rec = await abortable(this.shutdownP ?? this.opts.vms.shutdown(this.record.instanceId!, { signal }), signal);
+    if (rec.state === 'Failed' || !rec.saved) throw new Error(`The image was not saved: ${rec.error ?? `instance ended in state ${rec.state}`}`);
+    const s = rec.saved;
+    this.record.result = { imageId: s.imageId, imagePath: s.imagePath, metadataPath: s.metadataPath, metadataProblem: s.metadataProblem };
+    return `New image ${s.imageId}${s.metadataPath ? `, draft metadata ${s.metadataPath}` : ''}${s.metadataProblem ? ` (no draft: ${s.metadataProblem})` : ''}`;
+  }
+
+  // ---- records -----------------------------------------------------------------------------
+
+  private current: StepId = 'check-base';
+
+  /** Everything the build prints goes to build.log and to onOutput (the UI's log channel, the CLI's stdout). */
+  private log(text: string): void {
+    this.opts.onOutput?.(text, this.current);
+    try { fs.appendFileSync(this.record.logPath, text); } catch { /* the folder is made in prepare; a vanished one is not fatal */ }
+  }
+
+  private save(): void {
+    const file = path.join(this.dir, 'build.json');
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(this.record, null, 2) + '\n');
+      fs.renameSync(tmp, file);
+    } catch { /* see log() */ }
+    this.opts.onChange?.(this.record);
+  }
+}
+
+const SKIPPED = Symbol('skipped');
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return abortable(new Promise<void>(res => setTimeout(res, ms)), signal);
+}
+
+function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new CancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(v => { signal.removeEventListener('abort', onAbort); resolve(v); }, e => { signal.removeEventListener('abort', onAbort); reject(e); });
+  });
+}
+
+/** Build records under data.builds, newest first. */
+export async function listBuilds(data: DataLayout): Promise<BuildRecord[]> {
+  const names = await fs.promises.readdir(data.builds).catch(() => [] as string[]);
+  const out: BuildRecord[] = [];
+  for (const n of names) {
+    try { out.push(JSON.parse(await fs.promises.readFile(path.join(data.builds, n, 'build.json'), 'utf8'))); } catch { /* not a build folder */ }
+  }
+  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
