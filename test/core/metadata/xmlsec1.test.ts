@@ -1,0 +1,79 @@
+// Interoperability with an independent XML-DSig implementation: Debian's xmlsec1 (libxml2 C14N).
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { signMetadata, loadPem, loadPkcs12 } from '../../../src/core/metadata/sign';
+import { verifySignature } from '../../../src/core/metadata/verify';
+import { makeCert, MINIMAL, tmpDir } from './testkeys';
+
+const have = spawnSync('xmlsec1', ['--version'], { encoding: 'utf8' });
+const skip = have.status === 0 ? false : 'xmlsec1 is not installed (Debian package xmlsec1, listed in scripts/setup.sh)';
+const corpus = path.resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'conformance', 'stratuslab-metadata');
+const skipCorpus = skip || (fs.existsSync(path.join(corpus, 'files', 'test.p12')) ? false : `conformance corpus not found at ${corpus}`);
+
+function xmlsec(args: string[]) {
+  const r = spawnSync('xmlsec1', args, { encoding: 'utf8' });
+  return { ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
+}
+function write(dir: string, name: string, text: string | Buffer) {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+test('documents we sign (stratuslab profile) verify with xmlsec1 --insecure, and against our certificate as trust anchor', { skip }, () => {
+  const c = makeCert({ subj: '/C=EU/O=StratusLab Project/CN=Interop Tester', san: 'interop@example.org' });
+  const dir = tmpDir('xmlsec');
+  const f = write(dir, 'signed.xml', signMetadata(MINIMAL, loadPem(c.keyPem, c.certPem)));
+  const insecure = xmlsec(['--verify', '--enabled-key-data', 'x509', '--insecure', f]);
+  assert.ok(insecure.ok, insecure.out);
+  assert.match(insecure.out, /SignedInfo References \(ok\/all\): 1\/1/);
+  const anchored = xmlsec(['--verify', '--enabled-key-data', 'x509', '--trusted-pem', c.certFile, f]);
+  assert.ok(anchored.ok, anchored.out);
+  const tampered = write(dir, 'tampered.xml', fs.readFileSync(f, 'utf8').replace('>machine<', '>disk<'));
+  assert.equal(xmlsec(['--verify', '--enabled-key-data', 'x509', '--insecure', tampered]).ok, false);
+});
+
+test('documents we sign with the rsa-sha256 profile verify with xmlsec1', { skip }, () => {
+  const c = makeCert({ subj: '/CN=Modern Tester', san: 'modern@example.org' });
+  const dir = tmpDir('xmlsec');
+  const f = write(dir, 'signed.xml', signMetadata(MINIMAL, loadPem(c.keyPem, c.certPem), { profile: 'rsa-sha256' }));
+  const r = xmlsec(['--verify', '--enabled-key-data', 'x509', '--insecure', f]);
+  assert.ok(r.ok, r.out);
+});
+
+test('a document signed with test.p12 (the corpus key) verifies with xmlsec1', { skip: skipCorpus }, () => {
+  const dir = tmpDir('xmlsec');
+  const f = write(dir, 'signed.xml', signMetadata(fs.readFileSync(path.join(corpus, 'files', 'valid-minimal.xml'), 'utf8'), loadPkcs12(fs.readFileSync(path.join(corpus, 'files', 'test.p12')), 'XYZXYZ')));
+  const r = xmlsec(['--verify', '--enabled-key-data', 'x509', '--insecure', f]);
+  assert.ok(r.ok, r.out);
+});
+
+test('a document signed BY xmlsec1 with a §1.5 template verifies with us (valid, endorser matches)', { skip }, () => {
+  const c = makeCert({ subj: '/C=EU/O=StratusLab Project/OU=Testing Department/CN=Xmlsec Signer', san: 'xmlsec@example.org' });
+  const subject = 'CN=Xmlsec Signer,OU=Testing Department,O=StratusLab Project,C=EU';
+  const template = MINIMAL
+    .replace('<slreq:endorsement rdf:parseType="Resource"/>', `<slreq:endorsement rdf:parseType="Resource"><dcterms:created>2030-01-01T00:00:00Z</dcterms:created><slreq:endorser rdf:parseType="Resource"><slreq:email>xmlsec@example.org</slreq:email><slreq:subject>${subject}</slreq:subject><slreq:issuer>${subject}</slreq:issuer></slreq:endorser></slreq:endorsement>`)
+    .replace('</rdf:Description>\n</rdf:RDF>', '</rdf:Description>\n<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>'
+      + '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"/>'
+      + '<SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/>'
+      + '<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>'
+      + '<DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/><DigestValue/></Reference></SignedInfo>'
+      + '<SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature></rdf:RDF>');
+  assert.notEqual(template, MINIMAL);
+  const dir = tmpDir('xmlsec');
+  const tpl = write(dir, 'template.xml', template);
+  const out = path.join(dir, 'signed.xml');
+  const r = xmlsec(['--sign', '--privkey-pem', `${c.keyFile},${c.certFile}`, '--output', out, tpl]);
+  assert.ok(r.ok, r.out);
+  const signed = fs.readFileSync(out, 'utf8');
+  assert.match(signed, /<X509Certificate>/);
+  const v = verifySignature(signed, { trusted: [c.certPem] });
+  assert.equal(v.status, 'valid', v.message);
+  assert.equal(v.signer?.subject, subject);
+  assert.equal(v.endorserMatches, true);
+  assert.equal(v.trusted, true);
+  assert.equal(verifySignature(signed.replace('>machine<', '>disk<')).status, 'invalid');
+});
