@@ -92,7 +92,7 @@ async function post(store: LocalMarketplace, opts: ServeOptions, req: http.Incom
   if (opts.readOnly) throw new MarketplaceError(403, 'read-only repository');
   let xml: string;
   if (type.startsWith('multipart/form-data')) {
-    const file = firstFilePart(body, type);
+    const file = firstFilePart(body, String(req.headers['content-type']));
     if (file === undefined) throw new MarketplaceError(400, 'no valid file uploaded');
     xml = file;
   } else if (/^(application\/(rdf\+)?xml|text\/xml)/.test(type) || type === '') {
