@@ -15,6 +15,8 @@ APT_PKGS=(
   # saved-image identifier: stream an overlay chain as raw bytes (nbdcopy) without writing a raw copy
   libnbd-bin
   libvirt-daemon-system libvirt-clients
+  # marketplace downloads: .bz2 images are inflated by bzip2
+  bzip2
 )
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
