@@ -1,8 +1,20 @@
+import { randomBytes } from 'crypto';
+import { EventEmitter } from 'events';
+import * as fs from 'fs';
+import * as path from 'path';
 import type { Client } from 'ssh2';
+import { makeContextIso } from '../context/iso';
 import type { ExecResult, Host } from '../host/host';
 import type { DataLayout } from '../paths';
-import type { Driver } from './driver';
-import type { Disposable, InstanceRecord, InstanceType, LaunchOptions, Progress } from './types';
+import { probeAcceleration, AccelVerdict } from './accel';
+import type { DomainDisk, Driver } from './driver';
+import { runEpilog } from './epilog';
+import { imageInfo } from './images';
+import { freePort, QemuDriver } from './qemu';
+import { resolveImage } from './resolve';
+import { parseHostKeys, sshConnect, sshExec } from './ssh';
+import { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, Disposable, ExtraDiskSpec, InstanceRecord, InstanceType, LaunchOptions, Progress } from './types';
+import { VolumeStore } from '../volumes/store';
 
 export interface InstanceManagerOptions {
   host: Host;
@@ -14,32 +26,352 @@ export interface InstanceManagerOptions {
   instanceTypes?: InstanceType[];
   /** auto = a cached test boot decides; kvm/tcg force it. */
   acceleration?: 'auto' | 'kvm' | 'tcg';
+  /** Kernel the acceleration probe boots (default: a *.vmlinuz next to the cached base images). */
+  probeKernel?: string;
+  /** Trusted signers for marketplace launches (setting stratus.trustedSigners). */
+  trustedSigners?: string[];
   log?(message: string): void;
 }
 
 export type InstanceListener = (record: InstanceRecord) => void;
 
-/** Skeleton: the public API other areas code against (implementation lands next). */
+const POWERDOWN_TIMEOUT_MS = 120_000;
+
+export class InstanceError extends Error {}
+
+/** Instances of one host: folders under data.instances, a driver, the Prolog/Epilog around it. */
 export class InstanceManager {
   readonly host: Host;
-  constructor(readonly options: InstanceManagerOptions) { this.host = options.host; }
-  /** Pending → Prolog → Running (SSH login works). Cancel/failure leaves no guest and no overlay. */
-  launch(_opts: LaunchOptions, _progress: Progress = {}): Promise<InstanceRecord> { throw new Error('not implemented'); }
-  describe(_id: string): Promise<InstanceRecord | undefined> { throw new Error('not implemented'); }
+  readonly driver: Driver;
+  private readonly events = new EventEmitter();
+  private accelVerdict?: Promise<AccelVerdict>;
+
+  constructor(readonly options: InstanceManagerOptions) {
+    this.host = options.host;
+    this.driver = options.driver ?? new QemuDriver(options.host, options.data.instances);
+  }
+
+  private dir(id: string): string { return path.join(this.options.data.instances, id); }
+  private log(m: string): void { this.options.log?.(m); }
+
+  instanceTypes(): InstanceType[] {
+    const byName = new Map(DEFAULT_INSTANCE_TYPES.map(t => [t.name, t]));
+    for (const t of this.options.instanceTypes ?? []) if (t.vcpu > 0 && t.memoryMiB > 0 && t.swapMiB >= 0) byName.set(t.name, t);
+    return [...byName.values()];
+  }
+
+  acceleration(): Promise<AccelVerdict> {
+    return (this.accelVerdict ??= probeAcceleration(this.host, {
+      cacheFile: path.join(this.options.data.root, 'acceleration.json'),
+      kernel: this.options.probeKernel ?? defaultProbeKernel(this.options.data),
+      mode: this.options.acceleration ?? 'auto',
+    }).then(v => { this.log(`Acceleration on ${this.host.label}: ${v.accel.toUpperCase()} — ${v.reason}`); return v; }));
+  }
+
+  onDidChange(listener: InstanceListener): Disposable {
+    this.events.on('change', listener);
+    return { dispose: () => this.events.off('change', listener) };
+  }
+
+  private async write(rec: InstanceRecord): Promise<void> {
+    rec.updatedAt = new Date().toISOString();
+    await this.host.writeFile(path.join(this.dir(rec.id), 'instance.json'), JSON.stringify(rec, null, 2) + '\n');
+    this.events.emit('change', { ...rec });
+  }
+
+  private async read(id: string): Promise<InstanceRecord | undefined> {
+    if (!/^[A-Za-z0-9_.-]+$/.test(id)) return undefined;
+    try { return JSON.parse((await this.host.readFile(path.join(this.dir(id), 'instance.json'))).toString('utf8')); } catch { return undefined; }
+  }
+
+  private async must(id: string): Promise<InstanceRecord> {
+    const r = await this.describe(id);
+    if (!r) throw new InstanceError(`No instance ${id} on ${this.host.label} (see describe-instance).`);
+    return r;
+  }
+
+  /** The record, reconciled with reality: a Running guest whose qemu is gone, or a step whose process died. */
+  async describe(id: string): Promise<InstanceRecord | undefined> {
+    const r = await this.read(id);
+    if (!r) return undefined;
+    if (r.busyPid && r.busyPid !== process.pid && !pidAlive(r.busyPid) && ['Pending', 'Prolog', 'Shutdown', 'Epilog'].includes(r.state)) {
+      r.state = 'Failed'; r.error = `interrupted during ${r.state} (the process driving it ended)`; delete r.busyPid;
+      await this.write(r);
+    } else if (r.state === 'Running' && (await this.driver.state(id)) !== 'running' && (await this.driver.state(id)) !== 'paused') {
+      r.state = 'Failed'; r.error = 'the guest stopped outside Stratus (halted from inside?)' + (r.save ? '; Shutdown still saves it, Kill discards it' : '; Kill discards it');
+      await this.write(r);
+    }
+    return r;
+  }
+
   /** Rediscovered from the instance folders (survives reloads; CLI and extension see the same). */
-  list(): Promise<InstanceRecord[]> { throw new Error('not implemented'); }
+  async list(): Promise<InstanceRecord[]> {
+    let names: string[] = [];
+    try { names = await this.host.readdir(this.options.data.instances); } catch { /* none yet */ }
+    const out: InstanceRecord[] = [];
+    for (const n of names) { const r = await this.describe(n); if (r) out.push(r); }
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** The key pair Stratus logs in with (generated once in data.keys). */
+  async managedKey(): Promise<{ privateKeyPath: string; publicKey: string }> {
+    const k = path.join(this.options.data.keys, 'id_ed25519');
+    if (!fs.existsSync(k)) {
+      await fs.promises.mkdir(this.options.data.keys, { recursive: true, mode: 0o700 });
+      const tmp = path.join(this.options.data.keys, `.gen-${process.pid}`);
+      await this.hostLocalRun(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'stratus', '-f', tmp]);
+      await fs.promises.rename(`${tmp}.pub`, `${k}.pub`);
+      await fs.promises.rename(tmp, k);
+    }
+    return { privateKeyPath: k, publicKey: (await fs.promises.readFile(`${k}.pub`, 'utf8')).trim() };
+  }
+
+  private async hostLocalRun(argv: string[]): Promise<void> {
+    const { LocalHost } = await import('../host/local');
+    await new LocalHost().run(argv);
+  }
+
+  /** Pending → Prolog → Running (SSH login works). Cancel/failure leaves no guest and no overlay. */
+  async launch(opts: LaunchOptions, progress: Progress = {}): Promise<InstanceRecord> {
+    const { signal, onStep = () => undefined } = progress;
+    const type = this.instanceTypes().find(t => t.name === (opts.type ?? DEFAULT_INSTANCE_TYPE));
+    if (!type) throw new InstanceError(`Unknown instance type: ${opts.type} (known: ${this.instanceTypes().map(t => t.name).join(', ')})`);
+    if (opts.save) {
+      const missing = (['title', 'comment', 'author', 'email'] as const).filter(k => !opts.save![k]?.trim());
+      if (missing.length) throw new InstanceError(`With the --save option, please provide ${missing.map(m => `--${m}`).join(', ')}.`);
+    }
+    const key = opts.privateKeyPath ? { privateKeyPath: opts.privateKeyPath, publicKey: '' } : await this.managedKey();
+    const sshKeys = [...opts.sshKeys, ...(key.publicKey ? [key.publicKey] : [])].filter(k => k.trim());
+    if (!sshKeys.length) throw new InstanceError('No SSH public key to put into the instance: pass --key FILE (e.g. ~/.ssh/id_ed25519.pub).');
+
+    const id = `vm-${randomBytes(4).toString('hex')}`;
+    const dir = this.dir(id);
+    const now = new Date().toISOString();
+    const rec: InstanceRecord = {
+      id, name: opts.name || id, hostId: this.host.id, driver: this.driver.name, state: 'Pending', type: type.name,
+      vcpu: opts.vcpu ?? type.vcpu, memoryMiB: opts.memoryMiB ?? type.memoryMiB, imageRef: opts.image, base: '',
+      overlay: path.join(dir, 'overlay.qcow2'), accel: 'tcg', sshPort: 0, ip: '127.0.0.1', sshUser: 'root',
+      privateKeyPath: key.privateKeyPath, sshHostKeys: [], guestForwards: opts.guestForwards ?? [], disks: opts.disks ?? [],
+      save: opts.save, createdAt: now, updatedAt: now, busyPid: process.pid,
+    };
+    await this.host.mkdirp(dir);
+    await this.write(rec);
+    const created: string[] = [];
+    try {
+      onStep('Starting machine(s)');
+      rec.state = 'Prolog';
+      await this.write(rec);
+      const accel = await this.acceleration();
+      rec.accel = accel.accel;
+      onStep(`Fetching image ${opts.image}`);
+      const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, log: m => this.log(m) });
+      rec.base = img.path; rec.imageId = img.imageId;
+      if (img.metadataFile) rec.originMetadata = img.metadataFile;
+      signal?.throwIfAborted();
+      onStep('Creating the copy-on-write disk');
+      await this.host.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', img.format, '-b', img.path, rec.overlay]);
+      created.push(rec.overlay);
+      const disks: DomainDisk[] = [{ path: rec.overlay, format: 'qcow2', id: 'root' }];
+      disks.push(...await this.extraDisks(id, rec.disks, created, signal));
+      onStep('Preparing the context');
+      const iso = await makeContextIso(this.host, dir, {
+        instanceId: id, hostname: rec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63), sshKeys, userData: opts.userData, vars: opts.contextVars,
+      }, opts.contextMethod ?? 'cloud-init');
+      created.push(iso);
+      disks.push({ path: iso, format: 'raw', media: 'cdrom', readonly: true, id: 'context' });
+      rec.sshPort = await freePort(this.host);
+      await this.driver.define({ id, name: rec.name, dir, vcpu: rec.vcpu, memoryMiB: rec.memoryMiB, accel: rec.accel, disks, sshPort: rec.sshPort, guestForwards: rec.guestForwards });
+      signal?.throwIfAborted();
+      await this.driver.start(id);
+      await this.write(rec);
+      onStep('Waiting for machine to boot');
+      await this.waitReady(rec, opts.bootTimeoutMs ?? 300_000, signal);
+      rec.state = 'Running'; rec.runningAt = new Date().toISOString(); delete rec.busyPid;
+      await this.write(rec);
+      onStep('Done!');
+      return rec;
+    } catch (e) {
+      const cancelled = signal?.aborted;
+      await this.driver.destroy(id).catch(() => undefined);
+      await this.driver.undefine(id).catch(() => undefined);
+      await this.releaseDisks(rec);
+      for (const f of created) await this.host.remove(f).catch(() => undefined);
+      if (cancelled) { await this.host.remove(dir).catch(() => undefined); this.events.emit('change', { ...rec, state: 'Done' }); }
+      else { rec.state = 'Failed'; rec.error = (e as Error).message; delete rec.busyPid; await this.write(rec).catch(() => undefined); }
+      throw cancelled ? new InstanceError('Launch cancelled: the instance and its disks were removed.') : e;
+    }
+  }
+
+  private async extraDisks(id: string, specs: ExtraDiskSpec[], created: string[], signal?: AbortSignal): Promise<DomainDisk[]> {
+    const out: DomainDisk[] = [];
+    for (const [i, d] of specs.entries()) {
+      if (d.kind === 'volatile') {
+        const f = path.join(this.dir(id), `volatile-${i}.qcow2`);
+        await this.host.run(['qemu-img', 'create', '-q', '-f', 'qcow2', f, `${d.sizeGiB}G`]);
+        created.push(f);
+        out.push({ path: f, format: 'qcow2', id: `volatile${i}` });
+      } else if (d.kind === 'persistent') {
+        const store = new VolumeStore(this.options.data.volumes);
+        const v = await store.get(d.volumeId);
+        if (!v) throw new InstanceError(`No volume ${d.volumeId} (see describe-volumes).`);
+        if (v.attachedTo.length) throw new InstanceError(`Volume ${d.volumeId} is already attached to ${v.attachedTo.join(', ')}.`);
+        await store.markAttached(v.uuid, id);
+        out.push({ path: v.path, format: v.format, id: `pdisk${i}` });
+      } else {
+        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, signal, trustedSigners: this.options.trustedSigners });
+        out.push({ path: img.path, format: img.format, readonly: true, id: `ro${i}` });
+      }
+    }
+    return out;
+  }
+
+  private async releaseDisks(rec: InstanceRecord): Promise<void> {
+    const store = new VolumeStore(this.options.data.volumes);
+    for (const d of rec.disks) if (d.kind === 'persistent') await store.markDetached(d.volumeId, rec.id).catch(() => undefined);
+  }
+
+  /** Readiness = a full SSH login with the pinned host key (an open hostfwd port proves nothing). */
+  private async waitReady(rec: InstanceRecord, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    const privateKey = await fs.promises.readFile(rec.privateKeyPath!);
+    let lastError = 'no SSH host keys on the console yet';
+    while (Date.now() < end) {
+      signal?.throwIfAborted();
+      if ((await this.driver.state(rec.id)) === 'shutoff') throw new InstanceError(`The machine stopped while booting. Console:\n${tail(await this.driver.consoleLog(rec.id))}`);
+      const keys = parseHostKeys(await this.driver.consoleLog(rec.id));
+      // images without a key block on the console: after half the wait, trust the first key seen (and record it)
+      const tofu = !keys.length && Date.now() > end - timeoutMs / 2;
+      if (keys.length || tofu) {
+        const learnt: string[] = [];
+        try {
+          const c = await sshConnect({ host: this.host, ip: rec.ip, port: rec.sshPort, user: rec.sshUser, privateKey, hostKeys: keys, onHostKey: k => learnt.push(k), timeoutMs: 15_000 });
+          c.end();
+          rec.sshHostKeys = keys.length ? keys : learnt;
+          if (tofu) this.log(`${rec.id}: no host keys on the console; trusting the first one seen (${learnt[0]?.split(' ')[0]})`);
+          return;
+        } catch (e) { lastError = (e as Error).message; }
+      }
+      await sleep(1000, signal);
+    }
+    throw new InstanceError(`The machine did not accept an SSH login within ${Math.round(timeoutMs / 1000)} s (${lastError}). Console:\n${tail(await this.driver.consoleLog(rec.id))}`);
+  }
+
   /** ACPI power-off → Shutdown → (save) Epilog → Done; record.saved holds the new image. */
-  shutdown(_id: string, _progress: Progress = {}): Promise<InstanceRecord> { throw new Error('not implemented'); }
+  async shutdown(id: string, progress: Progress = {}): Promise<InstanceRecord> {
+    const { signal, onStep = () => undefined } = progress;
+    const rec = await this.must(id);
+    const stoppedOutside = rec.state === 'Failed' && !!rec.save && fs.existsSync(rec.overlay) && (await this.driver.state(id)) === 'shutoff';
+    if (rec.state !== 'Running' && !stoppedOutside) throw new InstanceError(`Instance ${id} is ${rec.state}: only a Running instance can be shut down${rec.state === 'Failed' ? ' (kill it to discard it)' : ''}.`);
+    rec.state = 'Shutdown'; rec.busyPid = process.pid; delete rec.error;
+    await this.write(rec);
+    if (!stoppedOutside) {
+      onStep('Shutting down machine');
+      await this.driver.powerdown(id).catch(e => this.log(`${id}: powerdown: ${(e as Error).message}`));
+      if (!(await this.driver.waitStopped(id, POWERDOWN_TIMEOUT_MS, signal))) {
+        if (signal?.aborted) { rec.state = 'Running'; delete rec.busyPid; await this.write(rec); throw new InstanceError('Shutdown cancelled: the instance keeps running.'); }
+        this.log(`${id}: no clean power-off after ${POWERDOWN_TIMEOUT_MS / 1000} s: forcing it off`);
+        rec.error = `forced off: the guest ignored the ACPI power button for ${POWERDOWN_TIMEOUT_MS / 1000} s`;
+        await this.driver.destroy(id);
+      }
+    }
+    await this.releaseDisks(rec);
+    if (rec.save) {
+      rec.state = 'Epilog';
+      await this.write(rec);
+      onStep('Saving the new image');
+      try {
+        rec.saved = await runEpilog(this.host, rec, this.options.data, { signal, onStep, log: m => this.log(m) });
+      } catch (e) {
+        // the overlay (the user's work) is kept; shutdown can be retried
+        rec.state = 'Failed'; rec.error = `save failed: ${(e as Error).message}`; delete rec.busyPid;
+        await this.write(rec);
+        throw e;
+      }
+    } else {
+      await this.host.remove(rec.overlay);
+    }
+    await this.cleanup(rec);
+    rec.state = 'Done'; delete rec.busyPid;
+    await this.write(rec);
+    onStep('Done!');
+    return rec;
+  }
+
+  private async cleanup(rec: InstanceRecord): Promise<void> {
+    await this.driver.undefine(rec.id).catch(() => undefined);
+    for (const f of await this.host.readdir(this.dir(rec.id)).catch(() => [] as string[])) {
+      if (/^(volatile-\d+\.qcow2|cidata\.iso|context\.iso|qmp\.sock|qemu\.pid)$/.test(f)) await this.host.remove(path.join(this.dir(rec.id), f));
+    }
+  }
+
   /** Destroy + discard the overlay (no save). */
-  kill(_id: string): Promise<void> { throw new Error('not implemented'); }
+  async kill(id: string): Promise<void> {
+    const rec = await this.must(id);
+    await this.driver.destroy(id);
+    await this.releaseDisks(rec);
+    if (rec.state !== 'Done' || !rec.saved) await this.host.remove(rec.overlay);
+    await this.cleanup(rec);
+    rec.state = 'Done'; rec.error = rec.save && !rec.saved ? 'killed: changes discarded, no image saved' : 'killed';
+    delete rec.busyPid;
+    await this.write(rec);
+  }
+
   /** Removes a Done/Failed instance's folder. */
-  forget(_id: string): Promise<void> { throw new Error('not implemented'); }
-  consoleLog(_id: string): Promise<string> { throw new Error('not implemented'); }
+  async forget(id: string): Promise<void> {
+    const rec = await this.must(id);
+    if (rec.state !== 'Done' && rec.state !== 'Failed') throw new InstanceError(`Instance ${id} is ${rec.state}: kill or shut it down first.`);
+    if (rec.state === 'Failed') await this.kill(id);
+    await this.host.remove(this.dir(id));
+    this.events.emit('change', { ...rec });
+  }
+
+  consoleLog(id: string): Promise<string> { return this.driver.consoleLog(id); }
+
   /** A connected ssh2 client to the guest (root, pinned host key); the caller ends it. */
-  ssh(_id: string, _signal?: AbortSignal): Promise<Client> { throw new Error('not implemented'); }
+  async ssh(id: string, _signal?: AbortSignal): Promise<Client> {
+    const rec = await this.must(id);
+    if (rec.state !== 'Running') throw new InstanceError(`Instance ${id} is ${rec.state}, not Running.`);
+    const privateKey = await fs.promises.readFile(rec.privateKeyPath!);
+    return sshConnect({ host: this.host, ip: rec.ip, port: rec.sshPort, user: rec.sshUser, privateKey, hostKeys: rec.sshHostKeys });
+  }
+
   /** Runs a shell command line in the guest (quote with shellQuote); does not throw on non-zero. */
-  exec(_id: string, _command: string, _opts?: { signal?: AbortSignal; onStdout?(c: string): void; onStderr?(c: string): void }): Promise<ExecResult> { throw new Error('not implemented'); }
-  instanceTypes(): InstanceType[] { throw new Error('not implemented'); }
-  acceleration(): Promise<{ accel: 'kvm' | 'tcg'; reason: string }> { throw new Error('not implemented'); }
-  onDidChange(_listener: InstanceListener): Disposable { throw new Error('not implemented'); }
+  async exec(id: string, command: string, opts: { signal?: AbortSignal; input?: string | Buffer; onStdout?(c: string): void; onStderr?(c: string): void } = {}): Promise<ExecResult> {
+    const c = await this.ssh(id, opts.signal);
+    try { return await sshExec(c, command, opts); } finally { c.end(); }
+  }
+
+  /** Base images of live instances (never delete these). */
+  async basesInUse(): Promise<string[]> {
+    return [...new Set((await this.list()).filter(r => r.state !== 'Done' && r.state !== 'Failed').map(r => r.base).filter(Boolean))];
+  }
+
+  /** Virtual size of an instance's root disk (for the UI tooltip). */
+  async rootInfo(id: string): Promise<{ virtualSize: number } | undefined> {
+    const r = await this.read(id);
+    if (!r || !fs.existsSync(r.overlay)) return undefined;
+    return imageInfo(this.host, r.overlay);
+  }
+}
+
+function defaultProbeKernel(data: DataLayout): string | undefined {
+  if (process.env.STRATUS_PROBE_KERNEL) return process.env.STRATUS_PROBE_KERNEL;
+  for (const d of [data.images, process.env.STRATUS_IMAGE_CACHE || '/var/cache/stratus']) {
+    try { const k = fs.readdirSync(d).filter(f => f.endsWith('.vmlinuz')).sort().pop(); if (k) return path.join(d, k); } catch { /* absent */ }
+  }
+  return undefined;
+}
+
+function pidAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+function tail(s: string, n = 15): string { return s.trim().split('\n').slice(-n).join('\n'); }
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(t); reject(new Error('Cancelled')); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -109,9 +109,13 @@ export interface InstanceRecord {
   disks: ExtraDiskSpec[];
   save?: SaveFields;
   saved?: SaveResult;
+  /** Metadata XML of the origin image (marketplace launches): the Epilog's draft is built from it. */
+  originMetadata?: string;
   createdAt: string;
   updatedAt: string;
   runningAt?: string;
+  /** The process driving a transient state (Pending/Prolog/Shutdown/Epilog); a dead one means interrupted. */
+  busyPid?: number;
 }
 
 export interface Progress {

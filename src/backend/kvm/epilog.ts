@@ -1,0 +1,100 @@
+import * as fs from 'fs';
+import type { Host } from '../host/host';
+import type { DataLayout } from '../paths';
+import { sha1ToIdentifier } from '../../core/metadata/identifier';
+import { summarize } from '../../core/metadata/summary';
+import type { MetadataSummary } from '../../core/metadata/types';
+import { generateCertificate, signMetadata } from '../../core/metadata/sign';
+import { DRAFT_VALIDITY_DAYS, LocalMarketplace } from '../marketplace/local';
+import { VolumeStore } from '../volumes/store';
+import { rawDigests, RawDigests } from './images';
+import type { InstanceRecord, SaveFields, SaveResult } from './types';
+
+/** Room kept free beyond the overlay itself (metadata, volume record, filesystem slack). */
+const SAVE_MARGIN = 64 * 2 ** 20;
+
+/**
+ * The Epilog of a saved instance (§6.6), after a clean power-off: the overlay becomes the new image
+ * (moved, still a qcow2 overlay on its base: O(delta)), its identifier is the SHA-1 of its raw content
+ * (streamed, no raw copy), it is registered as a MACHINE_IMAGE_ORIGIN volume, and a signed draft
+ * metadata entry (valid 2 days, recomputed bytes and checksums) goes to the local marketplace.
+ */
+export async function runEpilog(host: Host, rec: InstanceRecord, data: DataLayout, o: { signal?: AbortSignal; onStep?(s: string): void; log?(m: string): void } = {}): Promise<SaveResult> {
+  if (!rec.save) throw new Error('this instance was not launched with save');
+  if (host.kind !== 'local') throw new Error('saving images on a remote host is not supported yet: the volume store is local');
+  const overlay = await host.stat(rec.overlay);
+  if (!overlay) throw new Error(`the instance disk ${rec.overlay} is gone: nothing to save`);
+  const needed = overlay.size + SAVE_MARGIN;
+  const free = await host.freeSpace(data.volumes);
+  if (free < needed) {
+    throw new Error(`Not enough disk space to save the image in ${data.volumes}: ${mib(free)} free, ${mib(needed)} needed. Free some space and shut the instance down again (the changes are kept).`);
+  }
+  o.onStep?.('Computing the new image identifier');
+  const digests = await rawDigests(host, rec.overlay, 'qcow2', o.signal);
+  const imageId = sha1ToIdentifier(digests.sha1);
+  o.signal?.throwIfAborted();
+
+  o.onStep?.('Registering the new image as a volume');
+  const store = new VolumeStore(data.volumes);
+  const vol = await store.createFrom(rec.overlay, { type: 'MACHINE_IMAGE_ORIGIN', identifier: imageId, tag: rec.save.title.slice(0, 39), move: true });
+  const result: SaveResult = { imageId, sha1: digests.sha1, bytes: digests.bytes, imagePath: vol.path, base: rec.base, volumeId: vol.uuid };
+
+  o.onStep?.('Creating the draft metadata');
+  try {
+    let origin: MetadataSummary | undefined;
+    if (rec.originMetadata && fs.existsSync(rec.originMetadata)) origin = summarize(await fs.promises.readFile(rec.originMetadata, 'utf8'));
+    const unsigned = draftMetadata({ digests, imageId, save: rec.save, origin, location: `pdisk:localhost:8445:${vol.uuid}` });
+    const cert = generateCertificate({ commonName: rec.save.author, email: rec.save.email, days: DRAFT_VALIDITY_DAYS, password: 'XYZXYZ' });
+    const signed = signMetadata(unsigned, cert);
+    const metadataPath = vol.path.replace(/\.(qcow2|img)$/, '.metadata.xml');
+    await host.writeFile(metadataPath, signed);
+    result.metadataPath = metadataPath;
+    await new LocalMarketplace(data.marketplace).addDraft(signed);
+  } catch (e) {
+    result.metadataProblem = (e as Error).message;
+    o.log?.(`${rec.id}: image ${imageId} saved, but no draft metadata entry: ${result.metadataProblem}`);
+  }
+  return result;
+}
+
+export interface DraftInput {
+  digests: RawDigests;
+  imageId: string;
+  save: SaveFields;
+  origin?: MetadataSummary;
+  location: string;
+  now?: Date;
+}
+
+/** origin version with minor + 1 ("1.4" → "1.5", "2" → "2.1"), 1.0 without one. */
+export function nextVersion(v: string | undefined): string {
+  if (!v) return '1.0';
+  const m = /^(\d+)(?:\.(\d+))?(.*)$/.exec(v.trim());
+  if (!m) return `${v}.1`;
+  return `${m[1]}.${m[2] === undefined ? 1 : Number(m[2]) + 1}`;
+}
+
+/** The unsigned draft: origin fields kept, identity/bytes/checksums recomputed, dated now, valid 2 days. */
+export function draftMetadata(d: DraftInput): string {
+  const now = d.now ?? new Date();
+  const iso = (t: Date) => t.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const o = d.origin;
+  const el = (name: string, v: string | undefined) => (v === undefined ? '' : `    <${name}>${esc(v)}</${name}>\n`);
+  const sum = (alg: string, v: string) => `    <slreq:checksum rdf:parseType="Resource">\n      <slreq:algorithm>${alg}</slreq:algorithm>\n      <slreq:value>${v}</slreq:value>\n    </slreq:checksum>\n`;
+  return `<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:slreq="http://mp.stratuslab.eu/slreq#" xmlns:slterms="http://mp.stratuslab.eu/slterms#" xml:base="http://mp.stratuslab.eu/">
+  <rdf:Description rdf:about="#${d.imageId}">
+    <dcterms:identifier>${d.imageId}</dcterms:identifier>
+    <slreq:bytes>${d.digests.bytes}</slreq:bytes>
+${sum('MD5', d.digests.md5)}${sum('SHA-1', d.digests.sha1)}${sum('SHA-256', d.digests.sha256)}${sum('SHA-512', d.digests.sha512)}    <slreq:endorsement rdf:parseType="Resource"/>
+${el('dcterms:type', o?.type ?? 'base')}${el('slterms:kind', o?.kind ?? 'machine')}${el('slterms:os', o?.os ?? 'debian')}${el('slterms:os-version', o?.osVersion ?? '')}${el('slterms:os-arch', o?.osArch ?? 'x86_64')}${el('slterms:version', d.save.version?.trim() || nextVersion(o?.version))}    <dcterms:compression>gz</dcterms:compression>
+${el('slterms:location', d.location)}    <dcterms:format>raw</dcterms:format>
+${el('dcterms:creator', d.save.author)}${el('dcterms:created', iso(now))}${el('dcterms:valid', iso(new Date(now.getTime() + 2 * 86400_000)))}${el('dcterms:title', d.save.title)}${el('dcterms:description', d.save.comment)}    <slterms:hypervisor>kvm</slterms:hypervisor>
+    <dcterms:publisher>StratusLab</dcterms:publisher>
+  </rdf:Description>
+</rdf:RDF>
+`;
+}
+
+function esc(s: string): string { return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'); }
+function mib(n: number): string { return `${(n / 2 ** 20).toFixed(0)} MiB`; }

@@ -1,0 +1,121 @@
+import { spawn } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { pipeline } from 'stream/promises';
+import { createGunzip } from 'zlib';
+import type { Host } from '../host/host';
+import { shellQuote } from '../host/host';
+
+export interface ImageInfo { format: 'qcow2' | 'raw'; virtualSize: number; backingFile?: string }
+
+export async function imageInfo(host: Host, file: string): Promise<ImageInfo> {
+  const out = await host.run(['qemu-img', 'info', '--output=json', '-U', file]);
+  const j = JSON.parse(out);
+  if (j.format !== 'qcow2' && j.format !== 'raw') throw new Error(`${file} is a ${j.format} image: Stratus launches raw (.img, .img.gz) or qcow2 images.`);
+  return { format: j.format, virtualSize: j['virtual-size'], backingFile: j['full-backing-filename'] ?? j['backing-filename'] };
+}
+
+export interface RawDigests { bytes: number; md5: string; sha1: string; sha256: string; sha512: string }
+
+/**
+ * The digests of an image's RAW content (what exporting it as .img gives), streamed: nbdcopy reads the
+ * qcow2 chain through qemu-nbd and writes raw bytes to a pipe — no raw copy on disk.
+ */
+export async function rawDigests(host: Host, image: string, format: 'qcow2' | 'raw', signal?: AbortSignal): Promise<RawDigests> {
+  const reader = ['nbdcopy', '--', '[', 'qemu-nbd', '-r', '-f', format, image, ']', '-'];
+  if (host.kind !== 'local') {
+    const py = 'import hashlib,sys,json\nh=[hashlib.new(n) for n in ("md5","sha1","sha256","sha512")]\nn=0\nr=sys.stdin.buffer\nwhile True:\n b=r.read(1<<20)\n if not b: break\n n+=len(b)\n [x.update(b) for x in h]\nprint(json.dumps({"bytes":n,"md5":h[0].hexdigest(),"sha1":h[1].hexdigest(),"sha256":h[2].hexdigest(),"sha512":h[3].hexdigest()}))';
+    const out = await host.run(['bash', '-o', 'pipefail', '-c', `${shellQuote(reader)} | ${shellQuote(['python3', '-c', py])}`], { signal });
+    return JSON.parse(out);
+  }
+  const child = spawn(reader[0], reader.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', d => { stderr += d; });
+  const onAbort = () => child.kill('SIGKILL');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const h = (['md5', 'sha1', 'sha256', 'sha512'] as const).map(a => createHash(a));
+  let bytes = 0;
+  const exit = new Promise<number>((resolve, reject) => { child.on('error', reject); child.on('close', c => resolve(c ?? 1)); });
+  try {
+    for await (const chunk of child.stdout) { bytes += chunk.length; for (const x of h) x.update(chunk); }
+    const code = await exit;
+    if (signal?.aborted) throw new Error('Cancelled');
+    if (code !== 0) throw new Error(`reading ${image} failed: ${stderr.trim() || `nbdcopy exit ${code}`}`);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  const [md5, sha1, sha256, sha512] = h.map(x => x.digest('hex'));
+  return { bytes, md5, sha1, sha256, sha512 };
+}
+
+/**
+ * Export for publishing. 'img.gz': the raw content gzipped (identifier unchanged); 'qcow2': a
+ * standalone (flattened) qcow2 — this is where the base gets copied into the image, O(base + delta).
+ */
+export async function exportImage(host: Host, image: string, dest: string, format: 'img.gz' | 'qcow2', opts: { signal?: AbortSignal; log?(m: string): void } = {}): Promise<string> {
+  const info = await imageInfo(host, image);
+  const tmp = `${dest}.tmp-${process.pid}`;
+  try {
+    if (format === 'qcow2') {
+      if (info.backingFile) opts.log?.(`Flattening ${path.basename(image)} onto a copy of its base ${info.backingFile} (the export holds the whole image).`);
+      await host.run(['qemu-img', 'convert', '-O', 'qcow2', '-c', image, tmp], { signal: opts.signal });
+    } else {
+      opts.log?.(`Writing the raw content of ${path.basename(image)}${info.backingFile ? ' (with its base)' : ''}, gzipped.`);
+      const reader = ['nbdcopy', '--', '[', 'qemu-nbd', '-r', '-f', info.format, image, ']', '-'];
+      await host.run(['bash', '-o', 'pipefail', '-c', `${shellQuote(reader)} | gzip -c > ${shellQuote([tmp])}`], { signal: opts.signal });
+    }
+    await host.rename(tmp, dest);
+    return dest;
+  } catch (e) {
+    await host.remove(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A URL's image in the local cache (images/url-<hash>.<img|qcow2>); .gz is inflated while downloading. */
+export async function downloadUrl(url: string, cacheDir: string, opts: { signal?: AbortSignal; onProgress?(done: number, total?: number): void } = {}): Promise<string> {
+  const u = new URL(url);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`Unsupported image URL ${url}: use http(s), a file path, a marketplace identifier or a volume uuid.`);
+  const key = createHash('sha256').update(url).digest('hex').slice(0, 16);
+  const gz = /\.gz$/i.test(u.pathname);
+  const ext = /\.qcow2(\.gz)?$/i.test(u.pathname) ? 'qcow2' : 'img';
+  const dest = path.join(cacheDir, `url-${key}.${ext}`);
+  if (fs.existsSync(dest)) return dest;
+  await fs.promises.mkdir(cacheDir, { recursive: true });
+  const res = await fetch(url, { signal: opts.signal, redirect: 'follow' });
+  if (!res.ok || !res.body) throw new Error(`Downloading ${url} failed: HTTP ${res.status} ${res.statusText}`);
+  const total = Number(res.headers.get('content-length')) || undefined;
+  const tmp = `${dest}.part-${process.pid}`;
+  let done = 0;
+  const { Readable } = await import('stream');
+  const body = Readable.fromWeb(res.body as import('stream/web').ReadableStream);
+  body.on('data', c => { done += c.length; opts.onProgress?.(done, total); });
+  try {
+    if (gz) await pipeline(body, createGunzip(), fs.createWriteStream(tmp), { signal: opts.signal });
+    else await pipeline(body, fs.createWriteStream(tmp), { signal: opts.signal });
+    await fs.promises.rename(tmp, dest);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+  return dest;
+}
+
+/** A local .gz image inflated once into the cache (keyed by path, size and mtime). */
+export async function inflateFile(file: string, cacheDir: string, signal?: AbortSignal): Promise<string> {
+  const st = await fs.promises.stat(file);
+  const key = createHash('sha256').update(`${path.resolve(file)}|${st.size}|${st.mtimeMs}`).digest('hex').slice(0, 16);
+  const dest = path.join(cacheDir, `file-${key}.${/\.qcow2\.gz$/i.test(file) ? 'qcow2' : 'img'}`);
+  if (fs.existsSync(dest)) return dest;
+  await fs.promises.mkdir(cacheDir, { recursive: true });
+  const tmp = `${dest}.part-${process.pid}`;
+  try {
+    await pipeline(fs.createReadStream(file), createGunzip(), fs.createWriteStream(tmp), { signal });
+    await fs.promises.rename(tmp, dest);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true });
+    throw e;
+  }
+  return dest;
+}

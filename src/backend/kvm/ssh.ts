@@ -1,0 +1,67 @@
+import { Client, utils } from 'ssh2';
+import type { ExecResult, Host } from '../host/host';
+
+/** The guest's host keys from the serial log's cloud-init style block (the last block wins: reboots reprint it). */
+export function parseHostKeys(serial: string): string[] {
+  const re = /-----BEGIN SSH HOST KEY KEYS-----\r?\n([\s\S]*?)-----END SSH HOST KEY KEYS-----/g;
+  let m: RegExpExecArray | null, last: string | undefined;
+  while ((m = re.exec(serial))) last = m[1];
+  if (!last) return [];
+  return last.split(/\r?\n/).map(l => l.trim()).filter(l => /^(ssh-|ecdsa-)\S+ [A-Za-z0-9+/=]+/.test(l));
+}
+
+/** The raw key blobs ssh2 hands to hostVerifier, from OpenSSH public key lines. */
+export function keyBlobs(lines: string[]): Buffer[] {
+  return lines.map(l => Buffer.from(l.split(/\s+/)[1], 'base64'));
+}
+
+export interface GuestSshOptions {
+  host: Host;
+  ip: string;
+  port: number;
+  user: string;
+  privateKey: Buffer;
+  /** Pinned host keys (OpenSSH lines). Empty = accept and report the key (trust on first use). */
+  hostKeys: string[];
+  onHostKey?(line: string): void;
+  timeoutMs?: number;
+}
+
+/** One SSH login to a guest through the host (so remote hosts' loopback ports work too). */
+export async function sshConnect(o: GuestSshOptions): Promise<Client> {
+  const sock = await o.host.connectTcp(o.ip, o.port);
+  const pinned = keyBlobs(o.hostKeys);
+  return new Promise((resolve, reject) => {
+    const c = new Client();
+    let done = false;
+    const fail = (e: Error) => { if (!done) { done = true; c.end(); sock.destroy(); reject(e); } };
+    c.on('ready', () => { done = true; resolve(c); });
+    c.on('error', fail);
+    c.on('close', () => fail(new Error('SSH connection closed during login')));
+    c.connect({
+      sock, username: o.user, privateKey: o.privateKey, readyTimeout: o.timeoutMs ?? 20_000,
+      hostVerifier: (key: Buffer) => {
+        if (pinned.length) return pinned.some(b => b.equals(key));
+        const parsed = utils.parseKey(key);
+        if (!(parsed instanceof Error)) o.onHostKey?.(`${parsed.type} ${key.toString('base64')}`);
+        return true;
+      },
+    });
+  });
+}
+
+/** Runs one command line on an open connection; collects output, does not throw on non-zero. */
+export function sshExec(c: Client, command: string, opts: { signal?: AbortSignal; input?: string | Buffer; onStdout?(s: string): void; onStderr?(s: string): void } = {}): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    c.exec(command, (err, ch) => {
+      if (err) return reject(err);
+      let stdout = '', stderr = '';
+      const onAbort = () => { ch.signal('KILL'); ch.close(); reject(new Error('Cancelled')); };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      ch.on('data', (d: Buffer) => { const s = d.toString('utf8'); stdout += s; opts.onStdout?.(s); });
+      ch.stderr.on('data', (d: Buffer) => { const s = d.toString('utf8'); stderr += s; opts.onStderr?.(s); });
+      ch.on('close', (code: number | null) => { opts.signal?.removeEventListener('abort', onAbort); resolve({ code: code ?? 255, stdout, stderr }); });
+      ch.end(opts.input);
+    });
+  });
+}
