@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { RemoteHostFixture, sshdAvailable, startRemoteHost } from '../backend/host/remoteHost';
+
+const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+
+describe('stratus host (CLI) against a real sshd', { skip: sshdAvailable() }, () => {
+  let fx: RemoteHostFixture;
+  let home: string;
+  before(async () => {
+    fx = await startRemoteHost();
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-cli-home-'));
+  });
+  after(async () => { await fx?.stop(); fs.rmSync(home, { recursive: true, force: true }); });
+
+  // HOME and the data folder are private to the test: ~/.ssh/known_hosts of the machine is not consulted
+  const cli = (...args: string[]) => new Promise<{ code: number; out: string; err: string }>(resolve => {
+    const p = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HOME: home, STRATUS_DATA_DIR: path.join(home, 'data'), SSH_AUTH_SOCK: '' } });
+    let out = '', err = '';
+    p.stdout.on('data', d => (out += d));
+    p.stderr.on('data', d => (err += d));
+    p.on('close', code => resolve({ code: code ?? -1, out, err }));
+  });
+
+  test('add needs an explicit, matching fingerprint; then exec, check, list, remove', async () => {
+    const target = `root@${fx.host}:${fx.port}`;
+    const fp = execFileSync('ssh-keygen', ['-lf', path.join(fx.dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1];
+    let r = await cli('host', 'add', '--name', 'r1', '--identity', fx.clientKeyFile, target);
+    assert.equal(r.code, 2, r.err);
+    assert.ok(r.err.includes(fp) && r.err.includes('--accept-new-host-key'), r.err);
+    assert.equal(fs.existsSync(path.join(home, 'data', 'hosts.json')), false);
+    r = await cli('host', 'add', '--name', 'r1', '--identity', fx.clientKeyFile, '--accept-new-host-key', '--fingerprint', 'SHA256:wrong', target);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /not the --fingerprint given/);
+    r = await cli('host', 'add', '--name', 'r1', '--identity', fx.clientKeyFile, '--accept-new-host-key', '--fingerprint', fp, target);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /Added host 'r1'/);
+    assert.match(fs.readFileSync(path.join(home, 'data', 'known_hosts'), 'utf8'), /ssh-ed25519 /);
+
+    r = await cli('host', 'exec', 'r1', '--', 'printf', '%s|', '$(id)', 'a b', "'q'");
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, "$(id)|a b|'q'|");
+    assert.equal((await cli('host', 'exec', 'r1', '--', 'sh', '-c', 'exit 3')).code, 3);
+
+    r = await cli('host', 'check', 'r1', '--min-free-gib', '0');
+    assert.match(r.out, /Pre-flight on r1/);
+    assert.match(r.out, /[✔✘] Free space for images/);
+    assert.match(r.out, /qemu-img/);
+    r = await cli('host', 'check', 'r1', '--min-free-gib', '99999999');
+    assert.equal(r.code, 1, 'a blocking item fails the check');
+    assert.match(r.out, /→ Free at least/);
+
+    assert.match((await cli('host', 'list')).out, new RegExp(`^r1\\troot@\\[?${fx.host.replace(/\./g, '\\.')}`, 'm'));
+    assert.equal((await cli('host', 'remove', 'r1')).code, 0);
+    assert.match((await cli('host', 'list')).out, /no remote hosts/);
+    r = await cli('host', 'exec', 'nope', '--', 'true');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no host named 'nope'/);
+  });
+});
