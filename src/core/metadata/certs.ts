@@ -190,7 +190,7 @@ export function generateCertificate(o: GenerateCertificateOptions): { p12: Buffe
   const p12Asn1 = forge.pkcs12.toPkcs12Asn1(fkey, [cert], o.password, { algorithm: '3des', friendlyName: o.commonName });
   return {
     p12: Buffer.from(forge.asn1.toDer(p12Asn1).getBytes(), 'binary'),
-    certificatePem: forge.pki.certificateToPem(cert),
+    certificatePem: new crypto.X509Certificate(forge.pki.certificateToPem(cert)).toString(),
     privateKeyPem,
   };
 }

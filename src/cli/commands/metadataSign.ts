@@ -1,0 +1,121 @@
+// sign-metadata, verify-metadata, generate-certificate (the signature half of the metadata area).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { CliCommand, CliError } from '../command';
+import { signMetadata, generateCertificate, loadPem, loadPkcs12, SignatureProfile } from '../../core/metadata/sign';
+import { verifySignature } from '../../core/metadata/verify';
+import type { KeyMaterial } from '../../core/metadata/certs';
+
+function writeAtomic(file: string, data: string | Buffer, mode?: number): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, data, { mode: mode ?? 0o644 });
+  fs.renameSync(tmp, file);
+}
+
+function readFileOrFail(file: string, what: string): Buffer {
+  try { return fs.readFileSync(file); } catch { throw new CliError(`${what} not found: ${file}`); }
+}
+
+/** Password from --password-file, else STRATUS_P12_PASSWORD / STRATUSLAB_P12_PASSWORD (never on the command line). */
+function password(file: string | undefined, purpose: string): string {
+  if (file) return readFileOrFail(file, 'password file').toString('utf8').replace(/\r?\n$/, '');
+  const env = process.env.STRATUS_P12_PASSWORD ?? process.env.STRATUSLAB_P12_PASSWORD;
+  if (env !== undefined) return env;
+  throw new CliError(`${purpose}: give the password with --password-file FILE or the STRATUS_P12_PASSWORD environment variable`);
+}
+
+function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+const signMetadataCommand: CliCommand = {
+  name: 'sign-metadata',
+  summary: 'Sign a metadata file (endorsement rebuilt from the certificate; enveloped RSA-SHA1 signature as the original)',
+  usage: 'sign-metadata FILE [--p12 FILE [--password-file F]] | [--key KEY.pem --cert CERT.pem] [--email ADDR] [--profile stratuslab|rsa-sha256] [-o OUT]\n'
+    + '  Without -o the file is replaced and the original kept as FILE.orig. The P12 defaults to $STRATUSLAB_P12_CERTIFICATE or ~/.globus/usercert.p12;\n'
+    + '  its password comes from --password-file or $STRATUS_P12_PASSWORD. --profile rsa-sha256 is NOT readable by the original StratusLab tools.',
+  async run(args, io) {
+    const { values, positionals } = parse(args, {
+      p12: { type: 'string' }, 'password-file': { type: 'string' }, key: { type: 'string' }, cert: { type: 'string' },
+      email: { type: 'string' }, profile: { type: 'string' }, output: { type: 'string', short: 'o' },
+    });
+    const v = values as Record<string, string | undefined>;
+    if (positionals.length !== 1) throw new CliError('give exactly one metadata FILE');
+    const file = positionals[0];
+    if (v.profile && v.profile !== 'stratuslab' && v.profile !== 'rsa-sha256') throw new CliError(`unknown --profile '${v.profile}' (stratuslab or rsa-sha256)`);
+    let key: KeyMaterial;
+    if (v.key || v.cert) {
+      if (!v.key || !v.cert) throw new CliError('--key and --cert go together');
+      key = loadPem(readFileOrFail(v.key, 'key file').toString('utf8'), readFileOrFail(v.cert, 'certificate file').toString('utf8'), process.env.STRATUS_KEY_PASSPHRASE);
+    } else {
+      const p12 = v.p12 ?? process.env.STRATUSLAB_P12_CERTIFICATE ?? path.join(os.homedir(), '.globus', 'usercert.p12');
+      key = loadPkcs12(readFileOrFail(p12, 'certificate file'), password(v['password-file'], 'the PKCS#12 certificate'));
+    }
+    const text = readFileOrFail(file, 'metadata file').toString('utf8');
+    const signed = signMetadata(text, key, { email: v.email, profile: v.profile as SignatureProfile | undefined });
+    const out = v.output ?? file;
+    if (!v.output) fs.copyFileSync(file, `${file}.orig`);
+    writeAtomic(out, signed);
+    io.out(`Metadata file successfully signed: ${out}`);
+    return 0;
+  },
+};
+
+const verifyMetadataCommand: CliCommand = {
+  name: 'verify-metadata',
+  summary: 'Verify the XML signature of a metadata file: validity, signer, endorser match and trust',
+  usage: 'verify-metadata FILE [--trusted CERT.pem]… [--json]\n  Exit status 0 when the signature is valid (trust is reported, not required), 1 otherwise.',
+  async run(args, io) {
+    const { values, positionals } = parse(args, { trusted: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+    const opts = values as { trusted?: string[]; json?: boolean };
+    if (positionals.length !== 1) throw new CliError('give exactly one metadata FILE');
+    const trusted = (opts.trusted ?? []).map(f => readFileOrFail(f, 'trusted certificate').toString('utf8'));
+    const v = verifySignature(readFileOrFail(positionals[0], 'metadata file').toString('utf8'), { trusted });
+    if (opts.json) {
+      io.out(JSON.stringify(v, (k, x) => (k === 'certificatePem' ? undefined : x), 2));
+      return v.status === 'valid' ? 0 : 1;
+    }
+    const lines = [v.status === 'valid' ? 'Signature: valid' : v.status === 'absent' ? 'Signature: absent (no signature)' : `Signature: INVALID: ${v.message}`];
+    if (v.signer) {
+      lines.push(`Signer:    ${v.signer.subject}`, `Issuer:    ${v.signer.issuer}`, `E-mail:    ${v.signer.email ?? '(none in the certificate)'}`,
+        `Validity:  ${v.signer.notBefore} .. ${v.signer.notAfter}`, `Serial:    ${v.signer.serial}`,
+        `Trust:     ${v.trusted ? 'trusted' : 'untrusted (not in --trusted)'}`);
+    }
+    if (v.endorserMatches !== undefined) lines.push(`Endorser:  ${v.endorserMatches ? 'matches the certificate' : 'DOES NOT match the certificate'}`);
+    for (const w of v.warnings ?? []) lines.push(`Warning:   ${w}`);
+    io.out(lines.join('\n'));
+    return v.status === 'valid' ? 0 : 1;
+  },
+};
+
+const generateCertificateCommand: CliCommand = {
+  name: 'generate-certificate',
+  summary: 'Generate a self-signed RSA-2048 certificate and key as PKCS#12 (like stratus-generate-p12)',
+  usage: 'generate-certificate [--cn NAME] [--email ADDR] [--org O] [--days N] [-o OUT.p12] [--password-file F] [--cert-out CERT.pem]\n'
+    + '  Defaults as the original: --cn "Jane Tester", --email jane.tester@example.org, 365 days, -o cert.p12. The password comes from\n'
+    + '  --password-file or $STRATUS_P12_PASSWORD. --cert-out also writes the certificate (for stratus.trustedCertificates / --trusted).',
+  async run(args, io) {
+    const { values, positionals } = parse(args, {
+      cn: { type: 'string', short: 'n' }, email: { type: 'string', short: 'e' }, org: { type: 'string' }, days: { type: 'string' },
+      output: { type: 'string', short: 'o' }, 'password-file': { type: 'string' }, 'cert-out': { type: 'string' },
+    });
+    if (positionals.length) throw new CliError(`unexpected argument '${positionals[0]}'`);
+    const v = values as Record<string, string | undefined>;
+    const days = v.days ? Number(v.days) : 365;
+    if (!Number.isInteger(days) || days < 1) throw new CliError('--days must be a positive whole number');
+    const out = v.output ?? 'cert.p12';
+    const r = generateCertificate({ commonName: v.cn ?? 'Jane Tester', email: v.email ?? 'jane.tester@example.org', organization: v.org, days, password: password(v['password-file'], 'the new PKCS#12 file') });
+    writeAtomic(out, r.p12, 0o600);
+    if (v['cert-out']) writeAtomic(v['cert-out'], r.certificatePem);
+    io.out(`Certificate written: ${out}${v['cert-out'] ? ` (certificate also in ${v['cert-out']})` : ''}`);
+    return 0;
+  },
+};
+
+export const signatureCommands: CliCommand[] = [signMetadataCommand, verifyMetadataCommand, generateCertificateCommand];
