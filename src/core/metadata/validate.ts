@@ -41,11 +41,11 @@ function chain(order: Layer[], layers: Partial<Record<Layer, LayerVerdict>>): La
   return { ok: true };
 }
 
-export function signatureDiagnostics(sig: SignatureVerdict): Diagnostic[] {
-  const range = sig.range ?? WHOLE;
+export function signatureDiagnostics(sig: SignatureVerdict, fallback: SourceRange = WHOLE, trustConfigured = true): Diagnostic[] {
+  const range = sig.range ?? fallback;
   if (sig.status === 'absent') return [{ layer: 'signature', severity: 'warning', code: 'signature/absent', message: 'no signature (sign the document before validating or uploading it)', range }];
   if (sig.status === 'invalid') return [{ layer: 'signature', severity: 'error', code: 'signature/invalid', message: sig.message ?? 'invalid signature', range }];
-  if (sig.trusted === false) return [{ layer: 'signature', severity: 'info', code: 'signature/untrusted', message: `signed by ${sig.signer?.subject ?? 'an unknown signer'}, which is not in your trusted certificates (stratus.metadata.trustedCertificates)`, range }];
+  if (sig.trusted === false && trustConfigured) return [{ layer: 'signature', severity: 'info', code: 'signature/untrusted', message: `signed by ${sig.signer?.subject ?? 'an unknown signer'}, which is not in your trusted certificates (stratus.metadata.trustedCertificates)`, range }];
   return [];
 }
 
@@ -69,7 +69,7 @@ export function validateMetadata(text: string, opts: ValidateOptions = {}): Vali
   if (want.has('signature')) {
     signature = verifySignature(text, { trusted: opts.trusted, now: opts.now });
     layers.signature = signature.status === 'valid' ? { ok: true } : { ok: false, message: signature.message ?? (signature.status === 'absent' ? 'no signature' : 'invalid signature') };
-    diagnostics.push(...signatureDiagnostics(signature));
+    diagnostics.push(...signatureDiagnostics(signature, src.name(doc.documentElement!), !!opts.trusted?.length));
   }
   for (const [layer, check] of [['schema', checkSchema], ['constraints', checkConstraints], ['rdf', checkRdf]] as const) {
     if (!want.has(layer)) continue;
