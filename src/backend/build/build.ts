@@ -195,7 +195,7 @@ export class Build {
       case 'identifier': {
         const found = await this.opts.lookupBase?.(base);
         if (!found) throw new Error(`Image ${base} is not in any configured marketplace`);
-        if (found.trust && !found.trust.ok && !this.opts.allowUntrusted) throw new Error(`Base image ${base}: ${found.trust.message} (allow untrusted images to build from it anyway)`);
+        if (found.trust?.refused && !this.opts.allowUntrusted) throw new Error(`Base image ${base}: ${found.trust.message} (allow untrusted images to build from it anyway)`);
         this.baseOs = found.os;
         return `${base}${found.title ? ` (${found.title})` : ''}${found.marketplace ? ` in ${found.marketplace}` : ''}`;
       }

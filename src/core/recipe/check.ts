@@ -12,7 +12,7 @@ export interface BaseInfo {
   /** Where the entry was found, for messages. */
   marketplace?: string;
   /** The signature/trust verdict in words, e.g. 'signed by a trusted endorser' or 'signature invalid: …'. */
-  trust?: { ok: boolean; message: string };
+  trust?: { ok: boolean; message: string; /** Launches from it are refused (bad signature, expired, deprecated). */ refused?: boolean };
 }
 
 export interface CheckOptions {
@@ -71,7 +71,7 @@ export async function checkRecipe(parsed: ParsedRecipe, opts: CheckOptions = {})
         if (!info) add('error', 'recipe/base-unknown', 'base', `Image ${r.base} is not in any configured marketplace. Add its metadata to a marketplace, or use an image file or URL.`);
         else {
           baseOs = info.os;
-          if (info.trust && !info.trust.ok) add('warning', 'recipe/base-untrusted', 'base', `Base image ${r.base}${info.title ? ` (${info.title})` : ''}: ${info.trust.message}.`);
+          if (info.trust && !info.trust.ok) add(info.trust.refused ? 'error' : 'warning', 'recipe/base-untrusted', 'base', `Base image ${r.base}${info.title ? ` (${info.title})` : ''}: ${info.trust.message}.`);
         }
       }
     } else if (kind === 'file' && !exists(resolve(r.base))) {
@@ -126,7 +126,7 @@ export async function checkRecipe(parsed: ParsedRecipe, opts: CheckOptions = {})
     const keyOf = { title: 'title', comment: 'comment', author: 'author', 'author-email': 'authorEmail' } as const;
     for (const k of IMAGE_REQUIRED) {
       const v = r.image[keyOf[k]];
-      if (v === undefined || v.trim() === '') add('error', 'recipe/image-required', parsed.ranges.has(`image.${k}`) ? `image.${k}` : 'image', `${IMAGE_REQUIRED_MESSAGES[k]} (image.${k}).`, 'key');
+      if (v === undefined || v.trim() === '') add('error', 'recipe/image-required', parsed.ranges.has(`image.${k}`) ? `image.${k}` : 'image', `${IMAGE_REQUIRED_MESSAGES[k].replace(/\.$/, "")} (image.${k}).`, 'key');
     }
   }
   const email = r.image.authorEmail;

@@ -11,7 +11,7 @@ base: ${opts.base ?? 'MMZu9WvwKIro-rtBQfDk4PsKO7_'}
 type: m1.small
 
 # apt, yum, dnf, zypper or apk; by default chosen from the base's OS.
-# installer: apt
+installer: apt
 
 # Packages installed after 'prerecipe' ran.
 packages:
