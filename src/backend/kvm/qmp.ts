@@ -32,6 +32,7 @@ export class QmpClient {
     stream.setEncoding?.('utf8');
     stream.on('data', (d: string | Buffer) => c.receive(String(d)));
     stream.on('error', e => c.fail(e));
+    stream.on('end', () => c.fail(new Error('QMP connection closed')));
     stream.on('close', () => c.fail(new Error('QMP connection closed')));
     await c.greeted;
     await c.execute('qmp_capabilities');
@@ -43,6 +44,7 @@ export class QmpClient {
 
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
     if (this.closed) return Promise.reject(this.closed);
+    if (!this.stream.writable) return Promise.reject(new Error('QMP connection closed'));
     const id = ++this.nextId;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: v => resolve(v as T), reject });

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { LocalHost } from '../../../src/backend/host/local';
+import { InstanceManager } from '../../../src/backend/kvm/instances';
+import { probeAcceleration } from '../../../src/backend/kvm/accel';
+import { tempData } from './fixtures';
+
+test('instance types: §7.2 defaults plus valid user types (invalid ones ignored)', () => {
+  const data = tempData();
+  const m = new InstanceManager({ host: new LocalHost(), data, instanceTypes: [{ name: 'my.type', vcpu: 4, memoryMiB: 2048, swapMiB: 2048 }, { name: 'bad', vcpu: 0, memoryMiB: 1, swapMiB: 0 }] });
+  const types = m.instanceTypes();
+  assert.deepEqual(types.find(t => t.name === 'm1.small'), { name: 'm1.small', vcpu: 1, memoryMiB: 1536, swapMiB: 1536 });
+  assert.ok(types.some(t => t.name === 'my.type'));
+  assert.ok(!types.some(t => t.name === 'bad'));
+  fs.rmSync(data.root, { recursive: true, force: true });
+});
+
+test('launch refuses bad input with the original messages and leaves nothing behind', async () => {
+  const data = tempData();
+  const m = new InstanceManager({ host: new LocalHost(), data, acceleration: 'tcg' });
+  try {
+    await assert.rejects(m.launch({ image: '/nope.img', type: 'x1.huge', sshKeys: ['ssh-ed25519 AAAA k'] }), /Unknown instance type: x1\.huge/);
+    await assert.rejects(m.launch({ image: '/nope.img', sshKeys: ['ssh-ed25519 AAAA k'], save: { title: 't', comment: '', author: 'a', email: 'e@x.org' } }), /With the --save option, please provide --comment/);
+    await assert.rejects(m.launch({ image: path.join(data.root, 'missing.qcow2'), sshKeys: [] }), /not found/);
+    const [failed] = await m.list();
+    assert.equal(failed.state, 'Failed');
+    assert.match(failed.error!, /not found/);
+    assert.deepEqual(fs.readdirSync(path.join(data.instances, failed.id)).sort(), ['instance.json'], 'no overlay, ISO or domain left');
+    await m.forget(failed.id);
+    assert.deepEqual(await m.list(), []);
+    await assert.rejects(m.shutdown('vm-nothere'), /No instance vm-nothere/);
+  } finally { fs.rmSync(data.root, { recursive: true, force: true }); }
+});
+
+test('acceleration: forced modes say so; auto without a probe kernel falls back to TCG visibly and is cached', async () => {
+  const data = tempData();
+  const host = new LocalHost();
+  try {
+    assert.match((await probeAcceleration(host, { cacheFile: path.join(data.root, 'a.json'), mode: 'tcg' })).reason, /setting/);
+    const v = await probeAcceleration(host, { cacheFile: path.join(data.root, 'a.json'), kernel: path.join(data.root, 'none'), mode: 'auto' });
+    assert.equal(v.accel, 'tcg');
+    assert.ok(v.reason.length > 20);
+    if (fs.existsSync('/dev/kvm')) {
+      const cached = JSON.parse(fs.readFileSync(path.join(data.root, 'a.json'), 'utf8'));
+      assert.equal(cached.accel, 'tcg');
+      fs.writeFileSync(path.join(data.root, 'a.json'), JSON.stringify({ ...cached, reason: 'from cache' }));
+      assert.equal((await probeAcceleration(host, { cacheFile: path.join(data.root, 'a.json'), kernel: path.join(data.root, 'none') })).reason, 'from cache');
+    }
+  } finally { fs.rmSync(data.root, { recursive: true, force: true }); }
+});

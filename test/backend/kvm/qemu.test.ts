@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { qemuArgv, freePort } from '../../../src/backend/kvm/qemu';
+import type { DomainSpec } from '../../../src/backend/kvm/driver';
+import { LocalHost } from '../../../src/backend/host/local';
+
+const spec: DomainSpec = {
+  id: 'vm-1', name: 'one', dir: '/data/instances/vm-1', vcpu: 2, memoryMiB: 1024, accel: 'tcg', sshPort: 40022,
+  disks: [{ path: '/data/instances/vm-1/overlay.qcow2', format: 'qcow2', id: 'root' }, { path: '/x,y/cidata.iso', format: 'raw', media: 'cdrom', readonly: true }],
+  guestForwards: [{ guestAddr: '10.0.2.100', guestPort: 8080, hostPort: 41000 }],
+};
+
+test('qemu argv: restricted slirp, SSH forwarded on loopback only, guestfwd, escaped paths, daemonized with pid/QMP/serial', () => {
+  const a = qemuArgv(spec);
+  const net = a[a.indexOf('-netdev') + 1];
+  assert.match(net, /^user,id=n0,restrict=on,hostfwd=tcp:127\.0\.0\.1:40022-:22,guestfwd=tcp:10\.0\.2\.100:8080-cmd:nc 127\.0\.0\.1 41000$/);
+  assert.ok(a.includes('file=/x,,y/cidata.iso,format=raw,media=cdrom,if=ide,readonly=on'));
+  assert.ok(a.some(x => x.startsWith('file=/data/instances/vm-1/overlay.qcow2,format=qcow2,id=root,if=virtio')));
+  assert.deepEqual(a.slice(a.indexOf('-accel'), a.indexOf('-accel') + 2), ['-accel', 'tcg']);
+  assert.ok(a.includes('stratus-vm-1'), 'the process is tagged with the instance id');
+  assert.equal(a[a.indexOf('-pidfile') + 1], '/data/instances/vm-1/qemu.pid');
+  assert.equal(a[a.indexOf('-qmp') + 1], 'unix:/data/instances/vm-1/qmp.sock,server=on,wait=off');
+  assert.ok(a.includes('-daemonize'));
+  const kvm = qemuArgv({ ...spec, accel: 'kvm' });
+  assert.deepEqual(kvm.slice(kvm.indexOf('-accel'), kvm.indexOf('-accel') + 4), ['-accel', 'kvm', '-cpu', 'host']);
+});
+
+test('qemu argv refuses forward values that could smuggle options', () => {
+  assert.throws(() => qemuArgv({ ...spec, guestForwards: [{ guestAddr: '10.0.2.100,hostfwd=tcp::1-:2', guestPort: 1, hostPort: 2 }] }), /invalid guestAddr/);
+  assert.throws(() => qemuArgv({ ...spec, guestForwards: [{ guestAddr: '10.0.2.100', guestPort: 70000, hostPort: 2 }] }), /invalid guestPort/);
+});
+
+test('freePort gives a bindable loopback port', async () => {
+  const p = await freePort(new LocalHost());
+  assert.ok(p > 1024 && p < 65536);
+});
