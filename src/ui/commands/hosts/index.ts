@@ -1,6 +1,15 @@
 import type { UiContext } from '../../context';
+import * as add from './add';
+import * as remove from './remove';
+import * as reconnect from './reconnect';
+import * as check from './check';
+import * as selectActive from './selectActive';
+import * as activeHostStatus from '../../statusbar/activeHost';
+import { hostsManager } from './manager';
 
-/** Registers the hosts commands (one file per command in this folder). */
-export function register(_ctx: UiContext): void {
-  // commands of this area are added here as they land
+/** Registers the hosts commands (one file per command in this folder) and the active-host status bar item. */
+export function register(ctx: UiContext): void {
+  const mgr = hostsManager(ctx);
+  for (const cmd of [add, remove, reconnect, check, selectActive]) cmd.register(ctx);
+  activeHostStatus.register(ctx, mgr);
 }

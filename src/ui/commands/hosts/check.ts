@@ -1,0 +1,28 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import { formatChecklist, PreflightItem } from '../../../backend/host/preflight';
+import { hostsManager } from './manager';
+import { pickRemoteHost } from './pick';
+
+/** stratus.hosts.check — pre-flight checklist (space, tmpfs, QEMU/KVM/libvirt) with what to do for each failure. */
+export function register(ctx: UiContext): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.hosts.check', async (arg?: unknown, opts?: { quiet?: boolean }): Promise<PreflightItem[] | undefined> => {
+    const host = await pickRemoteHost(hostsManager(ctx), arg, 'Check Host');
+    if (!host) return undefined;
+    let items: PreflightItem[];
+    try {
+      items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${host.label}…` }, () => host.check());
+    } catch (e) {
+      vscode.window.showErrorMessage(`${host.label}: ${(e as Error).message}`);
+      return undefined;
+    }
+    ctx.log.info(`Pre-flight on ${host.label}:\n${formatChecklist(items)}`);
+    if (opts?.quiet) return items;
+    const icon = (i: PreflightItem) => (i.ok ? '$(pass)' : i.severity === 'error' ? '$(error)' : '$(warning)');
+    const failing = items.filter(i => !i.ok).length;
+    vscode.window.showQuickPick(items.map(i => ({ label: `${icon(i)} ${i.label}`, description: i.detail, detail: i.ok ? undefined : i.fix })), {
+      title: `${host.label}: ${failing ? `${failing} item(s) need attention` : 'ready for KVM work'}`, matchOnDescription: true, matchOnDetail: true,
+    });
+    return items;
+  }));
+}

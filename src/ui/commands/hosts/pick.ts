@@ -1,0 +1,17 @@
+import * as vscode from 'vscode';
+import type { RemoteKvmHost } from '../../../backend/host/remoteHosts';
+import { HostsManager } from './manager';
+
+/** The host a tree-node or palette invocation means: the node's host id, a name, or a quick pick. */
+export async function pickRemoteHost(mgr: HostsManager, arg: unknown, title: string): Promise<RemoteKvmHost | undefined> {
+  const id = typeof arg === 'string' ? arg : (arg as { id?: string; hostId?: string } | undefined)?.hostId ?? (arg as { id?: string } | undefined)?.id?.replace(/^host:/, '');
+  if (id) {
+    const h = mgr.get(id);
+    if (!h) vscode.window.showErrorMessage(`No remote host named '${id}'.`);
+    return h;
+  }
+  const hosts = mgr.hosts();
+  if (!hosts.length) { vscode.window.showInformationMessage('No remote KVM hosts yet: use "Stratus: Add KVM Host…".'); return undefined; }
+  const pick = await vscode.window.showQuickPick(hosts.map(h => ({ label: h.label, description: `${h.target} · ${h.state}`, host: h })), { title });
+  return pick?.host;
+}

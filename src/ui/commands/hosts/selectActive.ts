@@ -1,0 +1,22 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import { hostRegistry } from '../../../backend/hosts/registry';
+import { hostsManager } from './manager';
+
+/** stratus.hosts.selectActive — the host new launches go to (the status bar item runs this). */
+export function register(ctx: UiContext): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.hosts.selectActive', async (name?: string) => {
+    const mgr = hostsManager(ctx);
+    if (!name) {
+      const active = mgr.activeHost().id;
+      const items = hostRegistry().hosts().map(h => ({ label: h.label, id: h.id, description: `${h.kind === 'local' ? 'this machine' : (h as { target?: string }).target ?? ''}${h.id === active ? ' · active' : ''}` }));
+      const pick = await vscode.window.showQuickPick([...items, { label: '$(add) Add KVM Host…', id: '', description: '' }], { title: 'Host for new launches' });
+      if (!pick) return undefined;
+      if (!pick.id) return vscode.commands.executeCommand('stratus.hosts.add');
+      name = pick.id;
+    }
+    if (!hostRegistry().get(name)) { vscode.window.showErrorMessage(`No host named '${name}'.`); return undefined; }
+    await mgr.setActiveHost(name);
+    return name;
+  }));
+}
