@@ -28,7 +28,7 @@ if (!fs.existsSync(path.join(ROOT, 'dist', 'extension.js'))) { console.error('di
 execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), vsix.stratus], { env: { ...process.env, STRATUS_PACKAGE_NO_BUILD: '1' }, stdio: 'pipe' });
 vsce(base, vsix.baseline);
 
-const srv = await startCodeServer({ dir: path.join(tmp, 'host'), env: { STRATUS_DATA_DIR: path.join(tmp, 'data') } });
+const srv = await startCodeServer({ dir: path.join(tmp, 'host'), env: { STRATUS_DATA_DIR: path.join(tmp, 'data'), EXTENSIONS_GALLERY: '{}' } });
 const cs = (...args) => execFileSync(CODE_SERVER, ['--config', path.join(srv.dir, 'config.yaml'), '--user-data-dir', srv.ud,
   '--extensions-dir', srv.ext, ...args], { stdio: 'pipe' }).toString();
 

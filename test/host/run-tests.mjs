@@ -89,6 +89,8 @@ try {
       STRATUS_DATA_DIR: dataDir,
       STRATUS_TEST_WORKSPACE: workspace,
       STRATUS_WB_RESULT: resultFile,
+      // No extension gallery: lookups of open-vsx.org only fail here and flood the log.
+      EXTENSIONS_GALLERY: process.env.EXTENSIONS_GALLERY ?? '{}',
     },
   });
   say(`code-server on ${srv.base} in ${srv.startMs} ms; data ${dataDir}`);
