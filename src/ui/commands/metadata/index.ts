@@ -1,6 +1,12 @@
 import type { UiContext } from '../../context';
+import * as sign from './sign';
+import * as verify from './verify';
+import * as generateCertificate from './generateCertificate';
 
 /** Registers the metadata commands (one file per command in this folder). */
-export function register(_ctx: UiContext): void {
+export function register(ctx: UiContext): void {
+  sign.register(ctx);
+  verify.register(ctx);
+  generateCertificate.register(ctx);
   // commands of this area are added here as they land
 }
