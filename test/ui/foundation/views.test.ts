@@ -11,9 +11,11 @@ const VIEWS: Record<string, { name: string; action: string; command: string }> =
 };
 
 describe('Foundation: the Stratus views on a fresh data folder', () => {
-  it('declares exactly the three views in the Stratus container', () => {
+  it('declares Marketplace, Instances and Volumes, in that order, in the Stratus container', () => {
     const pkg = vscode.extensions.getExtension('stratus.stratus')!.packageJSON;
-    assert.deepEqual(pkg.contributes.views.stratus.map((v: { id: string }) => v.id), Object.keys(VIEWS));
+    const ids: string[] = pkg.contributes.views.stratus.map((v: { id: string }) => v.id);
+    // Other areas may add views after these three.
+    assert.deepEqual(ids.slice(0, 3), Object.keys(VIEWS));
   });
 
   for (const [id, v] of Object.entries(VIEWS)) {
