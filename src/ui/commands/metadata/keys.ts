@@ -17,11 +17,15 @@ function expand(p: string): string {
   return ws ? path.join(ws, p) : path.resolve(p);
 }
 
-/** PEM texts of the files listed in stratus.trustedCertificates (unreadable entries are logged and skipped). */
+/**
+ * PEM texts of stratus.trustedCertificates, plus stratus.marketplace.trustedCertificates (the marketplace
+ * tree's list) so every view agrees on trust. Entries are files or PEM text; unreadable files are logged.
+ */
 export function trustedCertificates(log?: vscode.LogOutputChannel): string[] {
-  const files = config().get<string[]>('trustedCertificates') ?? [];
-  return files.flatMap(f => {
-    try { return [fs.readFileSync(expand(f), 'utf8')]; } catch (e) { log?.warn(`stratus.trustedCertificates: cannot read ${f}: ${(e as Error).message}`); return []; }
+  const entries = [...(config().get<string[]>('trustedCertificates') ?? []), ...(config().get<string[]>('marketplace.trustedCertificates') ?? [])];
+  return entries.flatMap(f => {
+    if (f.includes('-----BEGIN')) return [f];
+    try { return [fs.readFileSync(expand(f), 'utf8')]; } catch (e) { log?.warn(`trusted certificates: cannot read ${f}: ${(e as Error).message}`); return []; }
   });
 }
 
