@@ -1,3 +1,70 @@
+import { parseArgs } from 'util';
 import type { CliCommand } from '../command';
+import { CliError } from '../command';
+import { ImageError } from '../../backend/images/convert';
+import { ExportFormat, exportVolume, importImage } from '../../backend/images/import';
+import { VolumeError } from '../../backend/volumes/store';
+import { openStore } from './volumes';
 
-export const imagesCommands: CliCommand[] = [];
+type Values = Record<string, string | boolean | string[] | undefined>;
+function opts(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): { values: Values; positionals: string[] } {
+  try { return parseArgs({ args, options, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] }; } catch (e) { throw new CliError((e as Error).message); }
+}
+
+/** Ctrl-C cancels cleanly (temp files removed) instead of killing the process mid-write. */
+function cancellable<T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const onInt = () => ac.abort();
+  process.once('SIGINT', onInt);
+  return f(ac.signal).catch(e => {
+    if (e instanceof ImageError || e instanceof VolumeError) throw new CliError(e.message);
+    throw e;
+  }).finally(() => process.off('SIGINT', onInt));
+}
+
+function progressPrinter(err: (t: string) => void) {
+  let last = -1; let lastMsg = '';
+  return (f: number, msg: string) => {
+    const pct = Math.floor(f * 100);
+    if (pct === last && msg === lastMsg) return;
+    if (pct - last >= 10 || msg !== lastMsg || pct === 100) { err(`${msg} ${pct}%`); last = pct; lastMsg = msg; }
+  };
+}
+
+const importCmd: CliCommand = {
+  name: 'import-image',
+  summary: 'Import a VDI/VMDK/VHD(X)/qcow2/raw image (.gz/.bz2 too) into the volume store, with draft metadata',
+  usage: 'import-image [--format raw|qcow2] [--tag TAG] [--author EMAIL] [--no-metadata] FILE',
+  async run(args, io) {
+    const { values, positionals } = opts(args, { format: { type: 'string' }, tag: { type: 'string', short: 't' }, author: { type: 'string' }, 'no-metadata': { type: 'boolean' } });
+    if (positionals.length !== 1) throw new CliError('give exactly one image file');
+    const format = (values.format ?? 'qcow2') as string;
+    if (format !== 'raw' && format !== 'qcow2') throw new CliError('--format is raw or qcow2');
+    const tag = values.tag as string | undefined;
+    const r = await cancellable(signal => importImage(openStore(), positionals[0], {
+      format, tag, author: values.author as string | undefined, metadata: !values['no-metadata'], signal, onProgress: progressPrinter(io.err),
+    }));
+    io.out(`DISK ${r.volume.uuid}`);
+    if (r.identifier) io.out(`IDENTIFIER ${r.identifier}`);
+    if (r.metadataPath) io.out(`METADATA ${r.metadataPath}`);
+    return 0;
+  },
+};
+
+const exportCmd: CliCommand = {
+  name: 'export-volume',
+  summary: 'Export a volume as raw .img.gz (for publishing), raw .img or a standalone qcow2',
+  usage: 'export-volume UUID --format img.gz|img|qcow2 -o|--output FILE',
+  async run(args, io) {
+    const { values, positionals } = opts(args, { format: { type: 'string' }, output: { type: 'string', short: 'o' } });
+    if (positionals.length !== 1) throw new CliError('give exactly one volume UUID');
+    const format = (values.format ?? 'img.gz') as string;
+    if (!['img.gz', 'img', 'qcow2'].includes(format)) throw new CliError('--format is img.gz, img or qcow2');
+    if (!values.output) throw new CliError('give the output file with -o FILE');
+    const out = await cancellable(signal => exportVolume(openStore(), positionals[0], values.output as string, format as ExportFormat, { signal, onProgress: progressPrinter(io.err) }));
+    io.out(`EXPORTED ${out}`);
+    return 0;
+  },
+};
+
+export const imagesCommands: CliCommand[] = [importCmd, exportCmd];

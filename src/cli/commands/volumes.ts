@@ -1,3 +1,110 @@
-import type { CliCommand } from '../command';
+import { parseArgs } from 'util';
+import type { CliCommand, CliIO } from '../command';
+import { CliError } from '../command';
+import { dataLayout } from '../../backend/paths';
+import { Volume, VolumeError, VolumeStore, checkUuid } from '../../backend/volumes/store';
 
-export const volumesCommands: CliCommand[] = [];
+/** pdisk-like volumes in the data folder ($STRATUS_DATA_DIR/volumes), with the original commands' output (§8.3). */
+export function openStore(): VolumeStore { return new VolumeStore(dataLayout().volumes); }
+
+async function wrap<T>(f: () => Promise<T>): Promise<T> {
+  try { return await f(); } catch (e) { if (e instanceof VolumeError) throw new CliError(e.message); throw e; }
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+function opts(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): { values: Values; positionals: string[] } {
+  try { return parseArgs({ args, options, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] }; } catch (e) { throw new CliError((e as Error).message); }
+}
+
+/** The fields `stratus-describe-volumes` prints, pdisk names first. */
+export function volumeFields(v: Volume): Array<[string, string]> {
+  return [
+    ['uuid', v.uuid], ['tag', v.tag], ['count', String(v.count)], ['owner', v.owner], ['identifier', v.identifier],
+    ['size', String(v.size)], ['type', v.type], ['visibility', v.visibility], ['format', v.format], ['path', v.path],
+    ...(v.backing ? [['backing', v.backing] as [string, string]] : []), ...(v.backingFile ? [['backingFile', v.backingFile] as [string, string]] : []),
+    ['attachedTo', v.attachedTo.join(',')], ['created', v.created],
+  ];
+}
+
+const create: CliCommand = {
+  name: 'create-volume',
+  summary: 'Create a persistent disk volume (prints DISK <uuid>)',
+  usage: 'create-volume -s|--size GiB [-t|--tag TAG] [--private|--public] [--format qcow2|raw] [--cow UUID]',
+  async run(args, io) {
+    const { values } = opts(args, { size: { type: 'string', short: 's' }, tag: { type: 'string', short: 't' }, private: { type: 'boolean' },
+      public: { type: 'boolean' }, format: { type: 'string' }, cow: { type: 'string' } });
+    const store = openStore();
+    if (values.cow) {
+      const v = await wrap(() => store.copyOnWrite(values.cow as string, { tag: values.tag as string | undefined }));
+      io.out(`DISK ${v.uuid}`);
+      return 0;
+    }
+    const size = Number(values.size);
+    if (values.size === undefined || !/^\d+$/.test(String(values.size))) throw new CliError('Volume size must be a valid integer between 1 and 1024');
+    if (values.public && values.private) throw new CliError('give --public or --private, not both');
+    const format = (values.format ?? 'qcow2') as string;
+    if (format !== 'qcow2' && format !== 'raw') throw new CliError('--format is qcow2 or raw');
+    const v = await wrap(() => store.create({ sizeGiB: size, tag: values.tag as string | undefined, visibility: values.public ? 'PUBLIC' : 'PRIVATE', format: format as 'qcow2' | 'raw' }));
+    io.out(`DISK ${v.uuid}`);
+    return 0;
+  },
+};
+
+function printVolumes(vs: Volume[], io: CliIO): void {
+  if (!vs.length) { io.out('No disk to show'); return; }
+  for (const v of vs) {
+    io.out(`:: DISK ${v.uuid}`);
+    for (const [k, val] of volumeFields(v)) io.out(`\t${k}: ${val}`);
+  }
+}
+
+const describe: CliCommand = {
+  name: 'describe-volumes',
+  summary: 'List volumes (filters: -f name:regex, ANDed)',
+  usage: 'describe-volumes [--json] [-f|--filter NAME:REGEX …] [UUID …]',
+  async run(args, io) {
+    const { values, positionals } = opts(args, { json: { type: 'boolean' }, filter: { type: 'string', short: 'f', multiple: true } });
+    const filters = ((values.filter ?? []) as string[]).map(f => {
+      const i = f.indexOf(':');
+      if (i <= 0) throw new CliError(`filter '${f}' must be NAME:REGEX, e.g. tag:^data`);
+      try { return { name: f.slice(0, i), re: new RegExp(f.slice(i + 1)) }; } catch (e) { throw new CliError(`filter '${f}': ${(e as Error).message}`); }
+    });
+    let vs = await openStore().list();
+    if (positionals.length) vs = vs.filter(v => positionals.includes(v.uuid));
+    vs = vs.filter(v => {
+      const fields = new Map(volumeFields(v));
+      return filters.every(f => fields.has(f.name) && f.re.test(fields.get(f.name)!));
+    });
+    if (values.json) io.out(JSON.stringify(vs, null, 2));
+    else printVolumes(vs, io);
+    return 0;
+  },
+};
+
+const del: CliCommand = {
+  name: 'delete-volume',
+  summary: 'Delete volumes (refused while attached or while a copy-on-write volume uses it)',
+  usage: 'delete-volume UUID …',
+  async run(args, io) {
+    if (!args.length) throw new CliError('give the UUID of the volume(s) to delete');
+    for (const u of args) await wrap(async () => checkUuid(u));
+    const store = openStore();
+    for (const u of args) { await wrap(() => store.delete(u)); io.out(`DELETED ${u}`); }
+    return 0;
+  },
+};
+
+const copy: CliCommand = {
+  name: 'copy-volume',
+  summary: 'Copy-on-write: a new qcow2 volume backed by UUID (prints DISK <uuid>)',
+  usage: 'copy-volume [-t|--tag TAG] UUID',
+  async run(args, io) {
+    const { values, positionals } = opts(args, { tag: { type: 'string', short: 't' } });
+    if (positionals.length !== 1) throw new CliError('give exactly one volume UUID');
+    const v = await wrap(() => openStore().copyOnWrite(positionals[0], { tag: values.tag as string | undefined }));
+    io.out(`DISK ${v.uuid}`);
+    return 0;
+  },
+};
+
+export const volumesCommands: CliCommand[] = [create, describe, del, copy];
