@@ -158,6 +158,11 @@ export class Build {
     this.save();
   }
 
+  /** The build VM's instance record, while it exists. */
+  instance(): Promise<InstanceRecord | undefined> {
+    return this.record.instanceId ? this.opts.vms.describe(this.record.instanceId) : Promise.resolve(undefined);
+  }
+
   /** Leaves the VM running for inspection. */
   keep(): void {
     this.session?.end(); this.session = undefined;

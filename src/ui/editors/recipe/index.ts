@@ -1,6 +1,9 @@
 import type { UiContext } from '../../context';
+import { registerDiagnostics } from './diagnostics';
+import { registerProviders } from './providers';
 
-/** Diagnostics, hovers and code actions for recipe documents. */
-export function register(_ctx: UiContext): void {
-  // editor features of this area are added here as they land
+/** Diagnostics, completion, hovers and the CodeLens for recipe documents (*.recipe.yaml, stratus-recipe.yaml). */
+export function register(ctx: UiContext): void {
+  registerDiagnostics(ctx);
+  registerProviders(ctx);
 }

@@ -1,0 +1,14 @@
+import * as vscode from 'vscode';
+import type { BuildNode } from './buildsTree';
+import type { BuildsModel } from './model';
+
+/** Tree node or build id → build id. */
+export const idOf = (arg: BuildNode | string | undefined) => (typeof arg === 'string' ? arg : arg?.record.id);
+
+/** The live build behind a Builds view item; earlier sessions' builds only keep their record and log. */
+export function liveBuild(model: BuildsModel, arg: BuildNode | string | undefined) {
+  const id = idOf(arg);
+  const l = id ? model.get(id) : undefined;
+  if (!l) void vscode.window.showWarningMessage('That build belongs to an earlier session: only its log and record are kept.');
+  return l;
+}

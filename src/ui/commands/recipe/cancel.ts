@@ -1,0 +1,10 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import type { BuildNode } from './buildsTree';
+import type { BuildsModel } from './model';
+import { liveBuild } from './buildArgs';
+
+/** stratus.build.cancel: stops a running build at its current step (the VM stays until the user chooses). */
+export function register(ctx: UiContext, model: BuildsModel): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.build.cancel', (arg?: BuildNode | string) => { liveBuild(model, arg)?.controller?.abort(); }));
+}

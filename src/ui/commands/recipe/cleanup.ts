@@ -1,0 +1,17 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import type { BuildNode } from './buildsTree';
+import type { BuildsModel } from './model';
+import { liveBuild } from './buildArgs';
+
+/** stratus.build.cleanup: destroys the build VM and its overlay. */
+export function register(ctx: UiContext, model: BuildsModel): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.build.cleanup', async (arg?: BuildNode | string) => {
+    const l = liveBuild(model, arg);
+    if (!l) return;
+    l.controller?.abort();
+    await l.running?.catch(() => undefined);
+    await l.build.cleanup();
+    model.fire();
+  }));
+}

@@ -1,0 +1,70 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import { config } from '../../context';
+import { Build, listBuilds } from '../../../backend/build/build';
+import type { BuildRecord } from '../../../backend/build/steps';
+import { prepareBuild } from '../../../backend/build/setup';
+import { LocalMarketplace } from '../../../backend/marketplace/local';
+import type { Marketplace } from '../../../backend/marketplace/marketplace';
+import { marketplaceTree, } from '../../trees/marketplace';
+import { trustedCertificates } from '../../trees/marketplace/provider';
+
+/** The marketplaces the Marketplace view shows (the embedded store alone when that view is not up). */
+export function uiMarketplaces(ctx: UiContext): { label: string; mp: Marketplace }[] {
+  try { return marketplaceTree().marketplaces().map(mp => ({ label: mp.kind === 'local' ? 'local' : mp.endpoint, mp })); }
+  catch { return [{ label: 'local', mp: new LocalMarketplace(ctx.data.marketplace) }]; }
+}
+export function uiTrusted(): string[] {
+  try { return trustedCertificates(); } catch { return []; }
+}
+
+interface Live { build: Build; controller?: AbortController; running?: Promise<BuildRecord> }
+
+/** Builds of this window (live) plus the records of earlier ones under data.builds. */
+export class BuildsModel implements vscode.Disposable {
+  private readonly live = new Map<string, Live>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly ctx: UiContext) {}
+
+  dispose(): void { this.changed.dispose(); for (const l of this.live.values()) l.controller?.abort(); }
+
+  /** Coalesces bursts of step updates into one tree refresh. */
+  fire(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => { this.timer = undefined; this.changed.fire(); }, 100);
+  }
+
+  async records(): Promise<BuildRecord[]> {
+    const stored = await listBuilds(this.ctx.data);
+    return stored.map(r => this.live.get(r.id)?.build.record ?? r);
+  }
+
+  get(id: string): Live | undefined { return this.live.get(id); }
+
+  async prepare(recipePath: string): Promise<Build> {
+    const build = await prepareBuild(recipePath, {
+      data: this.ctx.data, marketplaces: uiMarketplaces(this.ctx), trusted: uiTrusted(),
+      publicKeyFile: config().get<string>('build.publicKey') || undefined,
+      allowUntrusted: config().get<boolean>('build.allowUntrustedBase') ?? false,
+      onOutput: text => { for (const line of text.split('\n')) if (line.trim()) this.ctx.log.info(`[build] ${line}`); },
+      onChange: () => this.fire(),
+    });
+    this.live.set(build.record.id, { build });
+    this.fire();
+    return build;
+  }
+
+  /** Runs (or retries) with a fresh cancel token; resolves with the record whatever the outcome. */
+  run(build: Build, retry = false): { controller: AbortController; done: Promise<BuildRecord> } {
+    const live = this.live.get(build.record.id) ?? { build };
+    const controller = new AbortController();
+    live.controller = controller;
+    live.running = retry ? build.retry(controller.signal) : build.run(controller.signal);
+    this.live.set(build.record.id, live);
+    live.running.finally(() => { live.controller = undefined; live.running = undefined; this.fire(); });
+    return { controller, done: live.running };
+  }
+}
