@@ -1,3 +1,231 @@
-import type { CliCommand } from '../command';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import type { CliCommand, CliIO } from '../command';
+import { CliError } from '../command';
+import { LocalHost } from '../../backend/host/local';
+import { dataLayout } from '../../backend/paths';
+import { InstanceError, InstanceManager } from '../../backend/kvm/instances';
+import { exportImage } from '../../backend/kvm/images';
+import { DEFAULT_INSTANCE_TYPE, ExtraDiskSpec, InstanceRecord, LaunchOptions } from '../../backend/kvm/types';
+import { ContextError, createMultipart, encodeUserData, readParts } from '../../core/context/cloudinit';
+import { VolumeStore } from '../../backend/volumes/store';
 
-export const instancesCommands: CliCommand[] = [];
+/** The local host's instances ($STRATUS_DATA_DIR/instances); STRATUS_KVM_ACCEL=auto|kvm|tcg overrides the probe. */
+export function localManager(io?: CliIO): InstanceManager {
+  const accel = process.env.STRATUS_KVM_ACCEL;
+  return new InstanceManager({
+    host: new LocalHost(), data: dataLayout(),
+    acceleration: accel === 'kvm' || accel === 'tcg' ? accel : 'auto',
+    log: m => io?.err(m),
+  });
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+function opts(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): { values: Values; positionals: string[] } {
+  try { return parseArgs({ args, options, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] }; } catch (e) { throw new CliError((e as Error).message); }
+}
+
+async function wrap<T>(f: () => Promise<T>): Promise<T> {
+  try { return await f(); } catch (e) { if (e instanceof InstanceError || e instanceof ContextError) throw new CliError(e.message); throw e; }
+}
+
+/** Key files as the original reads them: several keys per file, 'Comment:' lines dropped. */
+function readKeys(files: string[]): string[] {
+  const defaults = ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'].map(f => path.join(os.homedir(), '.ssh', f));
+  const chosen = files.length ? files : (process.env.STRATUSLAB_KEY ? [process.env.STRATUSLAB_KEY] : defaults.filter(f => fs.existsSync(f)).slice(0, 1));
+  const keys: string[] = [];
+  for (const f of chosen) {
+    let text: string;
+    try { text = fs.readFileSync(f, 'utf8'); } catch { throw new CliError(`Cannot read the public key file ${f}: give an existing file with --key.`); }
+    keys.push(...text.split(/\r?\n/).map(l => l.trim()).filter(l => l && !l.startsWith('Comment:')));
+  }
+  return keys;
+}
+
+/** --context 'K=V#K2=V2' and --context-file (KEY=VALUE lines, # comments). */
+export function contextVars(inline: string[], files: string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  const add = (pair: string, where: string) => {
+    const t = pair.trim();
+    if (!t || t.startsWith('#')) return;
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new CliError(`Invalid context entry '${t}' in ${where}: use KEY=VALUE.`);
+    vars[t.slice(0, eq).trim()] = t.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+  };
+  for (const f of files) {
+    let text: string;
+    try { text = fs.readFileSync(f, 'utf8'); } catch { throw new CliError(`Cannot read the context file ${f}.`); }
+    for (const l of text.split(/\r?\n/)) add(l, f);
+  }
+  for (const c of inline) for (const p of c.split('#')) add(p, '--context');
+  return vars;
+}
+
+export function describeLine(r: InstanceRecord): string[] {
+  return [r.id, r.state, String(r.vcpu), `${r.memoryMiB * 1024} kB`, '-', `${r.ip}:${r.sshPort}`, r.name];
+}
+
+/** The original's table: id(4) state(10) vcpu(5) memory(10) cpu%(5) host/ip(24) name(16), widened to the longest value + 1. */
+export function describeTable(rs: InstanceRecord[]): string {
+  const head = ['id', 'state', 'vcpu', 'memory', 'cpu%', 'host/ip', 'name'];
+  const widths = [4, 10, 5, 10, 5, 24, 16];
+  const rows = rs.map(describeLine);
+  for (const row of [head, ...rows]) row.forEach((c, i) => { widths[i] = Math.max(widths[i], c.length + 1); });
+  return [head, ...rows].map(row => row.map((c, i) => c.padEnd(widths[i])).join(' ').trimEnd()).join('\n');
+}
+
+const run: CliCommand = {
+  name: 'run-instance',
+  summary: 'Launch an instance from a marketplace id, volume uuid, URL or file (.img, .img.gz, .qcow2) and wait for SSH',
+  usage: 'run-instance IMAGE [-t|--type TYPE] [-k|--key FILE]… [--cpu N] [--ram MB] [--vm-name NAME]\n' +
+    '  [--context K=V#K2=V2] [--context-file FILE] [--context-method one|cloud-init] [--cloud-init MIME,FILE#MIME,FILE]\n' +
+    '  [--volatile-disk GB] [--persistent-disk UUID] [--readonly-disk ID] [--allow-untrusted] [--wait SECONDS] [-q]\n' +
+    '  [--save --title T --comment C --author A --author-email E [--image-version V]]\n' +
+    '  run-instance -l|--list-types',
+  async run(args, io) {
+    const { values, positionals } = opts(args, {
+      type: { type: 'string', short: 't' }, key: { type: 'string', short: 'k', multiple: true }, cpu: { type: 'string' }, ram: { type: 'string' },
+      'vm-name': { type: 'string' }, context: { type: 'string', multiple: true }, 'context-file': { type: 'string', multiple: true },
+      'context-method': { type: 'string' }, 'cloud-init': { type: 'string', multiple: true }, 'volatile-disk': { type: 'string', multiple: true },
+      'persistent-disk': { type: 'string', multiple: true }, 'readonly-disk': { type: 'string', multiple: true }, 'allow-untrusted': { type: 'boolean' },
+      wait: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, save: { type: 'boolean' }, title: { type: 'string' }, comment: { type: 'string' },
+      author: { type: 'string' }, email: { type: 'string' }, 'author-email': { type: 'string' }, version: { type: 'string' }, 'image-version': { type: 'string' },
+      'list-types': { type: 'boolean', short: 'l' },
+    });
+    const mgr = localManager(io);
+    if (values['list-types']) {
+      io.out(`  ${'Type'.padEnd(10)} ${'CPU'.padEnd(6)} ${'RAM'.padEnd(9)} SWAP`);
+      for (const t of mgr.instanceTypes()) io.out(`${t.name === DEFAULT_INSTANCE_TYPE ? '*' : ' '} ${t.name.padEnd(10)} ${`${t.vcpu} CPU`.padEnd(6)} ${`${t.memoryMiB} MB`.padEnd(9)} ${t.swapMiB} MB`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new CliError('give exactly one image: a marketplace identifier, a volume uuid, a URL or a file');
+    const method = (values['context-method'] as string | undefined) ?? (values['cloud-init'] ? 'cloud-init' : 'one');
+    if (method !== 'one' && method !== 'cloud-init') throw new CliError('--context-method is one or cloud-init');
+    const sshKeys = readKeys((values.key as string[] | undefined) ?? []);
+    let userData: string | undefined;
+    if (values['cloud-init']) {
+      const parts = await wrap(() => readParts((values['cloud-init'] as string[]).flatMap(c => c.split('#'))));
+      sshKeys.push(...parts.filter(p => p.mimetype === 'ssh').flatMap(p => p.content.toString('utf8').split(/\r?\n/).filter(l => l.trim() && !l.startsWith('Comment:'))));
+      const rest = parts.filter(p => p.mimetype !== 'ssh');
+      if (rest.length) {
+        const mp = createMultipart(rest);
+        await wrap(async () => encodeUserData(mp));   // the original's 16 KiB gzip limit and message
+        userData = mp.toString('latin1');
+      }
+    }
+    const num = (v: unknown, what: string) => { if (v === undefined) return undefined; const n = Number(v); if (!Number.isInteger(n) || n <= 0) throw new CliError(`${what} must be a positive integer`); return n; };
+    const disks: ExtraDiskSpec[] = [
+      ...((values['volatile-disk'] as string[] | undefined) ?? []).map(g => ({ kind: 'volatile' as const, sizeGiB: num(g, '--volatile-disk')! })),
+      ...((values['persistent-disk'] as string[] | undefined) ?? []).map(u => ({ kind: 'persistent' as const, volumeId: u })),
+      ...((values['readonly-disk'] as string[] | undefined) ?? []).map(i => ({ kind: 'readonly' as const, image: i })),
+    ];
+    const lo: LaunchOptions = {
+      image: positionals[0], type: values.type as string | undefined, vcpu: num(values.cpu, '--cpu'), memoryMiB: num(values.ram, '--ram'),
+      name: values['vm-name'] as string | undefined, sshKeys, contextMethod: method === 'one' ? 'stratuslab' : 'cloud-init',
+      contextVars: contextVars((values.context as string[] | undefined) ?? [], (values['context-file'] as string[] | undefined) ?? []),
+      userData, disks, allowUntrusted: !!values['allow-untrusted'], bootTimeoutMs: values.wait ? num(values.wait, '--wait')! * 1000 : undefined,
+    };
+    if (values.save) {
+      lo.save = { title: (values.title as string) ?? '', comment: (values.comment as string) ?? '', author: (values.author as string) ?? '',
+        email: ((values['author-email'] ?? values.email) as string) ?? '', version: (values['image-version'] ?? values.version) as string | undefined };
+    }
+    const accel = await mgr.acceleration();
+    if (accel.accel === 'tcg') io.err(`warning: ${accel.reason}`);
+    const ac = new AbortController();
+    const onSig = () => ac.abort();
+    process.once('SIGINT', onSig);
+    try {
+      const r = await wrap(() => mgr.launch(lo, { signal: ac.signal, onStep: s => { if (!values.quiet) io.err(s); } }));
+      if (values.quiet) io.out(`${r.id}, ${r.ip}:${r.sshPort}`);
+      else {
+        io.out(`Machine 1 (vm ID: ${r.id})`);
+        io.out(`\tPublic ip: ${r.ip} (ssh port ${r.sshPort}): ssh -p ${r.sshPort} -i ${r.privateKeyPath} root@${r.ip}`);
+      }
+      return 0;
+    } finally { process.removeListener('SIGINT', onSig); }
+  },
+};
+
+const describe: CliCommand = {
+  name: 'describe-instance',
+  summary: 'Show instances (all, or the given ids): state, vcpu, memory, host/ip:port, name',
+  usage: 'describe-instance [-v] [ID…]',
+  async run(args, io) {
+    const { values, positionals } = opts(args, { verbose: { type: 'boolean', short: 'v', multiple: true } });
+    const mgr = localManager();
+    const all = await mgr.list();
+    const rs = positionals.length ? positionals.map(id => { const r = all.find(x => x.id === id); if (!r) throw new CliError(`No instance ${id}.`); return r; }) : all;
+    const verbose = ((values.verbose as boolean[] | undefined) ?? []).length;
+    if (verbose >= 3 && rs.length === 1) { io.out(JSON.stringify(rs[0], null, 2)); return 0; }
+    const table = describeTable(rs).split('\n');
+    io.out(table[0]);
+    rs.forEach((r, i) => {
+      io.out(table[i + 1]);
+      if (verbose && r.error) io.out(`    ${r.error}`);
+      if (verbose && r.saved) io.out(`    saved image ${r.saved.imageId} (volume ${r.saved.volumeId})`);
+    });
+    return 0;
+  },
+};
+
+function ids(values: Values, positionals: string[]): string[] {
+  const out = [...positionals];
+  if (values.input) out.push(...fs.readFileSync(values.input as string, 'utf8').split(/\r?\n/).map(l => l.trim()).filter(Boolean));
+  if (!out.length) throw new CliError('give at least one instance id (or -i FILE)');
+  return out;
+}
+
+const shutdown: CliCommand = {
+  name: 'shutdown-instance',
+  summary: 'Shut instances down cleanly (ACPI); an instance launched with --save is then saved as a new image',
+  usage: 'shutdown-instance [-i|--input FILE] ID…',
+  async run(args, io) {
+    const { values, positionals } = opts(args, { input: { type: 'string', short: 'i' } });
+    const mgr = localManager(io);
+    for (const id of ids(values, positionals)) {
+      const r = await wrap(() => mgr.shutdown(id, { onStep: s => io.err(s) }));
+      if (r.saved) {
+        io.out(`${id}: new image ${r.saved.imageId} (volume ${r.saved.volumeId}, ${r.saved.bytes} bytes)`);
+        if (r.saved.metadataPath) io.out(`\tdraft metadata (valid 2 days): ${r.saved.metadataPath}`);
+        if (r.saved.metadataProblem) io.err(`warning: no draft metadata: ${r.saved.metadataProblem}`);
+      } else io.out(`${id}: ${r.state}`);
+    }
+    return 0;
+  },
+};
+
+const kill: CliCommand = {
+  name: 'kill-instance',
+  summary: 'Destroy instances at once and discard their disks (no save)',
+  usage: 'kill-instance [-i|--input FILE] ID…',
+  async run(args, io) {
+    const { values, positionals } = opts(args, { input: { type: 'string', short: 'i' } });
+    const mgr = localManager(io);
+    for (const id of ids(values, positionals)) { await wrap(() => mgr.kill(id)); io.out(`${id}: killed`); }
+    return 0;
+  },
+};
+
+const exportCmd: CliCommand = {
+  name: 'export-image',
+  summary: 'Export a saved image (volume uuid, identifier or file) as raw .img.gz (same identifier) or a flattened qcow2',
+  usage: 'export-image IMAGE OUTPUT.img.gz|OUTPUT.qcow2',
+  async run(args, io) {
+    const { positionals } = opts(args, {});
+    if (positionals.length !== 2) throw new CliError('give the image and the output file');
+    const [ref, out] = positionals;
+    const vols = await new VolumeStore(dataLayout().volumes).list();
+    const vol = vols.find(v => v.uuid === ref || (v.identifier === ref && v.type === 'MACHINE_IMAGE_ORIGIN'));
+    const file = vol?.path ?? ref;
+    if (!fs.existsSync(file)) throw new CliError(`No volume or file ${ref}.`);
+    const format = /\.qcow2$/i.test(out) ? 'qcow2' : /\.img\.gz$/i.test(out) ? 'img.gz' : undefined;
+    if (!format) throw new CliError('the output must end in .img.gz or .qcow2');
+    await exportImage(new LocalHost(), file, path.resolve(out), format, { log: m => io.err(m) });
+    io.out(path.resolve(out));
+    return 0;
+  },
+};
+
+export const instancesCommands: CliCommand[] = [run, describe, shutdown, kill, exportCmd];

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { contextVars, describeTable } from '../../src/cli/commands/instances';
+import type { InstanceRecord } from '../../src/backend/kvm/types';
+
+const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli', 'main.js');
+
+/** The real CLI in a child process (its stdout is not the test runner's). */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test('run-instance --list-types marks the default type', async () => {
+  const r = await cli(['run-instance', '--list-types']);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^\* m1\.small\s+1 CPU\s+1536 MB\s+1536 MB$/m);
+  assert.match(r.out, /^  c1\.xlarge\s+4 CPU\s+6144 MB\s+6144 MB$/m);
+});
+
+test('run-instance: --save needs all fields (original message), unknown types are refused', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-cli-'));
+  const key = path.join(dir, 'k.pub');
+  fs.writeFileSync(key, 'Comment: x\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG test\n');
+  const env = { STRATUS_DATA_DIR: dir, STRATUS_KVM_ACCEL: 'tcg' };
+  try {
+    let r = await cli(['run-instance', '-k', key, '--save', '--title', 't', path.join(dir, 'x.img')], env);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /With the --save option, please provide --comment, --author, --email/);
+    r = await cli(['run-instance', '-k', key, '-t', 'z9.nope', path.join(dir, 'x.img')], env);
+    assert.match(r.err, /Unknown instance type: z9\.nope/);
+    r = await cli(['describe-instance'], env);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /^id\s+state\s+vcpu\s+memory\s+cpu%\s+host\/ip\s+name$/m);
+    r = await cli(['kill-instance'], env);
+    assert.match(r.err, /at least one instance id/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('context variables from --context and context files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-ctx-'));
+  const f = path.join(dir, 'ctx');
+  fs.writeFileSync(f, '# comment\nA=1\nB="two words"\n');
+  try {
+    assert.deepEqual(contextVars(['C=3#D=x=y'], [f]), { A: '1', B: 'two words', C: '3', D: 'x=y' });
+    assert.throws(() => contextVars(['novalue'], []), /use KEY=VALUE/);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('describe table widens columns to the longest value + 1', () => {
+  const r = { id: 'vm-0123abcd', state: 'Running', vcpu: 2, memoryMiB: 1024, ip: '127.0.0.1', sshPort: 40022, name: 'a-rather-long-instance-name' } as InstanceRecord;
+  const [head, row] = describeTable([r]).split('\n');
+  assert.equal(row.indexOf('Running'), 'vm-0123abcd'.length + 2);
+  assert.equal(head.indexOf('state'), row.indexOf('Running'));
+  assert.ok(row.includes('1048576 kB') && row.includes('127.0.0.1:40022') && row.endsWith('a-rather-long-instance-name'));
+});
