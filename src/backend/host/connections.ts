@@ -47,7 +47,7 @@ export class SshAuthError extends Error { readonly permanent = true; }
 export class ConnectionLostError extends Error {}
 
 /** Counters for tests and benches: every TCP+SSH session this process opened. */
-export const sshStats = { opened: 0, channels: 0 };
+export const sshStats = { opened: 0 };
 
 export function endpointLabel(s: SshHostSpec): string { return `${s.user}@${s.host}${s.port === 22 ? '' : `:${s.port}`}`; }
 function specKey(s: SshHostSpec): string { return [...(s.proxyJump ?? []).map(endpointLabel), endpointLabel(s)].join(' -> '); }

@@ -19,6 +19,8 @@ const SFTP_NO_SUCH_FILE = 2;
 export class SshHost implements Host {
   readonly kind = 'ssh' as const;
   readonly conn: SshConnection;
+  /** Requests sent (exec channels and SFTP operations), for benches: each is one round trip or more. */
+  readonly stats = { execs: 0, sftpOps: 0 };
 
   constructor(readonly id: string, spec: SshHostSpec, prompts: SshPrompts, pool: ConnectionPool = connections, readonly label = id) {
     this.conn = pool.get(spec, prompts);
@@ -40,6 +42,7 @@ export class SshHost implements Host {
     // `echo $$` then `exec`: the first stdout line is the command's own pid, so it can be killed on abort
     // (closing an SSH channel without a tty does not stop the remote process).
     const script = `echo $$; ${opts.cwd ? `cd ${shellQuote([opts.cwd])} && ` : ''}exec ${shellQuote(cmd)}`;
+    this.stats.execs++;
     return this.conn.track(`running ${argv[0]}`, c => new Promise<ExecResult>((resolve, reject) => {
       c.exec(script, (err, ch) => {
         if (err) return reject(new Error(`${this.label}: could not start ${argv[0]}: ${err.message}`));
@@ -89,6 +92,7 @@ export class SshHost implements Host {
   }
 
   private sftpOp<T>(what: string, f: (s: SFTPWrapper, c: Client) => Promise<T>): Promise<T> {
+    this.stats.sftpOps++;
     return this.conn.track(what, async c => f(await this.conn.sftp(), c));
   }
 
