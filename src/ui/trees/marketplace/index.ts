@@ -1,18 +1,23 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { snapshotProvider } from '../snapshot';
+import { MarketplaceTree, MpNode } from './provider';
 
-/** Placeholder until the marketplace area lands: an empty tree, so the view shows its welcome content. */
-class EmptyTree implements vscode.TreeDataProvider<never> {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeTreeData = this.changed.event;
-  getTreeItem(e: never): vscode.TreeItem { return e; }
-  getChildren(): never[] { return []; }
-  refresh(): void { this.changed.fire(); }
+let tree: MarketplaceTree | undefined;
+
+/** The Marketplace view's provider, for the marketplace commands (and the local store for other areas). */
+export function marketplaceTree(): MarketplaceTree {
+  if (!tree) throw new Error('the Marketplace view is not registered yet');
+  return tree;
 }
 
 export function register(ctx: UiContext): void {
-  const provider = new EmptyTree();
-  ctx.ext.subscriptions.push(vscode.window.createTreeView('stratus.marketplace', { treeDataProvider: provider }));
-  ctx.trees.set('stratus.marketplace', { refresh: () => provider.refresh(), snapshot: d => snapshotProvider(provider, d) });
+  const provider = (tree = new MarketplaceTree(ctx));
+  const view = vscode.window.createTreeView<MpNode>('stratus.marketplace', { treeDataProvider: provider, showCollapseAll: true });
+  provider.view = view;
+  provider.updateDescription();
+  ctx.ext.subscriptions.push(view, vscode.workspace.onDidChangeConfiguration(e => {
+    if (e.affectsConfiguration('stratus.marketplaces') || e.affectsConfiguration('stratus.marketplace')) provider.refresh();
+  }));
+  ctx.trees.set('stratus.marketplace', { refresh: () => provider.refresh(), snapshot: d => snapshotProvider(provider, d ?? 4) });
 }

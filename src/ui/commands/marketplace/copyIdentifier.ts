@@ -1,0 +1,14 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import { resolveEntry } from './pick';
+
+/** stratus.marketplace.copyIdentifier [entry|identifier]: the image identifier to the clipboard. */
+export function register(ctx: UiContext): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.copyIdentifier', async (arg?: unknown) => {
+    const node = await resolveEntry(arg, 'Entry whose identifier to copy');
+    if (!node) return;
+    await vscode.env.clipboard.writeText(node.entry.key.identifier);
+    vscode.window.setStatusBarMessage(`Copied ${node.entry.key.identifier}`, 3000);
+    return node.entry.key.identifier;
+  }));
+}

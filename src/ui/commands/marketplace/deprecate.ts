@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import * as fs from 'fs';
+import type { UiContext } from '../../context';
+import { marketplaceTree } from '../../trees/marketplace';
+import { resolveEntry } from './pick';
+import { deprecateEntry } from '../../../backend/marketplace/open';
+import { DEFAULT_DEPRECATION_REASON } from '../../../core/marketplace/deprecate';
+import { loadPkcs12, signMetadata, KeyMaterial } from '../../../core/metadata/sign';
+
+export interface DeprecateArgs { reason?: string; p12?: string; password?: string; key?: KeyMaterial }
+
+/**
+ * stratus.marketplace.deprecate [entry|identifier, {reason, p12, password} | {reason, key}]: re-signs the entry with
+ * slterms:deprecated (§4.5) and uploads it to the same marketplace. Prompts for what the arguments leave out.
+ */
+export function register(ctx: UiContext): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.deprecate', async (arg?: unknown, opts: DeprecateArgs = {}) => {
+    const node = await resolveEntry(arg, 'Entry to deprecate');
+    if (!node) return;
+    const name = node.entry.summary.title || node.entry.key.identifier;
+    const reason = opts.reason ?? await vscode.window.showInputBox({ title: `Deprecate ${name}`, prompt: 'Reason (shown to everyone who lists this image)', value: DEFAULT_DEPRECATION_REASON });
+    if (reason === undefined) return;
+    let key = opts.key;
+    try {
+      if (!key) {
+        const p12 = opts.p12 ?? (await vscode.window.showOpenDialog({ title: 'Your signing certificate (PKCS#12)', filters: { 'PKCS#12': ['p12', 'pfx'] }, canSelectMany: false }))?.[0]?.fsPath;
+        if (!p12) return;
+        const password = opts.password ?? await vscode.window.showInputBox({ title: 'PKCS#12 password', password: true, prompt: p12 });
+        if (password === undefined) return;
+        key = loadPkcs12(fs.readFileSync(p12), password);
+      }
+      const signer = key;
+      const ok = await deprecateEntry(node.mp, { identifier: node.entry.key.identifier, email: node.entry.key.email }, reason, xml => signMetadata(xml, signer, { email: node.entry.key.email }));
+      ctx.log.info(`deprecated ${node.entry.key.identifier}: ${ok.location}`);
+      marketplaceTree().refresh(node.mp);
+      void vscode.window.showInformationMessage(`${name} is deprecated (${reason}).`);
+      return ok.location;
+    } catch (e) {
+      ctx.log.error(`deprecate ${node.entry.key.identifier}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`Cannot deprecate ${name}: ${(e as Error).message}`);
+      return undefined;
+    }
+  }));
+}

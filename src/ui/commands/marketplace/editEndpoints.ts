@@ -1,0 +1,8 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+
+/** stratus.marketplace.editEndpoints: the fix action of an unreachable marketplace row. */
+export function register(ctx: UiContext): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.editEndpoints', () =>
+    vscode.commands.executeCommand('workbench.action.openSettings', 'stratus.marketplaces')));
+}

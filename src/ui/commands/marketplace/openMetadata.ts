@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import { marketplaceTree } from '../../trees/marketplace';
+import { resolveEntry } from './pick';
+import { keyString, parseKeyString } from '../../../core/marketplace/keys';
+
+export const SCHEME = 'stratus-mp';
+
+/** stratus-mp:/<id>/<email>/<created>.xml?endpoint — the stored bytes, read-only, as an XML document (so metadata diagnostics apply). */
+export function entryUri(endpoint: string, key: { identifier: string; email: string; created: string }): vscode.Uri {
+  return vscode.Uri.from({ scheme: SCHEME, path: `/${keyString(key)}.xml`, query: endpoint });
+}
+
+class EntryContent implements vscode.TextDocumentContentProvider {
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const key = parseKeyString(uri.path.replace(/\.xml$/, ''));
+    if (!key) throw new Error(`not a marketplace entry: ${uri.toString()}`);
+    const mp = marketplaceTree().marketplaces().find(m => m.endpoint === uri.query);
+    if (!mp) throw new Error(`marketplace ${uri.query} is no longer configured`);
+    return mp.get(key);
+  }
+}
+
+/** stratus.marketplace.openMetadata [entry|identifier]: the signed document in a read-only XML editor. */
+export function register(ctx: UiContext): void {
+  ctx.ext.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, new EntryContent()),
+    vscode.commands.registerCommand('stratus.marketplace.openMetadata', async (arg?: unknown) => {
+      const node = await resolveEntry(arg, 'Entry whose metadata to open');
+      if (!node) return;
+      try {
+        let doc = await vscode.workspace.openTextDocument(entryUri(node.mp.endpoint, node.entry.key));
+        if (doc.languageId !== 'xml') doc = await vscode.languages.setTextDocumentLanguage(doc, 'xml');
+        await vscode.window.showTextDocument(doc, { preview: true });
+      } catch (e) {
+        ctx.log.error(`open metadata: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(`Cannot open the metadata: ${(e as Error).message}`);
+      }
+    }),
+  );
+}

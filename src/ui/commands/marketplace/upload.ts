@@ -1,0 +1,46 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import { marketplaceTree } from '../../trees/marketplace';
+import { resolveMarketplace } from './pick';
+import { MarketplaceError } from '../../../backend/marketplace/marketplace';
+
+/**
+ * stratus.metadata.upload [uri | marketplace node, target endpoint]: uploads signed metadata — the given file,
+ * the active editor's text, or a file picked — to a marketplace. Resolves to the new entry's URL.
+ */
+export function register(ctx: UiContext): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.metadata.upload', async (arg?: unknown, target?: string) => {
+    let text: string | undefined;
+    let source = '';
+    let mpArg: unknown = target;
+    if (arg instanceof vscode.Uri) {
+      const open = vscode.workspace.textDocuments.find(d => d.uri.toString() === arg.toString());
+      text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(arg));
+      source = arg.fsPath || arg.toString();
+    } else {
+      if (arg !== undefined && mpArg === undefined) mpArg = arg;   // invoked on a marketplace node
+      const ed = vscode.window.activeTextEditor;
+      if (ed && /<(\w+:)?RDF[\s>]/.test(ed.document.getText())) { text = ed.document.getText(); source = ed.document.uri.fsPath || ed.document.uri.toString(); }
+      else {
+        const pick = await vscode.window.showOpenDialog({ title: 'Signed metadata to upload', filters: { 'Metadata XML': ['xml'] }, canSelectMany: false });
+        if (!pick?.[0]) return;
+        text = new TextDecoder().decode(await vscode.workspace.fs.readFile(pick[0]));
+        source = pick[0].fsPath;
+      }
+    }
+    const mp = await resolveMarketplace(mpArg, 'Upload to which marketplace?');
+    if (!mp) return;
+    try {
+      const ok = await mp.upload(text!);
+      ctx.log.info(`uploaded ${source} → ${ok.location}`);
+      marketplaceTree().refresh(mp);
+      void vscode.window.showInformationMessage(ok.status === 202 ? `Uploaded; the marketplace e-mailed the endorser for confirmation.` : `Uploaded to ${mp.kind === 'local' ? 'the local marketplace' : mp.endpoint}: ${ok.key.identifier}`);
+      return ok.location;
+    } catch (e) {
+      const msg = e instanceof MarketplaceError ? `${e.status}: ${e.message}` : (e as Error).message;
+      ctx.log.error(`upload ${source}: ${msg}`);
+      void vscode.window.showErrorMessage(`Failed to upload: ${msg}`);
+      return undefined;
+    }
+  }));
+}
