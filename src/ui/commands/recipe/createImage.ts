@@ -63,8 +63,8 @@ export function register(ctx: UiContext, model: BuildsModel): void {
       build = await model.prepare(uri.fsPath);
     } catch (e) {
       if (e instanceof RecipeInvalidError) {
-        const a = await vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has errors; nothing was started. Fix them and build again.`, 'Show Problems');
-        if (a) void vscode.commands.executeCommand('workbench.actions.view.problems');
+        void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has errors; nothing was started. Fix them and build again.`, 'Show Problems')
+          .then(a => { if (a) void vscode.commands.executeCommand('workbench.actions.view.problems'); });
         return undefined;
       }
       ctx.log.error(`create image: ${(e as Error).message}`);
