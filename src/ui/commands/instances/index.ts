@@ -1,8 +1,15 @@
 import type { UiContext } from '../../context';
 import * as launch from './launch';
+import * as openSshTerminal from './openSshTerminal';
+import * as copyIp from './copyIp';
+import * as showConsoleLog from './showConsoleLog';
+import * as shutdown from './shutdown';
+import * as kill from './kill';
+import * as remove from './remove';
+import * as attachVolume from './attachVolume';
+import * as refresh from './refresh';
 
 /** Registers the instances commands (one file per command in this folder). */
 export function register(ctx: UiContext): void {
-  launch.register(ctx);
-  // commands of this area are added here as they land
+  for (const c of [launch, openSshTerminal, copyIp, showConsoleLog, shutdown, kill, remove, attachVolume, refresh]) c.register(ctx);
 }

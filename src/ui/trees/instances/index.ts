@@ -1,18 +1,123 @@
 import * as vscode from 'vscode';
+import type { Host } from '../../../backend/host/host';
+import { hostRegistry } from '../../../backend/hosts/registry';
+import type { InstanceRecord, InstanceState } from '../../../backend/kvm/types';
 import type { UiContext } from '../../context';
 import { snapshotProvider } from '../snapshot';
+import { allManagers, managerFor, watchSettings } from './managers';
 
-/** Placeholder until the instances area lands: an empty tree, so the view shows its welcome content. */
-class EmptyTree implements vscode.TreeDataProvider<never> {
-  private readonly changed = new vscode.EventEmitter<void>();
+export type InstanceNode =
+  | { kind: 'host'; host: Host }
+  | { kind: 'warning'; host: Host; message: string }
+  | { kind: 'instance'; host: Host; record: InstanceRecord };
+
+const ICONS: Record<InstanceState, [string, string?]> = {
+  Pending: ['clock'], Prolog: ['loading~spin'], Running: ['vm-running', 'testing.iconPassed'],
+  Shutdown: ['loading~spin'], Epilog: ['sync~spin'], Done: ['vm-outline', 'disabledForeground'], Failed: ['error', 'testing.iconFailed'],
+};
+
+export function age(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+export function instanceDescription(r: InstanceRecord): string {
+  const parts: string[] = [r.state, r.type, `${r.vcpu} vCPU/${r.memoryMiB} MiB`];
+  if (r.sshPort && (r.state === 'Running' || r.state === 'Prolog')) parts.push(`ssh :${r.sshPort}`);
+  parts.push(age(r.createdAt));
+  return parts.join(' · ');
+}
+
+function tooltip(r: InstanceRecord): vscode.MarkdownString {
+  const rows: Array<[string, string | undefined]> = [
+    ['id', r.id], ['state', r.state], ['type', r.type], ['vCPU', String(r.vcpu)], ['memory', `${r.memoryMiB} MiB`],
+    ['image', r.imageRef], ['image id', r.imageId], ['base', r.base], ['disk', r.overlay], ['acceleration', r.accel.toUpperCase()],
+    ['ssh', r.sshPort ? `root@${r.ip} -p ${r.sshPort}` : undefined], ['host keys', r.sshHostKeys.map(k => k.split(' ')[0]).join(', ') || undefined],
+    ['save as', r.save ? `${r.save.title} (${r.save.author} <${r.save.email}>)` : undefined], ['saved image', r.saved?.imageId],
+    ['created', r.createdAt], ['error', r.error],
+  ];
+  const md = new vscode.MarkdownString(rows.filter(([, v]) => v).map(([k, v]) => `**${k}**: ${String(v).replace(/[\\`*_[\]<>]/g, '\\$&')}`).join('  \n'));
+  return md;
+}
+
+class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
+  private readonly changed = new vscode.EventEmitter<InstanceNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  getTreeItem(e: never): vscode.TreeItem { return e; }
-  getChildren(): never[] { return []; }
-  refresh(): void { this.changed.fire(); }
+  constructor(private readonly ctx: UiContext) {}
+  refresh(): void { this.changed.fire(undefined); }
+
+  getTreeItem(n: InstanceNode): vscode.TreeItem {
+    if (n.kind === 'host') {
+      const item = new vscode.TreeItem(n.host.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `host:${n.host.id}`;
+      item.contextValue = `instanceHost.${n.host.kind}`;
+      item.iconPath = new vscode.ThemeIcon(n.host.kind === 'local' ? 'device-desktop' : 'remote');
+      return item;
+    }
+    if (n.kind === 'warning') {
+      const item = new vscode.TreeItem(n.message.length > 60 ? 'Software emulation (TCG): slow boots' : n.message, vscode.TreeItemCollapsibleState.None);
+      item.id = `warn:${n.host.id}`;
+      item.tooltip = n.message;
+      item.contextValue = 'instanceWarning';
+      item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      return item;
+    }
+    const r = n.record;
+    const item = new vscode.TreeItem(r.name === r.id ? r.id : `${r.name} (${r.id})`, vscode.TreeItemCollapsibleState.None);
+    item.id = `instance:${n.host.id}:${r.id}`;
+    item.description = instanceDescription(r);
+    item.tooltip = tooltip(r);
+    item.contextValue = `instance.${r.state}${r.save ? '.save' : ''}`;
+    const [icon, color] = ICONS[r.state];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    return item;
+  }
+
+  async getChildren(n?: InstanceNode): Promise<InstanceNode[]> {
+    if (!n) return hostRegistry().hosts().map(host => ({ kind: 'host' as const, host }));
+    if (n.kind !== 'host') return [];
+    const mgr = managerFor(this.ctx, n.host);
+    const out: InstanceNode[] = [];
+    try {
+      const accel = await mgr.acceleration();
+      if (accel.accel === 'tcg') out.push({ kind: 'warning', host: n.host, message: accel.reason });
+      for (const record of await mgr.list()) out.push({ kind: 'instance', host: n.host, record });
+    } catch (e) {
+      out.push({ kind: 'warning', host: n.host, message: `Cannot list instances: ${(e as Error).message}` });
+    }
+    return out;
+  }
 }
 
 export function register(ctx: UiContext): void {
-  const provider = new EmptyTree();
-  ctx.ext.subscriptions.push(vscode.window.createTreeView('stratus.instances', { treeDataProvider: provider }));
+  const provider = new InstancesTree(ctx);
+  const view = vscode.window.createTreeView('stratus.instances', { treeDataProvider: provider, showCollapseAll: false });
+  ctx.ext.subscriptions.push(view);
   ctx.trees.set('stratus.instances', { refresh: () => provider.refresh(), snapshot: d => snapshotProvider(provider, d) });
+  // poll only while the view is visible: guests change state on their own (halt, crash)
+  let timer: NodeJS.Timeout | undefined;
+  const poll = () => {
+    if (view.visible && !timer) timer = setInterval(() => provider.refresh(), 4000);
+    if (!view.visible && timer) { clearInterval(timer); timer = undefined; }
+  };
+  ctx.ext.subscriptions.push(view.onDidChangeVisibility(poll), { dispose: () => timer && clearInterval(timer) });
+  poll();
+  ctx.ext.subscriptions.push(hostRegistry().onDidChange(() => provider.refresh()));
+  // in-process changes (launch steps, shutdown) show at once
+  const subscribed = new Set<unknown>();
+  const subscribe = () => {
+    for (const m of allManagers(ctx)) {
+      if (subscribed.has(m)) continue;
+      subscribed.add(m);
+      ctx.ext.subscriptions.push(m.onDidChange(() => provider.refresh()));
+    }
+  };
+  subscribe();
+  ctx.ext.subscriptions.push(hostRegistry().onDidChange(subscribe));
+  watchSettings(ctx, () => { subscribe(); provider.refresh(); });
+  const origRefresh = provider.refresh.bind(provider);
+  provider.refresh = () => { subscribe(); origRefresh(); };
 }

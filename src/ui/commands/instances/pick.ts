@@ -1,0 +1,25 @@
+import * as vscode from 'vscode';
+import type { InstanceManager } from '../../../backend/kvm/instances';
+import type { InstanceRecord, InstanceState } from '../../../backend/kvm/types';
+import type { UiContext } from '../../context';
+import { allManagers } from '../../trees/instances/managers';
+import type { InstanceNode } from '../../trees/instances';
+
+export interface Picked { mgr: InstanceManager; record: InstanceRecord }
+
+/** A tree node, an instance id (tests, other commands) or — without argument — a quick pick among `states`. */
+export async function pickInstance(ctx: UiContext, arg: unknown, states: InstanceState[], title: string): Promise<Picked | undefined> {
+  const candidates: Picked[] = [];
+  for (const mgr of allManagers(ctx)) for (const record of await mgr.list()) candidates.push({ mgr, record });
+  const node = arg as InstanceNode | undefined;
+  const id = typeof arg === 'string' ? arg : node && node.kind === 'instance' ? node.record.id : typeof arg === 'object' && arg && 'id' in arg ? String((arg as { id: unknown }).id) : undefined;
+  if (id) {
+    const hit = candidates.find(c => c.record.id === id && (!node || node.kind !== 'instance' || c.mgr.host.id === node.host.id));
+    if (!hit) { void vscode.window.showErrorMessage(`No instance ${id}.`); return undefined; }
+    return hit;
+  }
+  const usable = candidates.filter(c => states.includes(c.record.state));
+  if (!usable.length) { void vscode.window.showInformationMessage(`No ${states.join(' or ')} instance.`); return undefined; }
+  const choice = await vscode.window.showQuickPick(usable.map(c => ({ label: c.record.name, description: `${c.record.id} · ${c.record.state} · ${c.mgr.host.label}`, c })), { title });
+  return choice?.c;
+}

@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import type { Host } from '../../../backend/host/host';
+import { hostRegistry } from '../../../backend/hosts/registry';
+import { InstanceManager } from '../../../backend/kvm/instances';
+import type { InstanceType } from '../../../backend/kvm/types';
+import { config, UiContext } from '../../context';
+import { trustedCertificates } from '../../commands/metadata/keys';
+
+/** One InstanceManager per host, shared by the Instances tree and the instances commands. */
+const byHost = new Map<string, { host: Host; mgr: InstanceManager }>();
+
+/** stratus.instanceTypes: { "my.type": [cpu, ramMiB, swapMiB] } or { "my.type": { vcpu, memoryMiB, swapMiB } }. */
+export function userInstanceTypes(): InstanceType[] {
+  const raw = config().get<Record<string, unknown>>('instanceTypes') ?? {};
+  const out: InstanceType[] = [];
+  for (const [name, v] of Object.entries(raw)) {
+    const nums = Array.isArray(v) ? v.map(Number) : v && typeof v === 'object' ? [Number((v as any).vcpu), Number((v as any).memoryMiB), Number((v as any).swapMiB ?? 0)] : [];
+    if (nums.length >= 2 && nums[0] > 0 && nums[1] > 0) out.push({ name, vcpu: nums[0], memoryMiB: nums[1], swapMiB: nums[2] >= 0 ? nums[2] : 0 });
+  }
+  return out;
+}
+
+export function managerFor(ctx: UiContext, host: Host): InstanceManager {
+  const have = byHost.get(host.id);
+  if (have && have.host === host) return have.mgr;
+  const mgr = new InstanceManager({
+    host,
+    // remote hosts keep their instances under their own data folder; the local one under the extension's
+    data: ctx.data,
+    instanceTypes: userInstanceTypes(),
+    acceleration: config().get<'auto' | 'kvm' | 'tcg'>('kvm.acceleration') ?? 'auto',
+    trustedSigners: trustedCertificates(ctx.log),
+    log: m => ctx.log.info(m),
+  });
+  byHost.set(host.id, { host, mgr });
+  return mgr;
+}
+
+export function allManagers(ctx: UiContext): InstanceManager[] {
+  return hostRegistry().hosts().map(h => managerFor(ctx, h));
+}
+
+export function localManager(ctx: UiContext): InstanceManager { return managerFor(ctx, hostRegistry().local()); }
+
+/** Settings changed: managers are rebuilt lazily with the new values. */
+export function resetManagers(): void { byHost.clear(); }
+
+export function watchSettings(ctx: UiContext, onChange: () => void): void {
+  ctx.ext.subscriptions.push(vscode.workspace.onDidChangeConfiguration(e => {
+    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.trustedCertificates') || e.affectsConfiguration('stratus.marketplace.trustedCertificates')) {
+      resetManagers(); onChange();
+    }
+  }));
+}
