@@ -45,7 +45,7 @@ export function signatureDiagnostics(sig: SignatureVerdict, fallback: SourceRang
   const range = sig.range ?? fallback;
   if (sig.status === 'absent') return [{ layer: 'signature', severity: 'warning', code: 'signature/absent', message: 'no signature (sign the document before validating or uploading it)', range }];
   if (sig.status === 'invalid') return [{ layer: 'signature', severity: 'error', code: 'signature/invalid', message: sig.message ?? 'invalid signature', range }];
-  if (sig.trusted === false && trustConfigured) return [{ layer: 'signature', severity: 'info', code: 'signature/untrusted', message: `signed by ${sig.signer?.subject ?? 'an unknown signer'}, which is not in your trusted certificates (stratus.metadata.trustedCertificates)`, range }];
+  if (sig.trusted === false && trustConfigured) return [{ layer: 'signature', severity: 'info', code: 'signature/untrusted', message: `signed by ${sig.signer?.subject ?? 'an unknown signer'}, which is not in your trusted certificates (stratus.trustedCertificates)`, range }];
   return [];
 }
 
