@@ -3,7 +3,7 @@
 // usage: node test/host/run-tests.mjs [extensionTestsPath]     (after `npm run build`)
 // env:   STRATUS_COUNT_FILE   write {passed, failed, skipped, failures[]} there (scripts/test.mjs reads it)
 //        STRATUS_UI_GREP      only run tests whose full title matches this regexp
-//        STRATUS_UI_TIMEOUT_MS whole-run limit (default 240000); KEEP_TMP=1 keeps the temp folder;
+//        STRATUS_UI_TIMEOUT_MS whole-run limit (default 900000: every area adds tests); KEEP_TMP=1 keeps the temp folder;
 //        STRATUS_UI_VERBOSE=1 echoes the browser console.
 // The extension host inherits this process's environment plus STRATUS_DATA_DIR (a fresh folder per run),
 // STRATUS_TEST_WORKSPACE (the opened folder, a copy of test/ui/fixtures/workspace) and
@@ -16,7 +16,7 @@ import path from 'node:path';
 import { ROOT, startCodeServer, launchBrowser, workbenchUrl, makeWorkspace } from './lib.mjs';
 
 const testsPath = path.resolve(process.argv[2] ?? path.join(ROOT, 'out', 'test', 'ui'));
-const TIMEOUT = Number(process.env.STRATUS_UI_TIMEOUT_MS ?? 240000);
+const TIMEOUT = Number(process.env.STRATUS_UI_TIMEOUT_MS ?? 900000);
 const shotDir = path.join(ROOT, 'test-results', 'screenshots');
 const countFile = process.env.STRATUS_COUNT_FILE;
 const t0 = Date.now();
