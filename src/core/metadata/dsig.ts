@@ -1,4 +1,5 @@
 /** XML-DSig algorithm URIs and the C14N detail xml-crypto misses but the original and xmlsec1 apply. */
+import * as crypto from 'crypto';
 import type { Element } from '@xmldom/xmldom';
 import { SignedXml, SignedXmlOptions } from 'xml-crypto';
 
@@ -14,6 +15,7 @@ export const ALG = {
   rsaSha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
   rsaSha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
   rsaSha512: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+  dsaSha1: 'http://www.w3.org/2000/09/xmldsig#dsa-sha1',
 } as const;
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
@@ -42,9 +44,26 @@ export function withInheritedXmlAttributes(canon: string, apex: Element, algorit
   return canon.slice(0, end) + attrs + canon.slice(end);
 }
 
-/** xml-crypto's SignedXml with the SignedInfo canonicalization made C14N 1.0-exact (see above). */
+/** Verifies an XML-DSig signature value; DSA values are r‖s (IEEE P1363), not DER. */
+export function verifySignatureValue(algorithm: string, data: string, key: crypto.KeyLike | crypto.KeyObject, signatureB64: string): boolean {
+  const sig = Buffer.from(signatureB64.replace(/\s+/g, ''), 'base64');
+  const pub = key instanceof crypto.KeyObject ? key : crypto.createPublicKey(key);
+  if (algorithm === ALG.dsaSha1) return pub.asymmetricKeyType === 'dsa' && crypto.verify('sha1', Buffer.from(data, 'utf8'), { key: pub, dsaEncoding: 'ieee-p1363' }, sig);
+  const hash = { [ALG.rsaSha1]: 'RSA-SHA1', [ALG.rsaSha256]: 'RSA-SHA256', [ALG.rsaSha512]: 'RSA-SHA512' }[algorithm];
+  return !!hash && pub.asymmetricKeyType === 'rsa' && crypto.verify(hash, Buffer.from(data, 'utf8'), pub, sig);
+}
+
+/** dsa-sha1, which the original's verifier accepts and xml-crypto lacks (verification only: we sign with RSA). */
+class DsaSha1 {
+  getSignature(): string { throw new Error('signing with DSA is not supported; use an RSA key'); }
+  verifySignature(material: string, key: crypto.KeyLike, value: string): boolean { return verifySignatureValue(ALG.dsaSha1, material, key, value); }
+  getAlgorithmName(): string { return ALG.dsaSha1; }
+}
+
+/** xml-crypto's SignedXml with the SignedInfo canonicalization made C14N 1.0-exact (see above), and dsa-sha1. */
 export function newSignedXml(options: SignedXmlOptions): SignedXml {
   const sx = new SignedXml(options);
+  (sx.SignatureAlgorithms as Record<string, unknown>)[ALG.dsaSha1] = DsaSha1;
   const self = sx as unknown as { getCanonSignedInfoXml(doc: unknown): string; signatureNode: Element; canonicalizationAlgorithm: string };
   const base = self.getCanonSignedInfoXml.bind(sx);
   self.getCanonSignedInfoXml = (doc: unknown) => {

@@ -5,7 +5,7 @@ import { parseXml } from '../xml';
 import { NS, SignatureVerdict, SignerInfo, SourceRange } from './types';
 import { describeCertificate, readCertificates } from './certs';
 import { endorserOf } from './endorsement';
-import { ALG, newSignedXml, withInheritedXmlAttributes } from './dsig';
+import { ALG, newSignedXml, verifySignatureValue, withInheritedXmlAttributes } from './dsig';
 
 export interface VerifyOptions {
   /** PEM certificates (signers or CAs) the user trusts; several per string are fine. */
@@ -24,7 +24,7 @@ export interface VerifiedContent {
 }
 
 const DIGESTS: Record<string, string> = { [ALG.sha1]: 'sha1', [ALG.sha256]: 'sha256', [ALG.sha512]: 'sha512' };
-const SIGNATURES: Record<string, string> = { [ALG.rsaSha1]: 'RSA-SHA1', [ALG.rsaSha256]: 'RSA-SHA256', [ALG.rsaSha512]: 'RSA-SHA512' };
+const SIGNATURES = new Set<string>([ALG.rsaSha1, ALG.rsaSha256, ALG.rsaSha512, ALG.dsaSha1]);
 const C14N: Record<string, new () => { process(n: Node, o: object): string }> = {
   [ALG.c14n]: C14nCanonicalization, [ALG.c14nWithComments]: C14nCanonicalizationWithComments,
   [ALG.excC14n]: ExclusiveCanonicalization, [ALG.excC14nWithComments]: ExclusiveCanonicalizationWithComments,
@@ -60,7 +60,7 @@ export function verifySignedContent(text: string, opts: VerifyOptions = {}): Ver
   const refs = dsigKids(signedInfo[0], 'Reference');
   if (!c14nAlg || !sigAlg || !refs.length) return invalid('invalid signature element');
   if (!C14N[c14nAlg]) return invalid(`unsupported canonicalization algorithm: ${c14nAlg}`);
-  if (!SIGNATURES[sigAlg]) return invalid(`unsupported signature algorithm: ${sigAlg}`);
+  if (!SIGNATURES.has(sigAlg)) return invalid(`unsupported signature algorithm: ${sigAlg}`);
 
   const certNodes = Array.from(sig.getElementsByTagNameNS(NS.dsig, 'X509Certificate')) as Element[];
   if (!certNodes.length) return invalid('cannot find validation key');
@@ -129,7 +129,7 @@ function rangeOf(el: Element): SourceRange {
 function checkSignatureValue(signedInfo: Element, c14nAlg: string, sigAlg: string, cert: crypto.X509Certificate, value: string): boolean {
   try {
     const canon = withInheritedXmlAttributes(new C14N[c14nAlg]().process(signedInfo as any, { ancestorNamespaces: ancestorNamespaces(signedInfo) }), signedInfo, c14nAlg);
-    return crypto.verify(SIGNATURES[sigAlg], Buffer.from(canon, 'utf8'), cert.publicKey, Buffer.from(value, 'base64'));
+    return verifySignatureValue(sigAlg, canon, cert.publicKey, value);
   } catch {
     return false;
   }

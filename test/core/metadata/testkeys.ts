@@ -14,7 +14,7 @@ export function tmpDir(tag: string): string {
  * openssl req/x509 with an argument array. `issuer` signs the new certificate (else it is self-signed);
  * `san` adds an rfc822Name. (Expiry is tested by moving the verifier's clock, `now`.)
  */
-export function makeCert(o: { subj: string; san?: string; issuer?: TestCert; ca?: boolean; days?: number }): TestCert {
+export function makeCert(o: { subj: string; san?: string; issuer?: TestCert; ca?: boolean; days?: number; dsa?: boolean }): TestCert {
   const dir = tmpDir('cert');
   const keyFile = path.join(dir, 'key.pem'), certFile = path.join(dir, 'cert.pem'), ext = path.join(dir, 'ext.cnf');
   fs.writeFileSync(ext, [
@@ -24,7 +24,14 @@ export function makeCert(o: { subj: string; san?: string; issuer?: TestCert; ca?
     ...(o.san ? [`subjectAltName=email:${o.san}`] : []),
     '',
   ].join('\n'));
-  execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', keyFile], { stdio: 'pipe' });
+  if (o.dsa) {
+    // 1024/160 is what dsa-sha1 (XML-DSig 1.0) can carry: a 40-byte r‖s signature value.
+    const params = path.join(dir, 'dsa.params');
+    execFileSync('openssl', ['genpkey', '-genparam', '-algorithm', 'DSA', '-pkeyopt', 'dsa_paramgen_bits:1024', '-pkeyopt', 'dsa_paramgen_q_bits:160', '-out', params], { stdio: 'pipe' });
+    execFileSync('openssl', ['genpkey', '-paramfile', params, '-out', keyFile], { stdio: 'pipe' });
+  } else {
+    execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', keyFile], { stdio: 'pipe' });
+  }
   const csr = path.join(dir, 'req.csr');
   execFileSync('openssl', ['req', '-new', '-key', keyFile, '-subj', o.subj, '-out', csr], { stdio: 'pipe' });
   const signer = o.issuer ? ['-CA', o.issuer.certFile, '-CAkey', o.issuer.keyFile, '-CAcreateserial'] : ['-signkey', keyFile];
