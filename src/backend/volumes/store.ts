@@ -275,6 +275,16 @@ export class VolumeStore {
     return (await this.get(uuid))!;
   }
 
+  /** Releases every volume still marked attached to `instanceId` (the instance ended); returns their uuids. */
+  async detachAll(instanceId: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const v of await this.list()) {
+      if (v.attachedTo.includes(instanceId)) { await this.save({ ...strip(v), attachedTo: v.attachedTo.filter(i => i !== instanceId) }); out.push(v.uuid); }
+    }
+    if (out.length) this.changed();
+    return out;
+  }
+
   /** True when some volume is a qcow2 overlay of `file` (a base outside the store must then be kept). */
   async isBackingInUse(file: string): Promise<boolean> {
     const abs = path.resolve(file);

@@ -1,6 +1,7 @@
 import type { UiContext } from '../../context';
+import * as prepareContext from './prepareContext';
 
 /** Registers the context commands (one file per command in this folder). */
-export function register(_ctx: UiContext): void {
-  // commands of this area are added here as they land
+export function register(ctx: UiContext): void {
+  prepareContext.register(ctx);
 }

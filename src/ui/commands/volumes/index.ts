@@ -1,8 +1,13 @@
 import type { UiContext } from '../../context';
 import * as create from './create';
+import * as del from './delete';
+import * as copyOnWrite from './copyOnWrite';
+import * as exportVolume from './export';
+import * as attach from './attach';
+import * as detach from './detach';
+import * as refresh from './refresh';
 
 /** Registers the volumes commands (one file per command in this folder). */
 export function register(ctx: UiContext): void {
-  create.register(ctx);
-  // commands of this area are added here as they land
+  for (const c of [create, del, copyOnWrite, exportVolume, attach, detach, refresh]) c.register(ctx);
 }

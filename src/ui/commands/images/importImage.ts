@@ -1,0 +1,54 @@
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import { importImage } from '../../../backend/images/import';
+import { volumeStore } from '../../trees/volumes/store';
+
+export interface ImportImageArgs { file?: string; format?: 'raw' | 'qcow2'; tag?: string; openMetadata?: boolean }
+
+/**
+ * stratus.images.import: a VDI/VMDK/VHD(X)/qcow2/raw (.gz/.bz2) disk → a volume, with progress and
+ * cancel; then the draft metadata opens for the user to complete, sign and upload.
+ */
+export function register(ctx: UiContext): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.images.import', async (args?: ImportImageArgs | vscode.Uri) => {
+    const a: ImportImageArgs = args instanceof vscode.Uri ? { file: args.fsPath } : args ?? {};
+    let file = a.file;
+    if (!file) {
+      const picked = await vscode.window.showOpenDialog({ title: 'Import Image', canSelectMany: false, openLabel: 'Import',
+        filters: { 'Disk images': ['vdi', 'vmdk', 'vhd', 'vhdx', 'qcow2', 'img', 'raw', 'gz', 'bz2', 'xz'], 'All files': ['*'] } });
+      if (!picked?.length) return undefined;
+      file = picked[0].fsPath;
+    }
+    let format = a.format;
+    if (!format) {
+      const pick = await vscode.window.showQuickPick([
+        { label: 'qcow2', description: 'compact, copy-on-write capable (recommended)', f: 'qcow2' as const },
+        { label: 'raw', description: 'plain disk bytes (what .img.gz publishing carries)', f: 'raw' as const },
+      ], { title: `Import ${path.basename(file)}: store as` });
+      if (!pick) return undefined;
+      format = pick.f;
+    }
+    const tag = a.tag ?? path.basename(file).replace(/\.(gz|bz2|xz)$/i, '').slice(0, 39);
+    try {
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(file)}`, cancellable: true }, (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort());
+        let last = 0;
+        return importImage(volumeStore(ctx), file!, { format, tag, signal: ac.signal, onProgress: (f, msg) => {
+          progress.report({ message: `${msg} ${Math.floor(f * 100)}%`, increment: Math.max(0, (f - last) * 100) }); last = Math.max(last, f);
+        } });
+      });
+      ctx.log.info(`Imported ${file} (${r.sourceFormat}${r.compression ? ', ' + r.compression : ''}) as volume ${r.volume.uuid}, identifier ${r.identifier ?? '—'}`);
+      ctx.trees.get('stratus.volumes')?.refresh();
+      if (r.metadataPath && a.openMetadata !== false) {
+        await vscode.window.showTextDocument(vscode.Uri.file(r.metadataPath), { preview: false });
+        void vscode.window.showInformationMessage(`Imported as volume '${r.volume.tag}'. Complete the draft metadata, then sign and upload it.`);
+      }
+      return r;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Import Image: ${(e as Error).message}`);
+      return undefined;
+    }
+  }));
+}

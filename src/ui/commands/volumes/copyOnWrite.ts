@@ -1,0 +1,20 @@
+import * as vscode from 'vscode';
+import type { UiContext } from '../../context';
+import { volumeStore, volumeUuid } from '../../trees/volumes/store';
+
+/** stratus.volumes.copyOnWrite: a qcow2 overlay volume on the selected one (the origin is never written). */
+export function register(ctx: UiContext): void {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.volumes.copyOnWrite', async (arg?: unknown) => {
+    const uuid = volumeUuid(arg);
+    if (!uuid) { void vscode.window.showErrorMessage('Copy on Write: select a volume in the Volumes view.'); return undefined; }
+    try {
+      const v = await volumeStore(ctx).copyOnWrite(uuid);
+      ctx.log.info(`Copy-on-write volume ${v.uuid} on ${uuid}`);
+      ctx.trees.get('stratus.volumes')?.refresh();
+      return v;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Copy on Write: ${(e as Error).message}`);
+      return undefined;
+    }
+  }));
+}
