@@ -226,8 +226,10 @@ export class InstanceManager {
   }
 
   private async releaseDisks(rec: InstanceRecord): Promise<void> {
+    // launch-time persistent disks and hot-attached volumes alike (§6.6: detach all)
+    if (this.host.kind !== 'local') return;
     const store = new VolumeStore(this.options.data.volumes);
-    for (const d of rec.disks) if (d.kind === 'persistent') await store.markDetached(d.volumeId, rec.id).catch(() => undefined);
+    for (const v of await store.list().catch(() => [])) if (v.attachedTo.includes(rec.id)) await store.markDetached(v.uuid, rec.id).catch(() => undefined);
   }
 
   /** Readiness = a full SSH login with the pinned host key (an open hostfwd port proves nothing). */
