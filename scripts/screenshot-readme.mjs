@@ -27,15 +27,18 @@ try {
   });
   console.log(`npm start serves ${url}`);
   browser = await launchBrowser();
-  const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(url);
   const entry = await waitForStratus(page);
   await entry.click();
-  for (const action of ['Add a Marketplace…', 'Launch an Instance…', 'Create a Volume…']) {
-    await page.locator('.part.sidebar .monaco-button', { hasText: action }).waitFor({ timeout: 60000 });
+  for (const view of ['Marketplace', 'Instances', 'Volumes']) {
+    await page.locator('.part.sidebar .pane-header', { hasText: view }).waitFor({ timeout: 60000 });
   }
+  // Wait until views and the status bar stop showing work in progress.
+  await page.waitForFunction(() => !document.querySelector('.monaco-workbench .monaco-progress-container.active')
+    && !document.querySelector('.part.statusbar')?.textContent?.includes('Activating'), null, { timeout: 60000 });
   await page.mouse.move(900, 400); // no hover highlight in the picture
-  await page.waitForTimeout(1000);
+  await page.waitForTimeout(1500);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   await page.screenshot({ path: out });
   console.log(`wrote ${path.relative(ROOT, out)} (${fs.statSync(out).size} bytes)`);
