@@ -63,13 +63,17 @@ describe('SshHost against a real sshd', { skip }, () => {
     const h = mkHost();
     const ac = new AbortController();
     const tag = `31.${process.pid}`;
+    // the fixture's sshd shares this machine's pid namespace: look for the remote process directly
+    const alive = () => fs.readdirSync('/proc').filter(p => /^\d+$/.test(p)).some(p => {
+      try { return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8') === `sleep\0${tag}\0`; } catch { return false; }
+    });
     const p = h.exec(['sleep', tag], { signal: ac.signal });
-    await new Promise(r => setTimeout(r, 400));
+    for (let i = 0; i < 50 && !alive(); i++) await new Promise(r => setTimeout(r, 100));
+    assert.equal(alive(), true, 'the remote sleep runs');
     ac.abort();
     await assert.rejects(p, /cancel|abort/i);
-    await new Promise(r => setTimeout(r, 300));
-    const ps = await h.run(['ps', '-eo', 'args']);
-    assert.ok(!ps.split('\n').includes(`sleep ${tag}`), 'the remote sleep was killed');
+    for (let i = 0; i < 30 && alive(); i++) await new Promise(r => setTimeout(r, 100));
+    assert.equal(alive(), false, 'the remote sleep was killed');
     await assert.rejects(h.exec(['sleep', '5'], { timeoutMs: 200 }), /timed out after 200 ms/);
   });
 
