@@ -98,6 +98,8 @@ export class Build {
     this.record.status = 'running';
     this.record.error = undefined; this.record.failedStep = undefined; this.record.endedAt = undefined;
     const start = stepIndex(from);
+    // A retried save asks for a new shutdown/Epilog (the manager resumes one whose save failed).
+    if (start >= stepIndex('shutdown')) this.shutdownP = undefined;
     for (const s of this.record.steps.slice(start)) { s.state = 'pending'; s.detail = undefined; s.durationMs = undefined; }
     if (start === 0) this.log(` ${':'.repeat(29)}\n :: Starting image creation ::\n ${':'.repeat(29)}\n`);
     this.save();
