@@ -143,23 +143,24 @@ export function loadPem(keyPem: string, certPem: string, passphrase?: string): K
   return { privateKeyPem, certificatePem: leaf.toString(), ...(chain ? { chainPem: chain } : {}) };
 }
 
-export interface GenerateCertificateOptions {
+export interface ThrowawayOptions {
   commonName: string;
   email: string;
   organization?: string;
   organizationalUnit?: string;
   country?: string;
   days?: number;
-  password: string;
   now?: Date;
 }
+export interface GenerateCertificateOptions extends ThrowawayOptions { password: string }
 
 /**
  * A self-signed RSA-2048 certificate with the e-mail as rfc822Name SAN, like stratus-generate-p12
- * (DN C=EU, O=StratusLab Project, OU=Testing Department, CN=<name>). Node generates the key (much faster
- * than forge's keygen); forge only assembles the certificate and the PKCS#12.
+ * (DN C=EU, O=StratusLab Project, OU=Testing Department, CN=<name>), as PEM only — what the KVM save
+ * Epilog needs to sign a draft. Node generates the key and signs the certificate (forge's pure-JS RSA is
+ * several times slower); forge only assembles the DER.
  */
-export function generateCertificate(o: GenerateCertificateOptions): { p12: Buffer } & KeyMaterial {
+export function generateKeyMaterial(o: ThrowawayOptions): KeyMaterial & { forgeKey: forge.pki.rsa.PrivateKey; forgeCert: forge.pki.Certificate } {
   if (!o.commonName.trim()) throw new CertificateError('a common name is required');
   if (!isValidEmail(o.email)) throw new CertificateError(`invalid email address: ${o.email}`);
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -186,13 +187,21 @@ export function generateCertificate(o: GenerateCertificateOptions): { p12: Buffe
     { name: 'subjectAltName', altNames: [{ type: 1, value: o.email }] },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(fkey, forge.md.sha256.create());
-  const p12Asn1 = forge.pkcs12.toPkcs12Asn1(fkey, [cert], o.password, { algorithm: '3des', friendlyName: o.commonName });
-  return {
-    p12: Buffer.from(forge.asn1.toDer(p12Asn1).getBytes(), 'binary'),
-    certificatePem: new crypto.X509Certificate(forge.pki.certificateToPem(cert)).toString(),
-    privateKeyPem,
-  };
+  // What cert.sign() does, with node's RSA in place of forge's.
+  const c = cert as forge.pki.Certificate & { signatureOid: string; siginfo: { algorithmOid: string }; tbsCertificate: forge.asn1.Asn1 };
+  c.signatureOid = c.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
+  c.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = Buffer.from(forge.asn1.toDer(c.tbsCertificate).getBytes(), 'binary');
+  cert.signature = crypto.sign('sha256', tbs, privateKey).toString('binary');
+  const certificatePem = new crypto.X509Certificate(forge.pki.certificateToPem(cert)).toString();
+  return { privateKeyPem, certificatePem, forgeKey: fkey, forgeCert: cert };
+}
+
+/** generateKeyMaterial plus the PKCS#12 file (3DES, readable by Java and OpenSSL) that stratus-generate-p12 writes. */
+export function generateCertificate(o: GenerateCertificateOptions): { p12: Buffer } & KeyMaterial {
+  const { privateKeyPem, certificatePem, forgeKey, forgeCert } = generateKeyMaterial(o);
+  const p12Asn1 = forge.pkcs12.toPkcs12Asn1(forgeKey, [forgeCert], o.password, { algorithm: '3des', friendlyName: o.commonName });
+  return { p12: Buffer.from(forge.asn1.toDer(p12Asn1).getBytes(), 'binary'), certificatePem, privateKeyPem };
 }
 
 /** JavaMail-like strict address check plus the original's "exactly one @ with both sides non-empty". */

@@ -5,7 +5,7 @@ import { describeCertificate, KeyMaterial, readCertificates } from './certs';
 import { clearEndorsement, fillEndorsement, SignError, stripSignatures } from './endorsement';
 import { ALG, newSignedXml } from './dsig';
 
-export { generateCertificate, loadPem, loadPkcs12, CertificateError } from './certs';
+export { generateCertificate, generateKeyMaterial, loadPem, loadPkcs12, CertificateError } from './certs';
 export type { KeyMaterial } from './certs';
 export { SignError } from './endorsement';
 

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { signMetadata, generateCertificate, loadPem, loadPkcs12, SignError, CertificateError } from '../../../src/core/metadata/sign';
+import { signMetadata, generateCertificate, generateKeyMaterial, loadPem, loadPkcs12, SignError, CertificateError } from '../../../src/core/metadata/sign';
 import { describeCertificate, readCertificates, isValidEmail } from '../../../src/core/metadata/certs';
 import { verifySignature, verifySignedContent } from '../../../src/core/metadata/verify';
 import { parseXml } from '../../../src/core/xml';
@@ -27,6 +27,18 @@ test('generateCertificate: self-signed, DN like stratus-generate-p12, SAN e-mail
   assert.equal(readCertificates(back.certificatePem)[0].fingerprint256, readCertificates(generated.certificatePem)[0].fingerprint256);
   assert.throws(() => loadPkcs12(generated.p12, 'wrong'), { message: 'error loading certificate (wrong password?)' });
   assert.throws(() => generateCertificate({ commonName: 'x', email: 'not-an-address', password: 'p' }), CertificateError);
+});
+
+test('generateKeyMaterial (the Epilog throw-away key): a self-signed certificate whose signature checks, ready to sign', () => {
+  const k = generateKeyMaterial({ commonName: 'Jane Tester', email: 'jane.tester@example.org', days: 2 });
+  const cert = readCertificates(k.certificatePem)[0];
+  assert.ok(cert.verify(cert.publicKey), 'self-signature verifies');
+  const info = describeCertificate(cert);
+  assert.equal(info.issuer, info.subject);
+  assert.equal((Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / 86400_000, 2);
+  const v = verifySignature(signMetadata(MINIMAL, k));
+  assert.equal(v.status, 'valid', v.message);
+  assert.equal(v.signer?.email, 'jane.tester@example.org');
 });
 
 test('generateCertificate: OpenSSL reads the PKCS#12 (interoperable with other tools)', () => {

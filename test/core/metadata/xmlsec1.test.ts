@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { signMetadata, loadPem, loadPkcs12 } from '../../../src/core/metadata/sign';
+import { signMetadata, loadPem, loadPkcs12, generateCertificate } from '../../../src/core/metadata/sign';
 import { verifySignature } from '../../../src/core/metadata/verify';
 import { makeCert, MINIMAL, tmpDir } from './testkeys';
 
@@ -34,6 +34,16 @@ test('documents we sign (stratuslab profile) verify with xmlsec1 --insecure, and
   assert.ok(anchored.ok, anchored.out);
   const tampered = write(dir, 'tampered.xml', fs.readFileSync(f, 'utf8').replace('>machine<', '>disk<'));
   assert.equal(xmlsec(['--verify', '--enabled-key-data', 'x509', '--insecure', tampered]).ok, false);
+});
+
+test('our generated certificate (generate-certificate) is accepted by xmlsec1 as a trust anchor', { skip }, () => {
+  const g = generateCertificate({ commonName: 'Generated Tester', email: 'gen@example.org', password: 'pw' });
+  const dir = tmpDir('xmlsec');
+  const f = write(dir, 'signed.xml', signMetadata(MINIMAL, g));
+  const r = xmlsec(['--verify', '--enabled-key-data', 'x509', '--trusted-pem', write(dir, 'gen.pem', g.certificatePem), f]);
+  assert.ok(r.ok, r.out);
+  const other = makeCert({ subj: '/CN=Somebody Else' });
+  assert.equal(xmlsec(['--verify', '--enabled-key-data', 'x509', '--trusted-pem', other.certFile, f]).ok, false, 'an unrelated anchor does not verify it');
 });
 
 test('documents we sign with the rsa-sha256 profile verify with xmlsec1', { skip }, () => {
