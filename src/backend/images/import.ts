@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Volume, VolumeStore, VolumeType, imageInfo } from '../volumes/store';
+import { Volume, VolumeStore, VolumeType, imageInfo, metadataPathOf } from '../volumes/store';
 import { spawn } from 'child_process';
 import { Transform } from 'stream';
 import { pipeline } from 'stream/promises';
@@ -21,7 +21,7 @@ export interface ImportOptions {
   type?: VolumeType;
   signal?: AbortSignal;
   onProgress?: Progress;
-  /** Write a draft metadata file `<uuid>.xml` beside the volume (build-metadata of its raw content). Default true. */
+  /** Write a draft metadata file `<uuid>.metadata.xml` beside the volume (build-metadata of its raw content). Default true. */
   metadata?: boolean;
   author?: string;
 }
@@ -76,7 +76,7 @@ export async function importImage(store: VolumeStore, file: string, opts: Import
       const digests = await rawDigests(new LocalHost(), volume.path, volume.format, opts.signal);
       const built = await buildMetadata(volume.path, { digests, format: 'raw', compression: 'gz', title: volume.tag, author: opts.author,
         comment: `Imported from ${path.basename(src)} (${sourceFormat}${compression ? `, ${compression}` : ''})` });
-      const metadataPath = path.join(store.dir, `${volume.uuid}.xml`);
+      const metadataPath = metadataPathOf(volume.path);
       const t = `${metadataPath}.tmp-${process.pid}`;
       await fs.promises.writeFile(t, built.xml);
       await fs.promises.rename(t, metadataPath);
@@ -85,7 +85,7 @@ export async function importImage(store: VolumeStore, file: string, opts: Import
       return { volume: updated, sourceFormat, compression, metadataPath, identifier: built.identifier };
     } catch (e) {
       await store.delete(volume.uuid).catch(() => undefined);
-      await fs.promises.rm(path.join(store.dir, `${volume.uuid}.xml`), { force: true });
+      await fs.promises.rm(metadataPathOf(volume.path), { force: true });
       throw e;
     }
   } finally {

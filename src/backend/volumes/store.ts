@@ -53,6 +53,9 @@ export class VolumeError extends Error {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** The draft/saved metadata kept beside a volume's disk file (`<uuid>.metadata.xml`). */
+export const metadataPathOf = (diskPath: string) => diskPath.replace(/\.(qcow2|img)$/, '') + '.metadata.xml';
+
 export function checkSize(sizeGiB: number): void {
   if (!Number.isInteger(sizeGiB) || sizeGiB < 1 || sizeGiB > 1024) throw new VolumeError('Volume size must be a valid integer between 1 and 1024');
 }
@@ -298,6 +301,7 @@ export class VolumeStore {
     if (v.dependents.length) throw new VolumeError(`Volume ${uuid} is the backing of ${v.dependents.join(', ')}: delete those copy-on-write volumes first.`);
     await fs.promises.rm(this.jsonPath(uuid), { force: true });
     await fs.promises.rm(v.path, { force: true });
+    await fs.promises.rm(metadataPathOf(v.path), { force: true });
     this.changed();
   }
 }

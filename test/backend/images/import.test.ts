@@ -51,7 +51,7 @@ for (const [fmt, ext] of [['vdi', 'vdi'], ['vmdk', 'vmdk'], ['vpc', 'vhd'], ['vh
     assert.equal(r.volume.identifier, r.identifier);
     assert.ok(fs.readFileSync(r.metadataPath!, 'utf8').includes(sha1(content)));
     assert.ok(seen.length > 0 && seen[seen.length - 1] === 1);
-    assert.deepEqual(storeFiles(store), [`${r.volume.uuid}.json`, `${r.volume.uuid}.qcow2`, `${r.volume.uuid}.xml`]);
+    assert.deepEqual(storeFiles(store), [`${r.volume.uuid}.json`, `${r.volume.uuid}.metadata.xml`, `${r.volume.uuid}.qcow2`]);
   });
 }
 
