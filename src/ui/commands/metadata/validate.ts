@@ -16,8 +16,9 @@ export function register(ctx: UiContext): void {
     ctx.log.info(`validate ${doc.uri.toString()}: ${r.verdict.client.ok ? 'valid' : `invalid: ${r.verdict.client.message}`}`);
     if (r.verdict.client.ok) void vscode.window.showInformationMessage(`Valid: ${name}${others ? ` (${others} warning(s) in Problems)` : ''}`);
     else {
-      const pick = await vscode.window.showErrorMessage(`Invalid: ${name} — ${r.verdict.client.message}`, 'Show Problems');
-      if (pick) void vscode.commands.executeCommand('workbench.actions.view.problems');
+      // Not awaited: the verdict is returned at once (tests, other commands); the button acts whenever clicked.
+      void vscode.window.showErrorMessage(`Invalid: ${name} — ${r.verdict.client.message}`, 'Show Problems')
+        .then(pick => { if (pick) void vscode.commands.executeCommand('workbench.actions.view.problems'); });
     }
     return r;
   }));
