@@ -24,7 +24,9 @@ function testFiles(dir: string): string[] {
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, reporter: 'spec', timeout: 60000, grep: process.env.STRATUS_UI_GREP || undefined });
-  for (const f of testFiles(__dirname)) mocha.addFile(f);
+  // foundation/ first: it checks what a fresh data folder shows, before other areas add content.
+  const first = (f: string) => (f.includes(`${path.sep}foundation${path.sep}`) ? 0 : 1);
+  for (const f of testFiles(__dirname).sort((a, b) => first(a) - first(b) || a.localeCompare(b))) mocha.addFile(f);
   const failures: string[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run(failed => {
