@@ -73,27 +73,27 @@ export function verifySignedContent(text: string, opts: VerifyOptions = {}): Ver
   const signer = describeCertificate(certs[0]);
   const extra = (): Partial<SignatureVerdict> => ({ signer, trusted: isTrusted(certs, opts.trusted ?? []), warnings: validityWarnings(signer, opts.now ?? new Date()) });
 
-  // Core validation as the original (Java XML-DSig) does it, for its verdict and message.
-  const sigOk = checkSignatureValue(signedInfo[0], c14nAlg, sigAlg, certs[0], textOf(sigValue[0]));
-  const refResults = refs.map(r => ({ uri: r.getAttribute('URI') ?? '', ok: checkReference(text, r) }));
-  if (!sigOk || refResults.some(r => !r.ok)) {
-    return invalid(`signature validation: ${sigOk}` + refResults.map(r => `content (ref='${r.uri}') validity: ${r.ok}`).join(''), extra());
-  }
-
+  // Core validation as the original (Java XML-DSig) does it: its verdict and message for failures.
+  const javaCore = (): string | undefined => {
+    const sigOk = checkSignatureValue(signedInfo[0], c14nAlg, sigAlg, certs[0], textOf(sigValue[0]));
+    const refResults = refs.map(r => ({ uri: r.getAttribute('URI') ?? '', ok: checkReference(doc, r) }));
+    if (sigOk && refResults.every(r => r.ok)) return undefined;
+    return `signature validation: ${sigOk}` + refResults.map(r => `content (ref='${r.uri}') validity: ${r.ok}`).join('');
+  };
   const profile = profileProblem(doc, sigs, sig, refs);
-  if (profile) return invalid(`signature profile: ${profile}`, extra());
+  if (profile) return invalid(javaCore() ?? `signature profile: ${profile}`, extra());
 
   // The authoritative check: xml-crypto over the whole text; its signed reference is all we trust.
   let signedXml: string;
   try {
     const sx = newSignedXml({ publicCert: certs[0].toString(), getCertFromKeyInfo: () => null });
     sx.loadSignature(sig as any);
-    if (!sx.checkSignature(text)) return invalid('signature validation: truecontent (ref=\'\') validity: false', extra());
+    if (!sx.checkSignature(text)) return invalid(javaCore() ?? 'signature validation: the reference does not verify', extra());
     const signed = sx.getSignedReferences();
     if (signed.length !== 1) return invalid('signature profile: exactly one signed reference is required', extra());
     signedXml = signed[0];
   } catch (e) {
-    return invalid(`signature validation: ${(e as Error).message}`, extra());
+    return invalid(javaCore() ?? `signature validation: ${(e as Error).message}`, extra());
   }
 
   const signedDoc = parseXml(signedXml).doc;
@@ -152,14 +152,14 @@ function ancestorNamespaces(el: Element): { prefix: string; namespaceURI: string
  * One Reference as the original dereferences it: URI="" is the document without comments, the
  * enveloped transform removes the FIRST Signature (the one being checked) and nothing else.
  */
-function checkReference(text: string, ref: Element): boolean {
+function checkReference(doc: Document, ref: Element): boolean {
   try {
     if ((ref.getAttribute('URI') ?? '') !== '' || !ref.hasAttribute('URI')) return false;
     const transforms = (dsigKids(ref, 'Transforms')[0] ? dsigKids(dsigKids(ref, 'Transforms')[0], 'Transform') : []).map(t => t.getAttribute('Algorithm') ?? '');
     const digestAlg = DIGESTS[dsigKids(ref, 'DigestMethod')[0]?.getAttribute('Algorithm') ?? ''];
     const expected = textOf(dsigKids(ref, 'DigestValue')[0] ?? ({ textContent: '' } as any));
     if (!digestAlg || !expected) return false;
-    const copy = parseXml(text).doc!;
+    const copy = doc.cloneNode(true) as Document;
     let c14n: string = ALG.c14n;
     for (const [i, t] of transforms.entries()) {
       if (t === ALG.enveloped) {

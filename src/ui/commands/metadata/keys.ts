@@ -11,10 +11,7 @@ const LAST_CERT = 'stratus.metadata.lastCertificate';
 const secretKey = (certPath: string) => `stratus.certificatePassword:${path.resolve(certPath)}`;
 
 function expand(p: string): string {
-  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
-  if (path.isAbsolute(p)) return p;
-  const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  return ws ? path.join(ws, p) : path.resolve(p);
+  return p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : path.resolve(p);
 }
 
 /**
