@@ -25,7 +25,8 @@ interface Verdict {
 }
 const verdicts: Verdict[] = skip ? [] : JSON.parse(fs.readFileSync(path.join(corpus, 'verdicts.json'), 'utf8'));
 const read = (f: string) => fs.readFileSync(path.join(corpus, 'files', f), 'utf8');
-const testKey = () => loadPkcs12(fs.readFileSync(path.join(corpus, 'files', 'test.p12')), 'XYZXYZ');
+let key: ReturnType<typeof loadPkcs12> | undefined;
+const testKey = () => (key ??= loadPkcs12(fs.readFileSync(path.join(corpus, 'files', 'test.p12')), 'XYZXYZ'));
 
 test('the corpus has the 59 documents the README describes', { skip }, () => {
   assert.equal(verdicts.length, 59);
