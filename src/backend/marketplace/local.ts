@@ -4,7 +4,7 @@ import * as crypto from 'crypto';
 import { serverValidate } from '../../core/metadata/validate';
 import { summarize } from '../../core/metadata/summary';
 import type { MetadataSummary } from '../../core/metadata/types';
-import { EntryKey, keyProblem, keyString, entryUrl } from '../../core/marketplace/keys';
+import { EntryKey, keyProblem, keyString, entryUrl, parseKeyString } from '../../core/marketplace/keys';
 import { applyQuery, ListQuery } from '../../core/marketplace/query';
 import { Endorser, HistoryItem, ListPage, Marketplace, MarketplaceEntry, MarketplaceError, UploadOk } from './marketplace';
 
@@ -18,12 +18,16 @@ export interface LocalOptions {
   now?: () => Date;
   /** Base URL used in Location headers; 'local:' for the embedded store. */
   baseUrl?: string;
+  /** Walk every stored file on open instead of trusting index.json + journal (picks up files copied in by hand). */
+  rescan?: boolean;
 }
 
 /**
  * The embedded marketplace: `<dir>/metadata/<id>/<email>/<created>.xml` as the original FlatFileStore,
- * drafts under `<dir>/private/…`, and `<dir>/index.json`, a cache of the summaries that is reconciled
- * with the files on open (so an index older than the files after a crash is repaired, never trusted blindly).
+ * drafts under `<dir>/private/…`, and `<dir>/index.json`, a cache of the summaries. Every upload first appends
+ * its key to `<dir>/journal`, then writes the entry; the journal is emptied when the index is rewritten. Opening
+ * reads the index and replays the journal, so a crash between entry and index loses nothing and a 10,000-entry
+ * store opens without walking 20,000 folders; a missing or torn index (or `rescan`) walks them all.
  * Every file is written to `<dir>/.tmp` and renamed into place: readers see the old or the new bytes, never half.
  */
 export class LocalMarketplace implements Marketplace {
@@ -39,6 +43,7 @@ export class LocalMarketplace implements Marketplace {
   private get now(): Date { return this.opts.now ? this.opts.now() : new Date(); }
   private tmpDir(): string { return path.join(this.endpoint, '.tmp'); }
   private indexFile(): string { return path.join(this.endpoint, 'index.json'); }
+  private journalFile(): string { return path.join(this.endpoint, 'journal'); }
 
   /** Loads (once) the index and reconciles it with the files. */
   ready(): Promise<void> {
@@ -48,26 +53,46 @@ export class LocalMarketplace implements Marketplace {
   private async load(): Promise<void> {
     await fs.promises.mkdir(path.join(this.endpoint, 'metadata'), { recursive: true });
     await fs.promises.rm(this.tmpDir(), { recursive: true, force: true });
-    let cached: Record<string, { p?: 1; s: MetadataSummary }> = {};
-    try { cached = JSON.parse(await fs.promises.readFile(this.indexFile(), 'utf8')).entries ?? {}; } catch { /* missing or torn: rebuilt below */ }
-    let changed = false;
+    let cached: Record<string, { p?: 1; s: MetadataSummary }> | undefined;
+    try { cached = JSON.parse(await fs.promises.readFile(this.indexFile(), 'utf8')).entries; } catch { /* missing or torn: rebuilt below */ }
+    if (cached && !this.opts.rescan) {
+      for (const [ks, c] of Object.entries(cached)) {
+        const key = parseKeyString(ks);
+        if (key) this.index.set(ks, { key, summary: c.s, private: c.p ? true : undefined, file: this.fileOf(key, !!c.p) });
+      }
+      let journal = '';
+      try { journal = await fs.promises.readFile(this.journalFile(), 'utf8'); } catch { /* none */ }
+      for (const ks of new Set(journal.split('\n').filter(Boolean))) {
+        const key = parseKeyString(ks);
+        if (!key) continue;
+        this.index.delete(ks);
+        for (const priv of [false, true]) {
+          const file = this.fileOf(key, priv);
+          try { this.index.set(ks, { key, summary: summarize(await fs.promises.readFile(file, 'utf8')), private: priv || undefined, file }); } catch { /* not written before the crash */ }
+        }
+      }
+      if (journal) this.scheduleFlush();
+      return;
+    }
     for (const [area, priv] of [['metadata', false], ['private', true]] as const) {
       for (const rel of await walk(path.join(this.endpoint, area))) {
         const parts = rel.split('/');
         if (parts.length !== 3 || !parts[2].endsWith('.xml')) continue;
         const key: EntryKey = { identifier: parts[0], email: parts[1], created: parts[2].slice(0, -4) };
         if (keyProblem(key)) continue;
-        const file = path.join(this.endpoint, area, rel);
         const ks = keyString(key);
-        let summary = cached[ks] && !!cached[ks].p === priv ? cached[ks].s : undefined;
+        let summary = cached?.[ks] && !!cached[ks].p === priv ? cached[ks].s : undefined;
         if (!summary) {
-          try { summary = summarize(await fs.promises.readFile(file, 'utf8')); } catch { continue; }
-          changed = true;
+          try { summary = summarize(await fs.promises.readFile(this.fileOf(key, priv), 'utf8')); } catch { continue; }
         }
-        this.index.set(ks, { key, summary, private: priv || undefined, file });
+        this.index.set(ks, { key, summary, private: priv || undefined, file: this.fileOf(key, priv) });
       }
     }
-    if (changed || Object.keys(cached).length !== this.index.size) this.scheduleFlush();
+    this.scheduleFlush();
+  }
+
+  private fileOf(key: EntryKey, priv: boolean): string {
+    return path.join(this.endpoint, priv ? 'private' : 'metadata', key.identifier, key.email, `${key.created}.xml`);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -123,7 +148,9 @@ export class LocalMarketplace implements Marketplace {
         if (e.key.identifier === key.identifier && e.key.email === key.email && e.key.created > key.created) throw new MarketplaceError(400, 'invalid metadata: older than latest entry');
       }
       const ks = keyString(key);
-      const file = path.join(this.endpoint, priv ? 'private' : 'metadata', key.identifier, key.email, `${key.created}.xml`);
+      const file = this.fileOf(key, priv);
+      const j = await fs.promises.open(this.journalFile(), 'a');
+      try { await j.appendFile(ks + '\n'); await j.sync(); } finally { await j.close(); }
       await this.atomicWrite(file, xml);
       const prev = this.index.get(ks);
       if (prev && prev.file !== file) await fs.promises.rm(prev.file, { force: true });
@@ -199,6 +226,8 @@ export class LocalMarketplace implements Marketplace {
       const entries: Record<string, { p?: 1; s: MetadataSummary }> = {};
       for (const [k, e] of this.index) entries[k] = e.private ? { p: 1, s: e.summary } : { s: e.summary };
       await this.atomicWrite(this.indexFile(), JSON.stringify({ version: 1, entries }));
+      // Safe: uploads run in the same queue, so every journalled key is in the index just written.
+      await fs.promises.rm(this.journalFile(), { force: true });
     });
   }
 }

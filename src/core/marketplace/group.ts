@@ -5,6 +5,8 @@ export type GroupBy = 'os' | 'endorser';
 export interface EntryGroup { label: string; entries: ListedEntry[] }
 
 /** Groups for the Marketplace tree: by OS or by endorser e-mail, groups and entries sorted for display. */
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
 export function groupEntries(entries: readonly ListedEntry[], by: GroupBy): EntryGroup[] {
   const groups = new Map<string, ListedEntry[]>();
   for (const e of entries) {
@@ -14,8 +16,8 @@ export function groupEntries(entries: readonly ListedEntry[], by: GroupBy): Entr
     g.push(e);
   }
   return [...groups.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([label, list]) => ({ label, entries: list.sort((x, y) => entryLabel(x).localeCompare(entryLabel(y)) || (x.key.created < y.key.created ? 1 : -1)) }));
+    .sort(([a], [b]) => collator.compare(a, b))
+    .map(([label, list]) => ({ label, entries: list.sort((x, y) => collator.compare(entryLabel(x), entryLabel(y)) || (x.key.created < y.key.created ? 1 : -1)) }));
 }
 
 export function entryLabel(e: ListedEntry): string {

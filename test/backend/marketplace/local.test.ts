@@ -96,14 +96,33 @@ test('an index that lags the files (crash between the entry and the index write)
   const staleIndex = fs.readFileSync(path.join(dir, 'index.json'), 'utf8');
   await mp.upload(signedEntry({ content: 'b', title: 'B', valid: isoIn(30) }));
   await mp.flush();
-  fs.writeFileSync(path.join(dir, 'index.json'), staleIndex);                 // as if killed before the index rename
+  const bKey = (await mp.list()).entries.find(e => e.summary.title === 'B')!.key;
+  // the state a kill between the entry rename and the index rename leaves: old index, key still journalled
+  fs.writeFileSync(path.join(dir, 'index.json'), staleIndex);
+  fs.writeFileSync(path.join(dir, 'journal'), `${bKey.identifier}/${bKey.email}/${bKey.created}\n`);
   fs.mkdirSync(path.join(dir, '.tmp'), { recursive: true });
   fs.writeFileSync(path.join(dir, '.tmp', 'half-written'), '<rdf:RDF');     // a temp file a crash left behind
   const reopened = new LocalMarketplace(dir);
   assert.deepEqual((await reopened.list()).entries.map(e => e.summary.title).sort(), ['A', 'B']);
   assert.equal(fs.existsSync(path.join(dir, '.tmp', 'half-written')), false);
+  await reopened.flush();
+  assert.equal(fs.existsSync(path.join(dir, 'journal')), false, 'the journal is emptied once the index holds its keys');
   fs.writeFileSync(path.join(dir, 'index.json'), '{"version":1,"entr');      // torn index: rebuilt from the files
   assert.equal((await new LocalMarketplace(dir).list()).entries.length, 2);
+});
+
+test('files copied in by hand appear with rescan (the Refresh command), not from the index alone', async () => {
+  const dir = tmp();
+  const mp = new LocalMarketplace(dir);
+  await mp.upload(signedEntry({ content: 'a', title: 'A', valid: isoIn(30) }));
+  await mp.flush();
+  const other = new LocalMarketplace(tmp());
+  const ok = await other.upload(signedEntry({ content: 'copied', title: 'Copied', valid: isoIn(30) }));
+  const dest = path.join(dir, 'metadata', ok.key.identifier, ok.key.email);
+  fs.mkdirSync(dest, { recursive: true });
+  fs.writeFileSync(path.join(dest, `${ok.key.created}.xml`), await other.get(ok.key));
+  assert.deepEqual((await new LocalMarketplace(dir).list()).entries.map(e => e.summary.title), ['A']);
+  assert.deepEqual((await new LocalMarketplace(dir, { rescan: true }).list()).entries.map(e => e.summary.title).sort(), ['A', 'Copied']);
 });
 
 test('killing a writer mid-upload never leaves a half-written entry', async () => {

@@ -7,8 +7,9 @@ import type { MpNode } from '../../trees/marketplace/provider';
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.refresh', (node?: MpNode) => {
     const tree = marketplaceTree();
-    if (node?.kind === 'marketplace') tree.refresh(node.mp);
-    else if (node?.kind === 'error' || node?.kind === 'empty') tree.refresh(node.parent.mp);
-    else tree.refresh();
+    const mp = node?.kind === 'marketplace' ? node.mp : node?.kind === 'error' || node?.kind === 'empty' ? node.parent.mp : undefined;
+    // The local store is re-read from disk, walking every file: entries copied in by hand or by another process appear.
+    if (!mp || mp.kind === 'local') tree.reload({ rescan: true });
+    else tree.refresh(mp);
   }));
 }

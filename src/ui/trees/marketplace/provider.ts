@@ -58,12 +58,17 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
     return out;
   }
 
-  /** Forget cached listings (and re-read the local store, which other parts of the extension also write). */
+  /** Re-lists (after a filter, status or settings change, or an upload through this tree's stores). */
   refresh(mp?: Marketplace): void {
-    if (!mp || mp === this.local) { this.local = new LocalMarketplace(this.ctx.data.marketplace); this.loaded.clear(); }
-    else this.loaded.delete(mp);
+    if (mp) this.loaded.delete(mp); else this.loaded.clear();
     this.updateDescription();
     this.changed.fire();
+  }
+
+  /** The Refresh command: also re-reads the local store from disk (other processes write it; `rescan` walks every file). */
+  reload(opts: { rescan?: boolean } = {}): void {
+    this.local = new LocalMarketplace(this.ctx.data.marketplace, { rescan: opts.rescan });
+    this.refresh();
   }
 
   updateDescription(): void {
