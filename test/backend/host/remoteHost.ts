@@ -71,15 +71,27 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
+/** Namespaces this fixture made in runs whose process was killed before stop() (their veth goes with them). */
+function reapStale(ip: (...a: string[]) => Buffer): void {
+  let list = '';
+  try { list = ip('netns', 'list').toString(); } catch { return; }
+  for (const m of list.matchAll(/^stratus-ssh-(\d+)-(\d+)\b/gm)) {
+    let alive = true;
+    try { process.kill(Number(m[1]), 0); } catch (e) { alive = (e as NodeJS.ErrnoException).code === 'EPERM'; }
+    if (!alive) { try { ip('netns', 'del', `stratus-ssh-${m[1]}-${m[2]}`); } catch { /* raced */ } }
+  }
+}
+
 function tryNetns(tag: string): { ns: string; hostIf: string; outer: string; inner: string } | undefined {
   if (process.env.STRATUS_SSH_FIXTURE === 'loopback') return undefined;
   const used = execFileSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' });
   let third = 0;
   for (let i = 0; i < 20 && !third; i++) { const t = 100 + Math.floor(Math.random() * 101); if (!used.includes(`10.77.${t}.`)) third = t; }
   if (!third) return undefined;
-  const ns = `stratus-ssh-${tag}`, hostIf = `vss${tag}a`, peer = `vss${tag}b`;
+  const ns = `stratus-ssh-${process.pid}-${tag}`, hostIf = `vss${tag}a`, peer = `vss${tag}b`;
   const outer = `10.77.${third}.1`, inner = `10.77.${third}.2`;
   const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' });
+  reapStale(ip);
   try {
     ip('netns', 'add', ns);
   } catch { return undefined; }
@@ -126,7 +138,8 @@ export async function startRemoteHost(): Promise<RemoteHostFixture> {
 
   let proc: ChildProcess | undefined;
   const start = async () => {
-    const argv = [SSHD, '-D', '-e', '-f', conf];
+    // pdeathsig: sshd dies with the test process even if that is killed before stop()
+    const argv = ['setpriv', '--pdeathsig', 'KILL', SSHD, '-D', '-e', '-f', conf];
     const log = fs.openSync(path.join(dir, 'sshd.log'), 'a');
     // `ip netns exec` execs sshd, so the recorded pid is sshd's own
     proc = net4 ? spawn('ip', ['netns', 'exec', net4.ns, ...argv], { stdio: ['ignore', log, log] }) : spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log] });

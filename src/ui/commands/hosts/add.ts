@@ -21,14 +21,15 @@ export function register(ctx: UiContext): void {
     }));
     if (!name) return undefined;
     const bad = checkHostName(name) ?? (taken.has(name) ? `a host named '${name}' exists already` : undefined);
-    if (bad) { await vscode.window.showErrorMessage(bad); return undefined; }
+    if (bad) { void vscode.window.showErrorMessage(bad); return undefined; }
     const entry: HostEntry = { name, target, identityFile: args?.identityFile, dataDir: args?.dataDir };
     const host = mgr.create(entry, args?.acceptFingerprint ? { confirmHostKey: async k => k.fingerprint === args.acceptFingerprint } : {});
     try {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${target}…`, cancellable: false }, () => host.connect());
     } catch (e) {
       ctx.log.error(`Add KVM Host ${target}: ${(e as Error).message}`);
-      await vscode.window.showErrorMessage(`Could not add ${target}: ${(e as Error).message}`, { modal: !args });
+      // not awaited: a notification resolves only when dismissed, and a scripted caller needs the result now
+      void vscode.window.showErrorMessage(`Could not add ${target}: ${(e as Error).message}`, { modal: !args });
       return undefined;
     } finally { await host.close(); }
     const cfg = vscode.workspace.getConfiguration('stratus');
