@@ -40,6 +40,12 @@ export function signMetadata(text: string, key: KeyMaterial, opts: SignOptions =
 
   clearEndorsement(doc);
   stripSignatures(doc);
+  // A processing instruction outside the root is part of what URI="" signs for the original and xmlsec1,
+  // but not for xml-crypto; none has a meaning in metadata, so they go rather than break interoperability.
+  for (let n = doc.firstChild, next; n; n = next) {
+    next = n.nextSibling;
+    if (n.nodeType === 7 && n.nodeName !== 'xml') doc.removeChild(n);
+  }
   fillEndorsement(doc, signer, opts.email, opts.now ?? new Date());
 
   const modern = opts.profile === 'rsa-sha256';

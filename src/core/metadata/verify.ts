@@ -168,7 +168,7 @@ function checkReference(doc: Document, ref: Element): boolean {
       } else if (C14N[t] && i === transforms.length - 1) c14n = t.replace('#WithComments', '');
       else return false;
     }
-    const canon = new C14N[c14n]().process(copy.documentElement as any, { ancestorNamespaces: [] });
+    const canon = documentC14n(copy, new C14N[c14n]().process(copy.documentElement as any, { ancestorNamespaces: [] }));
     const digest = crypto.createHash(digestAlg).update(canon, 'utf8').digest();
     const want = Buffer.from(expected, 'base64');
     return digest.length === want.length && crypto.timingSafeEqual(digest, want);
@@ -177,9 +177,24 @@ function checkReference(doc: Document, ref: Element): boolean {
   }
 }
 
+/** C14N of the whole document (URI=""): processing instructions outside the root count, with a newline between. */
+function documentC14n(doc: Document, root: string): string {
+  let before = '', after = '', seenRoot = false;
+  for (let n = doc.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 1) seenRoot = true;
+    if (n.nodeType !== 7 || n.nodeName === 'xml') continue;
+    const pi = `<?${n.nodeName}${(n as any).data ? ' ' + (n as any).data : ''}?>`;
+    if (seenRoot) after += '\n' + pi; else before += pi + '\n';
+  }
+  return before + root + after;
+}
+
 /** The shape our profile allows; anything else could carry unsigned content or a second signed view. */
 function profileProblem(doc: Document, sigs: Element[], sig: Element, refs: Element[]): string | undefined {
   if (sigs.length !== 1) return `the document contains ${sigs.length} Signature elements; exactly one is allowed`;
+  for (let n = doc.firstChild; n; n = n.nextSibling) {
+    if (n.nodeType === 7 && n.nodeName !== 'xml') return `processing instructions outside the root element (<?${n.nodeName}?>) are not supported; remove them and sign again`;
+  }
   const root = doc.documentElement!;
   if (sig.parentNode !== root) return 'the Signature must be a child of the root element';
   let last: Node | null = root.lastChild;

@@ -61,7 +61,7 @@ test('a document signed with test.p12 (the corpus key) verifies with xmlsec1', {
   assert.ok(r.ok, r.out);
 });
 
-function signedByXmlsec(o: { dsa?: boolean }) {
+function signedByXmlsec(o: { dsa?: boolean; pi?: string }) {
   const c = makeCert({ subj: '/C=EU/O=StratusLab Project/OU=Testing Department/CN=Xmlsec Signer', san: 'xmlsec@example.org', dsa: o.dsa });
   const subject = 'CN=Xmlsec Signer,OU=Testing Department,O=StratusLab Project,C=EU';
   const template = MINIMAL
@@ -74,7 +74,7 @@ function signedByXmlsec(o: { dsa?: boolean }) {
       + '<SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature></rdf:RDF>');
   assert.notEqual(template, MINIMAL);
   const dir = tmpDir('xmlsec');
-  const tpl = write(dir, 'template.xml', template);
+  const tpl = write(dir, 'template.xml', o.pi ? template.replace('?>', '?>' + o.pi) : template);
   const out = path.join(dir, 'signed.xml');
   const r = xmlsec(['--sign', '--privkey-pem', `${c.keyFile},${c.certFile}`, '--output', out, tpl]);
   assert.ok(r.ok, r.out);
@@ -98,4 +98,20 @@ test('a dsa-sha1 signature made by xmlsec1 verifies with us (the original accept
   const v = verifySignature(signed);
   assert.equal(v.status, 'valid', v.message);
   assert.equal(verifySignature(signed.replace('>machine<', '>disk<')).message, "signature validation: truecontent (ref='') validity: false");
+});
+
+test('processing instructions outside the root: xmlsec1 signs them in (as the original); we keep interop by stripping them when signing', { skip }, () => {
+  const pi = '<?xml-stylesheet href="entry.xsl" type="text/xsl"?>';
+  const { signed } = signedByXmlsec({ pi });
+  assert.ok(signed.includes(pi));
+  const v = verifySignature(signed);
+  // The original's core validation (which includes the PI) passes; our profile refuses what xml-crypto cannot check.
+  assert.equal(v.status, 'invalid');
+  assert.match(v.message!, /^signature profile: processing instructions outside the root element/);
+  const c = makeCert({ subj: '/CN=Pi Tester', san: 'pi@example.org' });
+  const ours = signMetadata(MINIMAL.replace('?>', '?>' + pi), loadPem(c.keyPem, c.certPem));
+  assert.ok(!ours.includes('xml-stylesheet'));
+  const dir = tmpDir('xmlsec');
+  const r = xmlsec(['--verify', '--enabled-key-data', 'x509', '--insecure', write(dir, 'ours.xml', ours)]);
+  assert.ok(r.ok, r.out);
 });
