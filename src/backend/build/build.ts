@@ -20,6 +20,7 @@ export interface BuildVmApi {
   kill(id: string): Promise<void>;
   forget(id: string): Promise<void>;
   describe(id: string): Promise<InstanceRecord | undefined>;
+  list?(): Promise<InstanceRecord[]>;
 }
 
 export interface BaseLookup extends BaseInfo { manifest?: string }
@@ -268,6 +269,12 @@ export class Build {
       this.save();
       for (const res of this.milestones.values()) res();
       return x;
+    }, async e => {
+      // A failed launch leaves a Failed record behind; the build's error says why, so nothing half-made stays listed.
+      for (const r of (await this.opts.vms.list?.().catch(() => [])) ?? []) {
+        if (r.name === opts.name && r.state === 'Failed') await this.opts.vms.forget(r.id).catch(() => undefined);
+      }
+      throw e;
     });
     rec.catch(() => undefined);
     this.launchP = rec;

@@ -117,6 +117,10 @@ describe('Recipes: diagnostics, completion, hovers, CodeLens and the Builds view
     const steps = snap[0].children!;
     assert.deepEqual(steps.slice(0, 3).map(s => s.description?.split(' · ')[0]), ['done', 'skipped', 'failed']);
     assert.equal(steps[3].description, 'pending');
+    // Nothing half-made stays behind: the failed build VM is not listed among the instances.
+    await sleep(500);
+    const instances = JSON.stringify(await api.treeSnapshot('stratus.instances', 3));
+    assert.ok(!instances.includes('creator:'), instances);
     if (hasHarness()) { await sleep(300); await screenshot('recipe-build-failed', '.part.sidebar'); }
   });
 });
