@@ -138,3 +138,21 @@ test('canonicalization corners: what we sign verifies with xmlsec1', { skip }, (
   const r = xmlsec(['--verify', '--enabled-key-data', 'x509', '--insecure', write(dir, 'stress.xml', signed)]);
   assert.ok(r.ok, r.out);
 });
+
+test('canonicalization corners: what xmlsec1 signs verifies with us', { skip }, () => {
+  const c = makeCert({ subj: '/CN=C14n Tester', san: 'c14n@example.org' });
+  const template = STRESS.replace('</rdf:Description>\n</rdf:RDF>', '</rdf:Description>\n<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>'
+    + '<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"/>'
+    + '<SignatureMethod Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/>'
+    + '<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>'
+    + '<DigestMethod Algorithm="http://www.w3.org/2000/09/xmldsig#sha1"/><DigestValue/></Reference></SignedInfo>'
+    + '<SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature></rdf:RDF>');
+  assert.notEqual(template, STRESS);
+  const dir = tmpDir('xmlsec');
+  const out = path.join(dir, 'signed.xml');
+  const r = xmlsec(['--sign', '--privkey-pem', `${c.keyFile},${c.certFile}`, '--output', out, write(dir, 'tpl.xml', template)]);
+  assert.ok(r.ok, r.out);
+  // The empty endorsement cannot match the certificate: reaching that check means the cryptography agreed.
+  const v = verifySignature(fs.readFileSync(out, 'utf8'));
+  assert.equal(v.message, 'endorser inconsistency (subject): CN=C14n Tester != null');
+});
