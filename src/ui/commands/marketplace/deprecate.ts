@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import * as fs from 'fs';
 import type { UiContext } from '../../context';
 import { marketplaceTree } from '../../trees/marketplace';
 import { resolveEntry } from './pick';
 import { deprecateEntry } from '../../../backend/marketplace/open';
 import { DEFAULT_DEPRECATION_REASON } from '../../../core/marketplace/deprecate';
-import { loadPkcs12, signMetadata, KeyMaterial } from '../../../core/metadata/sign';
+import { signMetadata, KeyMaterial } from '../../../core/metadata/sign';
+import { obtainKey } from '../metadata/keys';
 
 export interface DeprecateArgs { reason?: string; p12?: string; password?: string; key?: KeyMaterial }
 
@@ -23,11 +23,10 @@ export function register(ctx: UiContext): void {
     let key = opts.key;
     try {
       if (!key) {
-        const p12 = opts.p12 ?? (await vscode.window.showOpenDialog({ title: 'Your signing certificate (PKCS#12)', filters: { 'PKCS#12': ['p12', 'pfx'] }, canSelectMany: false }))?.[0]?.fsPath;
-        if (!p12) return;
-        const password = opts.password ?? await vscode.window.showInputBox({ title: 'PKCS#12 password', password: true, prompt: p12 });
-        if (password === undefined) return;
-        key = loadPkcs12(fs.readFileSync(p12), password);
+        // The same key handling as Sign Metadata… (password kept in SecretStorage per certificate file).
+        const got = await obtainKey(ctx, { certPath: opts.p12, password: opts.password });
+        if (!got) return;
+        key = got.key;
       }
       const signer = key;
       const ok = await deprecateEntry(node.mp, { identifier: node.entry.key.identifier, email: node.entry.key.email }, reason, xml => signMetadata(xml, signer, { email: node.entry.key.email }));

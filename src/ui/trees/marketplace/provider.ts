@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import * as fs from 'fs';
-import * as path from 'path';
 import type { UiContext } from '../../context';
 import { config } from '../../context';
+import { trustedCertificates as configuredTrust } from '../../commands/metadata/keys';
 import { LocalMarketplace } from '../../../backend/marketplace/local';
 import { RemoteMarketplace } from '../../../backend/marketplace/remote';
 import { Marketplace, MarketplaceEntry } from '../../../backend/marketplace/marketplace';
@@ -131,7 +131,7 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
             const cached = cachedImagePath(n.entry.summary, this.ctx.data.images);
             // Only verified downloads ever reach the cache (download.ts), so a cached file means the checksum matched.
             const downloaded = fs.existsSync(cached.path) ? { sha1: n.entry.summary.checksums['SHA-1'] ?? '' } : undefined;
-            this.verdicts.set(verdictKey(n), trustVerdict(xml, { trusted: trustedCertificates(), downloaded }));
+            this.verdicts.set(verdictKey(n), trustVerdict(xml, { trusted: configuredTrust(this.ctx.log), downloaded }));
           } catch (e) { this.ctx.log.warn(`verifying ${keyString(n.entry.key)}: ${(e as Error).message}`); }
           this.changed.fire(n);
         }
@@ -145,7 +145,7 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
     this.verdicts.delete(verdictKey(n));
     const xml = n.entry.xml ?? await n.mp.get(n.entry.key);
     const cached = cachedImagePath(n.entry.summary, this.ctx.data.images);
-    const v = trustVerdict(xml, { trusted: trustedCertificates(), downloaded: fs.existsSync(cached.path) ? { sha1: n.entry.summary.checksums['SHA-1'] ?? '' } : undefined });
+    const v = trustVerdict(xml, { trusted: configuredTrust(this.ctx.log), downloaded: fs.existsSync(cached.path) ? { sha1: n.entry.summary.checksums['SHA-1'] ?? '' } : undefined });
     this.verdicts.set(verdictKey(n), v);
     this.changed.fire(n);
     return v;
@@ -217,12 +217,5 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
 
 function verdictKey(n: EntryNode): string { return `${n.mp.endpoint}\u0000${keyString(n.entry.key)}`; }
 
-/** `stratus.marketplace.trustedCertificates`: PEM files (or PEM text) whose signers, or whose issued signers, are trusted. */
-export function trustedCertificates(): string[] {
-  const out: string[] = [];
-  for (const t of config().get<string[]>('marketplace.trustedCertificates') ?? []) {
-    if (t.includes('-----BEGIN')) { out.push(t); continue; }
-    try { out.push(fs.readFileSync(path.resolve(t.replace(/^~(?=\/)/, process.env.HOME ?? '~')), 'utf8')); } catch { /* a missing file trusts nobody */ }
-  }
-  return out;
-}
+/** PEM texts of the trusted signers/CAs (`stratus.trustedCertificates` + `stratus.marketplace.trustedCertificates`); kept for other areas' imports. */
+export function trustedCertificates(): string[] { return configuredTrust(); }
