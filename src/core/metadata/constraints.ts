@@ -5,7 +5,7 @@
  */
 import type { Document, Element } from '@xmldom/xmldom';
 import { MARKETPLACE_BASE, NS, Diagnostic, SourceRange } from './types';
-import { descendants, descriptions, kids, textOf, childElements, SourceMap, is } from './dom';
+import { descendants, descriptions, kids, textOf, childElements, childIndex, SourceMap, is } from './dom';
 import { identifierToBigInt } from './identifier';
 
 export interface LayerResult { diagnostics: Diagnostic[]; /** The original's verdict message (first failure); undefined = valid. */ message?: string }
@@ -36,9 +36,11 @@ export function checkConstraints(doc: Document, src: SourceMap): LayerResult {
     out.push({ layer: 'constraints', severity: 'error', code, message: msg, range });
     if (message === undefined) message = verdictMsg;
   };
-  const rdfs = descendants(doc).filter(e => is(e, NS.rdf, 'RDF'));
-  const descs = descriptions(doc);
-  const all = (ns: string, local: string) => descs.flatMap(d => kids(d, ns, local));
+  const everything = descendants(doc);
+  const rdfs = everything.filter(e => is(e, NS.rdf, 'RDF'));
+  const descs = descriptions(doc, everything);
+  const indexes = descs.map(childIndex);
+  const all = (ns: string, local: string) => indexes.flatMap(k => k(ns, local));
   const where = (els: Element[], fallback: Element) => src.name(els[0] ?? fallback);
   const descEl = descs[0] ?? root;
 

@@ -14,16 +14,28 @@ export function kids(el: Node, ns: string, local: string): Element[] {
   return childElements(el).filter(e => e.namespaceURI === ns && e.localName === local);
 }
 
-/** All elements in document order (iterative: deep documents must not blow the stack). */
+/** Children of one element grouped by expanded name, built once: for repeated lookups on large Descriptions. */
+export function childIndex(el: Node): (ns: string, local: string) => Element[] {
+  const map = new Map<string, Element[]>();
+  for (const c of childElements(el)) {
+    const k = `${c.namespaceURI} ${c.localName}`;
+    const list = map.get(k);
+    if (list) list.push(c); else map.set(k, [c]);
+  }
+  return (ns, local) => map.get(`${ns} ${local}`) ?? [];
+}
+
+/** All elements in document order (iterative, no recursion: deep documents must not blow the stack). */
 export function descendants(root: Node): Element[] {
   const out: Element[] = [];
-  const stack: Node[] = [root];
-  while (stack.length) {
-    const n = stack.pop()!;
+  if (root.nodeType === ELEMENT_NODE) out.push(root as Element);
+  let n: Node | null = root.firstChild;
+  while (n) {
     if (n.nodeType === ELEMENT_NODE) out.push(n as Element);
-    const ch: Node[] = [];
-    for (let c = n.firstChild; c; c = c.nextSibling) ch.push(c);
-    for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i]);
+    if (n.firstChild) { n = n.firstChild; continue; }
+    while (n && n !== root && !n.nextSibling) n = n.parentNode;
+    if (!n || n === root) break;
+    n = n.nextSibling;
   }
   return out;
 }
@@ -39,8 +51,8 @@ export function textOf(el: Node): string {
 }
 
 /** The `//rdf:RDF/rdf:Description` node set of the original's XPath checks. */
-export function descriptions(doc: Document): Element[] {
-  return descendants(doc).filter(e => e.namespaceURI === NS.rdf && e.localName === 'RDF').flatMap(r => kids(r, NS.rdf, 'Description'));
+export function descriptions(doc: Document, all: Element[] = descendants(doc)): Element[] {
+  return all.filter(e => e.namespaceURI === NS.rdf && e.localName === 'RDF').flatMap(r => kids(r, NS.rdf, 'Description'));
 }
 
 export function is(el: Element, ns: string, local: string): boolean { return el.namespaceURI === ns && el.localName === local; }

@@ -2,7 +2,7 @@
 import type { Document, Element } from '@xmldom/xmldom';
 import { parseXml } from '../xml';
 import { NS, MetadataSummary } from './types';
-import { descendants, descriptions, kids, textOf } from './dom';
+import { childIndex, descendants, descriptions, kids, textOf } from './dom';
 
 /** Summarizes the first rdf:Description. Throws when the text is not well-formed XML or has no Description. */
 export function summarize(input: Document | string): MetadataSummary {
@@ -14,11 +14,12 @@ export function summarize(input: Document | string): MetadataSummary {
   } else doc = input;
   const desc = descriptions(doc)[0] ?? descendants(doc).find(e => e.namespaceURI === NS.rdf && e.localName === 'Description');
   if (!desc) throw new Error('not a metadata document: no rdf:Description element');
-  const first = (ns: string, local: string, from: Element = desc) => { const e = kids(from, ns, local)[0]; return e ? textOf(e).trim() : undefined; };
-  const endorsement = kids(desc, NS.slreq, 'endorsement')[0];
+  const own = childIndex(desc);
+  const first = (ns: string, local: string, from: Element = desc) => { const e = (from === desc ? own(ns, local) : kids(from, ns, local))[0]; return e ? textOf(e).trim() : undefined; };
+  const endorsement = own(NS.slreq, 'endorsement')[0];
   const endorser = endorsement && kids(endorsement, NS.slreq, 'endorser')[0];
   const checksums: Record<string, string> = {};
-  for (const c of kids(desc, NS.slreq, 'checksum')) {
+  for (const c of own(NS.slreq, 'checksum')) {
     const alg = first(NS.slreq, 'algorithm', c), value = first(NS.slreq, 'value', c);
     if (alg && value !== undefined && !(alg in checksums)) checksums[alg] = value.toLowerCase();
   }
@@ -38,7 +39,7 @@ export function summarize(input: Document | string): MetadataSummary {
     kind: first(NS.slterms, 'kind'), type: first(NS.dcterms, 'type'), format: first(NS.dcterms, 'format'), compression: first(NS.dcterms, 'compression'),
     bytes: bytes !== undefined && /^\d+$/.test(bytes) ? Number(bytes) : undefined,
     checksums,
-    locations: kids(desc, NS.slterms, 'location').map(e => textOf(e).trim()).filter(Boolean),
+    locations: own(NS.slterms, 'location').map(e => textOf(e).trim()).filter(Boolean),
     endorserSubject: endorser ? first(NS.slreq, 'subject', endorser) : undefined,
     endorserIssuer: endorser ? first(NS.slreq, 'issuer', endorser) : undefined,
     creator: first(NS.dcterms, 'creator'),
