@@ -4,6 +4,10 @@ import { CliError } from '../command';
 import { ImageError } from '../../backend/images/convert';
 import { ExportFormat, exportVolume, importImage } from '../../backend/images/import';
 import { VolumeError } from '../../backend/volumes/store';
+import { LocalHost } from '../../backend/host/local';
+import { InstanceManager } from '../../backend/kvm/instances';
+import { dataLayout } from '../../backend/paths';
+import { READINESS_ITEMS, checkInstance, checkRootfs, formatReadiness, verdict } from '../../backend/readiness/check';
 import { openStore } from './volumes';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -67,4 +71,29 @@ const exportCmd: CliCommand = {
   },
 };
 
-export const imagesCommands: CliCommand[] = [importCmd, exportCmd];
+const readiness: CliCommand = {
+  name: 'check-readiness',
+  summary: 'Check an image against the "building images from scratch" checklist (running instance or unpacked root file system)',
+  usage: 'check-readiness (--instance ID | --root DIR) [--waive ID,…] [--require ID,…] [--json]\n  item ids: ' + Object.keys(READINESS_ITEMS).join(', '),
+  async run(args, io) {
+    const { values } = opts(args, { instance: { type: 'string', short: 'i' }, root: { type: 'string' }, waive: { type: 'string' }, require: { type: 'string' }, json: { type: 'boolean' } });
+    const list = (v: unknown) => typeof v === 'string' ? v.split(',').map(x => x.trim()).filter(Boolean) : [];
+    const waive = list(values.waive); const require = list(values.require);
+    for (const id of [...waive, ...require]) if (!READINESS_ITEMS[id]) throw new CliError(`unknown item id '${id}'; ids: ${Object.keys(READINESS_ITEMS).join(', ')}`);
+    if (!values.instance === !values.root) throw new CliError('give --instance ID (a running instance) or --root DIR (an unpacked root file system)');
+    let items;
+    if (values.root) items = await checkRootfs(values.root as string);
+    else {
+      const mgr = new InstanceManager({ host: new LocalHost(), data: dataLayout() });
+      const rec = await mgr.describe(values.instance as string);
+      if (!rec) throw new CliError(`no instance ${values.instance} (see describe-instance)`);
+      if (rec.state !== 'Running') throw new CliError(`instance ${rec.id} is ${rec.state}: the check runs on a Running instance`);
+      items = await checkInstance(mgr, rec.id, [(await mgr.managedKey()).publicKey]);
+    }
+    const v = verdict(items, { waive, require });
+    io.out(values.json ? JSON.stringify({ ok: v.ok, items }, null, 2) : formatReadiness(items));
+    return v.ok ? 0 : 1;
+  },
+};
+
+export const imagesCommands: CliCommand[] = [importCmd, exportCmd, readiness];
