@@ -101,3 +101,9 @@ export function serverValidate(text: string, opts: { trusted?: string[]; now?: D
   try { summary = summarize(signedXml ?? parsed.doc); } catch (e) { return { ok: false, message: (e as Error).message, signature: verdict }; }
   return { ok: true, summary, signature: verdict };
 }
+
+/** validateMetadata with the image at hand: its digests (one pass, worker threads) feed the stale bytes/checksum warnings. */
+export async function validateWithImage(text: string, imagePath: string, opts: Omit<ValidateOptions, 'digests'> = {}): Promise<ValidationResult> {
+  const { computeDigests } = await import('./digests');
+  return validateMetadata(text, { ...opts, digests: await computeDigests(imagePath) });
+}

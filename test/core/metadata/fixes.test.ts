@@ -52,3 +52,17 @@ test('applyDigests rewrites identifier, about, bytes and checksum values', () =>
   assert.ok(validateMetadata(MINIMAL, { layers: ['advice'], digests: d }).diagnostics.some(x => x.code === 'advice/stale-checksum'));
   assert.ok(!validateMetadata(out, { layers: ['advice'], digests: d }).diagnostics.some(x => /stale/.test(x.code)));
 });
+
+test('validateWithImage warns about stale bytes and checksums of the image at hand', async () => {
+  const { validateWithImage } = await import('../../../src/core/metadata/validate');
+  const fs = await import('node:fs'), os = await import('node:os'), path = await import('node:path');
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-stale-')), 'disk.img');
+  fs.writeFileSync(file, 'another image');
+  try {
+    const r = await validateWithImage(MINIMAL, file, { layers: ['advice'] });
+    const codes = r.diagnostics.map(d => d.code);
+    assert.ok(codes.includes('advice/stale-bytes') && codes.includes('advice/stale-checksum') && codes.includes('advice/stale-identifier'), codes.join());
+    const d = r.diagnostics.find(x => x.code === 'advice/stale-bytes')!;
+    assert.equal(d.message, 'slreq:bytes is 100 but the image has 13 bytes (uncompressed)');
+  } finally { fs.rmSync(path.dirname(file), { recursive: true, force: true }); }
+});
