@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { createGunzip } from 'zlib';
 import type { Host } from '../host/host';
@@ -88,7 +89,6 @@ export async function downloadUrl(url: string, cacheDir: string, opts: { signal?
   const total = Number(res.headers.get('content-length')) || undefined;
   const tmp = `${dest}.part-${process.pid}`;
   let done = 0;
-  const { Readable } = await import('stream');
   const body = Readable.fromWeb(res.body as import('stream/web').ReadableStream);
   body.on('data', c => { done += c.length; opts.onProgress?.(done, total); });
   try {

@@ -5,6 +5,7 @@ import * as path from 'path';
 import type { Client } from 'ssh2';
 import { makeContextIso } from '../context/iso';
 import type { ExecResult, Host } from '../host/host';
+import { LocalHost } from '../host/local';
 import type { DataLayout } from '../paths';
 import { probeAcceleration, AccelVerdict } from './accel';
 import type { DomainDisk, Driver } from './driver';
@@ -97,7 +98,7 @@ export class InstanceManager {
     if (r.busyPid && r.busyPid !== process.pid && !pidAlive(r.busyPid) && ['Pending', 'Prolog', 'Shutdown', 'Epilog'].includes(r.state)) {
       r.state = 'Failed'; r.error = `interrupted during ${r.state} (the process driving it ended)`; delete r.busyPid;
       await this.write(r);
-    } else if (r.state === 'Running' && (await this.driver.state(id)) !== 'running' && (await this.driver.state(id)) !== 'paused') {
+    } else if (r.state === 'Running' && !['running', 'paused'].includes(await this.driver.state(id))) {
       r.state = 'Failed'; r.error = 'the guest stopped outside Stratus (halted from inside?)' + (r.save ? '; Shutdown still saves it, Kill discards it' : '; Kill discards it');
       await this.write(r);
     }
@@ -126,10 +127,8 @@ export class InstanceManager {
     return { privateKeyPath: k, publicKey: (await fs.promises.readFile(`${k}.pub`, 'utf8')).trim() };
   }
 
-  private async hostLocalRun(argv: string[]): Promise<void> {
-    const { LocalHost } = await import('../host/local');
-    await new LocalHost().run(argv);
-  }
+  /** Keys live on this machine (the client), whatever host the instance runs on. */
+  private async hostLocalRun(argv: string[]): Promise<void> { await new LocalHost().run(argv); }
 
   /** Pending → Prolog → Running (SSH login works). Cancel/failure leaves no guest and no overlay. */
   async launch(opts: LaunchOptions, progress: Progress = {}): Promise<InstanceRecord> {
@@ -309,9 +308,10 @@ export class InstanceManager {
   /** Destroy + discard the overlay (no save). */
   async kill(id: string): Promise<void> {
     const rec = await this.must(id);
+    if (rec.state === 'Done') return;   // already ended (and saved, if it was to be)
     await this.driver.destroy(id);
     await this.releaseDisks(rec);
-    if (rec.state !== 'Done' || !rec.saved) await this.host.remove(rec.overlay);
+    await this.host.remove(rec.overlay);
     await this.cleanup(rec);
     rec.state = 'Done'; rec.error = rec.save && !rec.saved ? 'killed: changes discarded, no image saved' : 'killed';
     delete rec.busyPid;
