@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Mocha from 'mocha';
+import { screenshot } from './screenshot';
 
 function testFiles(dir: string): string[] {
   const out: string[] = [];
@@ -27,6 +28,11 @@ export function run(): Promise<void> {
   // foundation/ first: it checks what a fresh data folder shows, before other areas add content.
   const first = (f: string) => (f.includes(`${path.sep}foundation${path.sep}`) ? 0 : 1);
   for (const f of testFiles(__dirname).sort((a, b) => first(a) - first(b) || a.localeCompare(b))) mocha.addFile(f);
+  // A picture of the workbench at each failure: test-results/screenshots/failed-<title>.png.
+  mocha.suite.afterEach(async function () {
+    const t = this.currentTest;
+    if (t?.state === 'failed') await screenshot(`failed-${t.fullTitle().replace(/[^\w.-]+/g, '_').slice(0, 120)}`).catch(() => undefined);
+  });
   const failures: string[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run(failed => {
