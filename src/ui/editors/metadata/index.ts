@@ -19,5 +19,4 @@ export function register(ctx: UiContext): void {
     vscode.languages.registerHoverProvider(SELECTOR, new MetadataHoverProvider()),
     vscode.languages.registerCodeActionsProvider(SELECTOR, new MetadataCodeActions(), { providedCodeActionKinds: MetadataCodeActions.kinds }),
   );
-  registerSignatureLens(ctx);
 }
