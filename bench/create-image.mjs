@@ -4,7 +4,7 @@
 // Prints per-step times for both and the ratio stratus/hand (goal ≤ 1.1×).
 // Needs: npx tsc -p . (uses out/), root or STRATUS_TEST_BASE_IMAGE, qemu, cloud-localds, apt-get, dpkg-scanpackages.
 // Usage: node bench/create-image.mjs [--order hand-first|stratus-first]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -63,10 +63,19 @@ async function stratus() {
 }
 
 // ---- by hand ----------------------------------------------------------------------------------------------
+// Asynchronous on purpose: the apt repository is served by this process's event loop.
 function sh(argv, opts = {}) {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', ...opts });
-  if (r.status !== 0 && !opts.allowFail) throw new Error(`${argv.join(' ')}: ${r.stderr || r.stdout}`);
-  return r;
+  return new Promise((resolve, reject) => {
+    const c = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    c.stdout.on('data', d => (stdout += d));
+    c.stderr.on('data', d => (stderr += d));
+    c.on('error', reject);
+    c.on('close', status => {
+      if (status !== 0 && !opts.allowFail) reject(new Error(`${argv.join(' ')}: ${stderr || stdout}`));
+      else resolve({ status, stdout, stderr });
+    });
+  });
 }
 let ACCEL = 'tcg';
 const freePort = () => new Promise(r => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
@@ -75,43 +84,43 @@ async function byHand() {
   const d = path.join(work, 'hand');
   fs.mkdirSync(d);
   const key = path.join(d, 'id_ed25519');
-  sh(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  await sh(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', key]);
   const port = await freePort();
   const SSH = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ConnectTimeout=5', '-i', key];
   const ssh = (cmd, opts) => sh(['ssh', ...SSH, '-p', String(port), 'root@127.0.0.1', cmd], opts);
   const steps = {};
   const t0 = now();
   let t = now();
-  sh(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, path.join(d, 'overlay.qcow2')]);
+  await sh(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, path.join(d, 'overlay.qcow2')]);
   fs.writeFileSync(path.join(d, 'user-data'), `#cloud-config\nssh_authorized_keys:\n  - ${fs.readFileSync(key + '.pub', 'utf8').trim()}\n`);
   fs.writeFileSync(path.join(d, 'meta-data'), `instance-id: hand-${Date.now()}\nlocal-hostname: hand\n`);
-  sh(['cloud-localds', path.join(d, 'seed.iso'), path.join(d, 'user-data'), path.join(d, 'meta-data')]);
+  await sh(['cloud-localds', path.join(d, 'seed.iso'), path.join(d, 'user-data'), path.join(d, 'meta-data')]);
   const accel = ACCEL === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg'];
-  sh(['qemu-system-x86_64', '-name', 'stratus-bench-hand', '-machine', 'q35', ...accel, '-smp', '2', '-m', '1536',
+  await sh(['qemu-system-x86_64', '-name', 'stratus-bench-hand', '-machine', 'q35', ...accel, '-smp', '2', '-m', '1536',
     '-drive', `file=${path.join(d, 'overlay.qcow2')},format=qcow2,if=virtio`, '-drive', `file=${path.join(d, 'seed.iso')},format=raw,media=cdrom,if=ide,readonly=on`,
     '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22,guestfwd=tcp:10.0.2.100:8080-cmd:nc 127.0.0.1 ${repoPort}`, '-device', 'virtio-net-pci,netdev=n0',
     '-display', 'none', '-serial', `file:${path.join(d, 'serial.log')}`, '-daemonize', '-pidfile', path.join(d, 'qemu.pid')]);
   const pid = Number(fs.readFileSync(path.join(d, 'qemu.pid'), 'utf8'));
   try {
-    while (ssh('true', { allowFail: true }).status !== 0) {
+    while ((await ssh('true', { allowFail: true })).status !== 0) {
       if (now() - t > 600_000) throw new Error('by hand: no SSH in 600 s');
       await new Promise(r => setTimeout(r, 500));
     }
     steps.boot = now() - t; t = now();
     const plan = installPlan('apt', ['hello'], [REPO_LINE]);
-    ssh(`echo ${shellQuote([plan.repoFiles[0].content.trim()])} > ${plan.repoFiles[0].path} && ${shellQuote(plan.update)} && ${shellQuote(plan.install)}`);
+    await ssh(`echo ${shellQuote([plan.repoFiles[0].content.trim()])} > ${plan.repoFiles[0].path} && ${shellQuote(plan.update)} && ${shellQuote(plan.install)}`);
     steps.packages = now() - t; t = now();
-    sh(['scp', '-q', ...SSH, '-P', String(port), path.join(work, 'cloudy.sh'), 'root@127.0.0.1:/tmp/cloudy.sh']);
-    ssh('chmod 0755 /tmp/cloudy.sh && /tmp/cloudy.sh');
+    await sh(['scp', '-q', ...SSH, '-P', String(port), path.join(work, 'cloudy.sh'), 'root@127.0.0.1:/tmp/cloudy.sh']);
+    await ssh('chmod 0755 /tmp/cloudy.sh && /tmp/cloudy.sh');
     steps.scripts = now() - t; t = now();
     const all = Object.fromEntries(SYSPREP_OPS.map(o => [o, true]));
-    ssh(sysprepCommands(all, 'apt', []).map(c => shellQuote(c.argv)).join(' && ') + ' && sync');
+    await ssh(sysprepCommands(all, 'apt', []).map(c => shellQuote(c.argv)).join(' && ') + ' && sync');
     steps.sysprep = now() - t; t = now();
-    ssh('systemctl poweroff', { allowFail: true });
+    await ssh('systemctl poweroff', { allowFail: true });
     while (alive(pid)) await new Promise(r => setTimeout(r, 200));
     steps.shutdown = now() - t; t = now();
-    sh(['qemu-img', 'convert', '-O', 'raw', path.join(d, 'overlay.qcow2'), path.join(d, 'saved.raw')]);
-    const sha1 = sh(['sha1sum', path.join(d, 'saved.raw')]).stdout.split(' ')[0];
+    await sh(['qemu-img', 'convert', '-O', 'raw', path.join(d, 'overlay.qcow2'), path.join(d, 'saved.raw')]);
+    const sha1 = (await sh(['sha1sum', path.join(d, 'saved.raw')])).stdout.split(' ')[0];
     steps.save = now() - t;
     return { total: now() - t0, steps, sha1 };
   } finally {

@@ -11,6 +11,9 @@ import type { DataLayout } from '../paths';
 import type { GuestForward, InstanceRecord, LaunchOptions, Progress } from '../kvm/types';
 import { GuestSession } from './guest';
 import { STEPS, VM_STEPS, stepIndex, type BuildRecord, type StepId, type StepRecord } from './steps';
+import { CancelledError, abortable, sleep } from './util';
+
+export { CancelledError, listBuilds } from './util';
 
 /** The part of InstanceManager a build needs (InstanceManager satisfies it as is). */
 export interface BuildVmApi {
@@ -49,7 +52,6 @@ export class RecipeInvalidError extends Error {
   }
 }
 
-export class CancelledError extends Error { constructor() { super('Cancelled'); } }
 
 function newBuildId(): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
@@ -418,27 +420,3 @@ export class Build {
 }
 
 const SKIPPED = Symbol('skipped');
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return abortable(new Promise<void>(res => setTimeout(res, ms)), signal);
-}
-
-function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new CancelledError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new CancelledError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(v => { signal.removeEventListener('abort', onAbort); resolve(v); }, e => { signal.removeEventListener('abort', onAbort); reject(e); });
-  });
-}
-
-/** Build records under data.builds, newest first. */
-export async function listBuilds(data: DataLayout): Promise<BuildRecord[]> {
-  const names = await fs.promises.readdir(data.builds).catch(() => [] as string[]);
-  const out: BuildRecord[] = [];
-  for (const n of names) {
-    try { out.push(JSON.parse(await fs.promises.readFile(path.join(data.builds, n, 'build.json'), 'utf8'))); } catch { /* not a build folder */ }
-  }
-  return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-}
