@@ -35,8 +35,12 @@ class SignatureLens implements vscode.CodeLensProvider {
   }
 }
 
-/** Called from src/ui/editors/metadata/index.ts. */
+const registered = new WeakSet<object>();
+
+/** Called from src/ui/editors/metadata/index.ts; a second call for the same extension context is a no-op. */
 export function registerSignatureLens(ctx: UiContext): void {
+  if (registered.has(ctx.ext)) return;
+  registered.add(ctx.ext);
   const lens = new SignatureLens(ctx);
   ctx.ext.subscriptions.push(
     vscode.languages.registerCodeLensProvider([{ language: 'xml' }, { pattern: '**/*.xml' }], lens),
