@@ -70,7 +70,7 @@ try {
   const o = med(rows.ours.map(r => r.s)), n = med(rows.naive.map(r => r.s));
   const ow = med(rows.ours.map(r => r.written)), nw = med(rows.naive.map(r => r.written));
   console.log(`identifier (both ways): ${rows.ours[0].id}`);
-  console.log(`stratus save (stream SHA-1 + keep overlay): ${o.toFixed(2)} s, ${(ow / 2 ** 20).toFixed(1)} MiB on disk`);
+  console.log(`stratus save (streamed MD5/SHA-1/SHA-256/SHA-512 + keep overlay): ${o.toFixed(2)} s, ${(ow / 2 ** 20).toFixed(1)} MiB on disk`);
   console.log(`naive (qemu-img convert -O raw + sha1sum):  ${n.toFixed(2)} s, ${(nw / 2 ** 20).toFixed(1)} MiB written`);
   console.log(`ratio time stratus/naive = ${(o / n).toFixed(2)}   bytes written stratus/naive = ${(ow / nw).toFixed(3)}`);
 } finally {

@@ -1,5 +1,6 @@
 import { spawn } from 'child_process';
 import { createHash } from 'crypto';
+import { computeDigests } from '../../core/metadata/digests';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Readable } from 'stream';
@@ -30,24 +31,25 @@ export async function rawDigests(host: Host, image: string, format: 'qcow2' | 'r
     const out = await host.run(['bash', '-o', 'pipefail', '-c', `${shellQuote(reader)} | ${shellQuote(['python3', '-c', py])}`], { signal });
     return JSON.parse(out);
   }
+  // the four digests in two worker threads (computeDigests), fed by one streamed read
   const child = spawn(reader[0], reader.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', d => { stderr += d; });
   const onAbort = () => child.kill('SIGKILL');
   signal?.addEventListener('abort', onAbort, { once: true });
-  const h = (['md5', 'sha1', 'sha256', 'sha512'] as const).map(a => createHash(a));
-  let bytes = 0;
   const exit = new Promise<number>((resolve, reject) => { child.on('error', reject); child.on('close', c => resolve(c ?? 1)); });
   try {
-    for await (const chunk of child.stdout) { bytes += chunk.length; for (const x of h) x.update(chunk); }
+    const d = await computeDigests(child.stdout);
     const code = await exit;
     if (signal?.aborted) throw new Error('Cancelled');
     if (code !== 0) throw new Error(`reading ${image} failed: ${stderr.trim() || `nbdcopy exit ${code}`}`);
+    return { bytes: d.bytes, md5: d.md5, sha1: d.sha1, sha256: d.sha256, sha512: d.sha512 };
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw signal?.aborted ? new Error('Cancelled') : e;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-  const [md5, sha1, sha256, sha512] = h.map(x => x.digest('hex'));
-  return { bytes, md5, sha1, sha256, sha512 };
 }
 
 /**
