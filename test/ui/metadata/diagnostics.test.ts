@@ -76,6 +76,11 @@ describe('Metadata editor', function () {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
     const texts = hovers.flatMap(h => h.contents.map(c => typeof c === 'string' ? c : (c as vscode.MarkdownString).value)).join('\n');
     assert.ok(texts.includes(imageSha1!), texts);
+    // On an element name: what the element means (reference §1.3).
+    const bytesAt = doc.positionAt(doc.getText().indexOf('<slreq:bytes>') + 3);
+    const meaning = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, bytesAt))
+      .flatMap(h => h.contents.map(c => typeof c === 'string' ? c : (c as vscode.MarkdownString).value)).join('\n');
+    assert.match(meaning, /\*\*slreq:bytes\*\* — Size in bytes of the \*\*uncompressed\*\* image/);
   });
 
   it('Build Metadata writes a skeleton that the Validate command judges like the original (unsigned: no signature)', async () => {
