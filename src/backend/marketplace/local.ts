@@ -60,18 +60,7 @@ export class LocalMarketplace implements Marketplace {
         const key = parseKeyString(ks);
         if (key) this.index.set(ks, { key, summary: c.s, private: c.p ? true : undefined, file: this.fileOf(key, !!c.p) });
       }
-      let journal = '';
-      try { journal = await fs.promises.readFile(this.journalFile(), 'utf8'); } catch { /* none */ }
-      for (const ks of new Set(journal.split('\n').filter(Boolean))) {
-        const key = parseKeyString(ks);
-        if (!key) continue;
-        this.index.delete(ks);
-        for (const priv of [false, true]) {
-          const file = this.fileOf(key, priv);
-          try { this.index.set(ks, { key, summary: summarize(await fs.promises.readFile(file, 'utf8')), private: priv || undefined, file }); } catch { /* not written before the crash */ }
-        }
-      }
-      if (journal) this.scheduleFlush();
+      if (await this.replayJournals()) this.scheduleFlush();
       return;
     }
     for (const [area, priv] of [['metadata', false], ['private', true]] as const) {
@@ -221,14 +210,47 @@ export class LocalMarketplace implements Marketplace {
     await this.flushing;
   }
 
+  /**
+   * Several writers share one folder (the extension's view, the KVM save hook, a CLI, a server). Before the index
+   * is rewritten, the journal is moved aside and every key other writers put in the index or journals since this
+   * instance loaded is merged in, so no writer's flush drops another's entries.
+   */
   private writeIndex(): Promise<void> {
     return this.serial(async () => {
+      const mine = `${this.journalFile()}.flush-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+      try { await fs.promises.rename(this.journalFile(), mine); } catch { /* no journal */ }
+      try {
+        const disk = JSON.parse(await fs.promises.readFile(this.indexFile(), 'utf8')).entries as Record<string, { p?: 1; s: MetadataSummary }>;
+        for (const [ks, c] of Object.entries(disk ?? {})) {
+          const key = !this.index.has(ks) && parseKeyString(ks);
+          if (key && fs.existsSync(this.fileOf(key, !!c.p))) this.index.set(ks, { key, summary: c.s, private: c.p ? true : undefined, file: this.fileOf(key, !!c.p) });
+        }
+      } catch { /* no index yet */ }
+      await this.replayJournals();
       const entries: Record<string, { p?: 1; s: MetadataSummary }> = {};
       for (const [k, e] of this.index) entries[k] = e.private ? { p: 1, s: e.summary } : { s: e.summary };
       await this.atomicWrite(this.indexFile(), JSON.stringify({ version: 1, entries }));
-      // Safe: uploads run in the same queue, so every journalled key is in the index just written.
-      await fs.promises.rm(this.journalFile(), { force: true });
+      await fs.promises.rm(mine, { force: true });
     });
+  }
+
+  /** Re-reads the entries named in `journal` and in journals moved aside by flushes that did not finish. */
+  private async replayJournals(): Promise<boolean> {
+    let names: string[] = [];
+    try { names = (await fs.promises.readdir(this.endpoint)).filter(n => n === 'journal' || n.startsWith('journal.flush-')); } catch { return false; }
+    const keys = new Set<string>();
+    for (const n of names) {
+      try { for (const line of (await fs.promises.readFile(path.join(this.endpoint, n), 'utf8')).split('\n')) if (line) keys.add(line); } catch { /* removed meanwhile */ }
+    }
+    for (const ks of keys) {
+      const key = parseKeyString(ks);
+      if (!key) continue;
+      for (const priv of [false, true]) {
+        const file = this.fileOf(key, priv);
+        try { this.index.set(ks, { key, summary: summarize(await fs.promises.readFile(file, 'utf8')), private: priv || undefined, file }); } catch { /* not written (crash) or in the other area */ }
+      }
+    }
+    return keys.size > 0;
   }
 }
 

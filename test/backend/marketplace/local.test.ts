@@ -111,6 +111,20 @@ test('an index that lags the files (crash between the entry and the index write)
   assert.equal((await new LocalMarketplace(dir).list()).entries.length, 2);
 });
 
+test('two writers on one folder (view + save hook + CLI): neither flush drops the other\'s entries', async () => {
+  const dir = tmp();
+  const a = new LocalMarketplace(dir);
+  await a.ready();
+  const b = new LocalMarketplace(dir);
+  await b.addDraft(signedEntry({ content: 'from b', title: 'B', valid: isoIn(2) }));
+  await b.flush();
+  await a.upload(signedEntry({ content: 'from a', title: 'A', valid: isoIn(30) }));
+  await a.flush();
+  assert.deepEqual((await new LocalMarketplace(dir).list()).entries.map(e => e.summary.title).sort(), ['A', 'B']);
+  assert.deepEqual((await a.list()).entries.map(e => e.summary.title).sort(), ['A', 'B'], 'the flush merged the other writer\'s entry');
+  assert.deepEqual(fs.readdirSync(dir).filter(n => n.startsWith('journal')), []);
+});
+
 test('files copied in by hand appear with rescan (the Refresh command), not from the index alone', async () => {
   const dir = tmp();
   const mp = new LocalMarketplace(dir);
