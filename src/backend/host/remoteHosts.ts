@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ConnectionPool, connections, SshPrompts } from './connections';
 import { KnownHosts, userKnownHostsFile, writeAtomic } from './knownHosts';
@@ -77,7 +78,8 @@ export interface RemoteHostOptions {
 
 /** An SshHost for a configured entry; it shares the pool's connection with every other user of that host. */
 export function createSshHost(entry: HostEntry, o: RemoteHostOptions): RemoteKvmHost {
-  const spec = specFor(entry.target, o.sshConfig ?? loadSshConfig(), { identityFile: entry.identityFile });
+  const key = entry.identityFile?.replace(/^~(?=$|\/)/, os.homedir());
+  const spec = specFor(entry.target, o.sshConfig ?? loadSshConfig(), { identityFile: key });
   return new RemoteKvmHost(entry, spec, { ...o.prompts, knownHosts: o.knownHosts ?? knownHostsFor(o.dataRoot) }, o.pool ?? connections);
 }
 

@@ -22,7 +22,7 @@ export class SshHost implements Host {
   /** Requests sent (exec channels and SFTP operations), for benches: each is one round trip or more. */
   readonly stats = { execs: 0, sftpOps: 0 };
 
-  constructor(readonly id: string, spec: SshHostSpec, prompts: SshPrompts, pool: ConnectionPool = connections, readonly label = id) {
+  constructor(readonly id: string, spec: SshHostSpec, prompts: SshPrompts, private readonly pool: ConnectionPool = connections, readonly label = id) {
     this.conn = pool.get(spec, prompts);
   }
 
@@ -236,8 +236,8 @@ export class SshHost implements Host {
 
   connectTcp(host: string, port: number): Promise<Duplex> { return this.conn.forwardOut(host, port); }
 
-  /** The shared connection stays up for other users of the host; closing the host closes it. */
-  async close(): Promise<void> { this.conn.close(); }
+  /** Closes the host's connection (shared with every other user of this pool for the same user@host:port). */
+  async close(): Promise<void> { this.pool.forget(this.conn.spec); }
 }
 
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15 };

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
+import { ConnectionPool } from '../../../backend/host/connections';
 import { checkHostName, entryToSetting, HostEntry, HostSetting } from '../../../backend/host/remoteHosts';
 import { loadSshConfig, parseDestination } from '../../../backend/host/sshConfig';
 import { hostsManager } from './manager';
@@ -23,7 +24,8 @@ export function register(ctx: UiContext): void {
     const bad = checkHostName(name) ?? (taken.has(name) ? `a host named '${name}' exists already` : undefined);
     if (bad) { void vscode.window.showErrorMessage(bad); return undefined; }
     const entry: HostEntry = { name, target, identityFile: args?.identityFile, dataDir: args?.dataDir };
-    const host = mgr.create(entry, args?.acceptFingerprint ? { confirmHostKey: async k => k.fingerprint === args.acceptFingerprint } : {});
+    // a private pool: verifying must neither reuse nor close a connection the registered hosts share
+    const host = mgr.create(entry, args?.acceptFingerprint ? { confirmHostKey: async k => k.fingerprint === args.acceptFingerprint } : {}, new ConnectionPool());
     try {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${target}…`, cancellable: false }, () => host.connect());
     } catch (e) {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import type { Host } from '../../../backend/host/host';
-import type { SshPrompts, UnknownHostKey } from '../../../backend/host/connections';
+import { ConnectionPool, SshPrompts, UnknownHostKey } from '../../../backend/host/connections';
 import { hostRegistry } from '../../../backend/hosts/registry';
 import { createSshHost, entryFromSetting, HostEntry, HostSetting, loadHostEntries, RemoteKvmHost } from '../../../backend/host/remoteHosts';
 
@@ -52,8 +52,8 @@ export class HostsManager implements vscode.Disposable {
   }
 
   /** A host object for an entry not (yet) saved, e.g. while "Add KVM Host…" verifies it. */
-  create(entry: HostEntry, extra: Partial<SshPrompts> = {}): RemoteKvmHost {
-    return createSshHost(entry, { dataRoot: this.ctx.data.root, prompts: { ...this.prompts(entry.name), ...extra } });
+  create(entry: HostEntry, extra: Partial<SshPrompts> = {}, pool?: ConnectionPool): RemoteKvmHost {
+    return createSshHost(entry, { dataRoot: this.ctx.data.root, prompts: { ...this.prompts(entry.name), ...extra }, pool });
   }
 
   sync(): void {

@@ -16,11 +16,12 @@ export function register(ctx: UiContext): void {
       if (ok !== 'Remove') return false;
     }
     const cfg = vscode.workspace.getConfiguration('stratus');
+    const wasActive = cfg.get<string>('activeHost') === host.id;
     const list = (cfg.get<HostSetting[]>('hosts') ?? []).filter(s => { try { return entryFromSetting(s).name !== host.label; } catch { return true; } });
     await cfg.update('hosts', list, vscode.ConfigurationTarget.Global);
     const fileEntries = loadHostEntries(ctx.data.root);
     if (fileEntries.some(e => e.name === host.label)) saveHostEntries(ctx.data.root, fileEntries.filter(e => e.name !== host.label));
-    if (mgr.activeHost().id === host.id) await mgr.setActiveHost('local');
+    if (wasActive) await mgr.setActiveHost('local');
     mgr.sync();
     ctx.log.info(`Removed KVM host ${host.label}`);
     return true;
