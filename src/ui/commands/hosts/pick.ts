@@ -4,7 +4,9 @@ import { HostsManager } from './manager';
 
 /** The host a tree-node or palette invocation means: the node's host id, a name, or a quick pick. */
 export async function pickRemoteHost(mgr: HostsManager, arg: unknown, title: string): Promise<RemoteKvmHost | undefined> {
-  const id = typeof arg === 'string' ? arg : (arg as { id?: string; hostId?: string } | undefined)?.hostId ?? (arg as { id?: string } | undefined)?.id?.replace(/^host:/, '');
+  // a host name, a tree node ({ host }) of the Instances/Volumes trees, or an object with hostId / id 'host:<name>'
+  const o = arg as { host?: { id?: string }; hostId?: string; id?: string } | undefined;
+  const id = typeof arg === 'string' ? arg : o?.host?.id ?? o?.hostId ?? o?.id?.replace(/^host:/, '');
   if (id) {
     const h = mgr.get(id);
     if (!h) vscode.window.showErrorMessage(`No remote host named '${id}'.`);
