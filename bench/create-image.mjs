@@ -99,7 +99,8 @@ async function byHand() {
   await sh(['qemu-system-x86_64', '-name', 'stratus-bench-hand', '-machine', 'q35', ...accel, '-smp', '2', '-m', '1536',
     '-drive', `file=${path.join(d, 'overlay.qcow2')},format=qcow2,if=virtio`, '-drive', `file=${path.join(d, 'seed.iso')},format=raw,media=cdrom,if=ide,readonly=on`,
     '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22,guestfwd=tcp:10.0.2.100:8080-cmd:nc 127.0.0.1 ${repoPort}`, '-device', 'virtio-net-pci,netdev=n0',
-    '-display', 'none', '-serial', `file:${path.join(d, 'serial.log')}`, '-daemonize', '-pidfile', path.join(d, 'qemu.pid')]);
+    '-display', 'none', '-serial', `file:${path.join(d, 'serial.log')}`, '-qmp', `unix:${path.join(d, 'qmp.sock')},server=on,wait=off`,
+    '-daemonize', '-pidfile', path.join(d, 'qemu.pid')]);
   const pid = Number(fs.readFileSync(path.join(d, 'qemu.pid'), 'utf8'));
   try {
     while ((await ssh('true', { allowFail: true })).status !== 0) {
@@ -116,7 +117,8 @@ async function byHand() {
     const all = Object.fromEntries(SYSPREP_OPS.map(o => [o, true]));
     await ssh(sysprepCommands(all, 'apt', []).map(c => shellQuote(c.argv)).join(' && ') + ' && sync');
     steps.sysprep = now() - t; t = now();
-    await ssh('systemctl poweroff', { allowFail: true });
+    // sysprep removed root's key, so the power button goes through QMP (as the driver does).
+    await qmp(path.join(d, 'qmp.sock'), 'system_powerdown');
     while (alive(pid)) await new Promise(r => setTimeout(r, 200));
     steps.shutdown = now() - t; t = now();
     await sh(['qemu-img', 'convert', '-O', 'raw', path.join(d, 'overlay.qcow2'), path.join(d, 'saved.raw')]);
@@ -126,6 +128,18 @@ async function byHand() {
   } finally {
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
+}
+function qmp(sock, command) {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(sock);
+    let buf = '';
+    c.on('error', reject);
+    c.on('data', d => {
+      buf += d;
+      if (buf.includes('"QMP"') && !buf.includes('"return"')) c.write('{"execute":"qmp_capabilities"}\n' + JSON.stringify({ execute: command }) + '\n');
+      if ((buf.match(/"return"/g) ?? []).length >= 2) { c.end(); resolve(); }
+    });
+  });
 }
 function alive(pid) { try { process.kill(pid, 0); return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').match(/\)\s+[ZX]\s/); } catch { return false; } }
 
