@@ -63,6 +63,8 @@ export interface DraftInput {
   save: SaveFields;
   origin?: MetadataSummary;
   location: string;
+  /** Of the artifact at `location`: '' for the volume (raw content, uncompressed); 'gz' for an exported .img.gz. */
+  compression?: '' | 'gz';
   now?: Date;
 }
 
@@ -87,7 +89,7 @@ export function draftMetadata(d: DraftInput): string {
     <dcterms:identifier>${d.imageId}</dcterms:identifier>
     <slreq:bytes>${d.digests.bytes}</slreq:bytes>
 ${sum('MD5', d.digests.md5)}${sum('SHA-1', d.digests.sha1)}${sum('SHA-256', d.digests.sha256)}${sum('SHA-512', d.digests.sha512)}    <slreq:endorsement rdf:parseType="Resource"/>
-${el('dcterms:type', o?.type ?? 'base')}${el('slterms:kind', o?.kind ?? 'machine')}${el('slterms:os', o?.os ?? 'debian')}${el('slterms:os-version', o?.osVersion ?? '')}${el('slterms:os-arch', o?.osArch ?? 'x86_64')}${el('slterms:version', d.save.version?.trim() || nextVersion(o?.version))}    <dcterms:compression>gz</dcterms:compression>
+${el('dcterms:type', o?.type ?? 'base')}${el('slterms:kind', o?.kind ?? 'machine')}${el('slterms:os', o?.os ?? 'debian')}${el('slterms:os-version', o?.osVersion ?? '')}${el('slterms:os-arch', o?.osArch ?? 'x86_64')}${el('slterms:version', d.save.version?.trim() || nextVersion(o?.version))}    <dcterms:compression>${d.compression ?? ''}</dcterms:compression>
 ${el('slterms:location', d.location)}    <dcterms:format>raw</dcterms:format>
 ${el('dcterms:creator', d.save.author)}${el('dcterms:created', iso(now))}${el('dcterms:valid', iso(new Date(now.getTime() + 2 * 86400_000)))}${el('dcterms:title', d.save.title)}${el('dcterms:description', d.save.comment)}    <slterms:hypervisor>kvm</slterms:hypervisor>
     <dcterms:publisher>StratusLab</dcterms:publisher>

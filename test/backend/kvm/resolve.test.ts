@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { LocalHost } from '../../../src/backend/host/local';
+import { resolveImage } from '../../../src/backend/kvm/resolve';
+import { draftMetadata } from '../../../src/backend/kvm/epilog';
+import { LocalMarketplace } from '../../../src/backend/marketplace/local';
+import { VolumeStore } from '../../../src/backend/volumes/store';
+import { generateCertificate, signMetadata } from '../../../src/core/metadata/sign';
+import { sha1ToIdentifier } from '../../../src/core/metadata/identifier';
+import { tempData } from './fixtures';
+
+const has = (t: string) => { try { execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }); return true; } catch { return false; } };
+const skip = has('qemu-img') ? undefined : 'qemu-img is needed: run scripts/setup.sh';
+const host = new LocalHost();
+
+function rawImage(dir: string): { file: string; bytes: Buffer } {
+  const bytes = crypto.randomBytes(1 << 20);
+  const file = path.join(dir, 'tiny.img');
+  fs.writeFileSync(file, bytes);
+  return { file, bytes };
+}
+
+test('a marketplace identifier: trust-checked, downloaded, verified, cached; refused when the signer is not trusted', { skip }, async () => {
+  const data = tempData();
+  try {
+    const { file, bytes } = rawImage(data.root);
+    const h = (a: string) => crypto.createHash(a).update(bytes).digest('hex');
+    const digests = { bytes: bytes.length, md5: h('md5'), sha1: h('sha1'), sha256: h('sha256'), sha512: h('sha512') };
+    const id = sha1ToIdentifier(digests.sha1);
+    const xml = draftMetadata({ digests, imageId: id, save: { title: 'tiny', comment: 'c', author: 'A', email: 'a@example.org' }, location: `file://${file}` });
+    const signer = generateCertificate({ commonName: 'Jane Tester', email: 'jane.tester@example.org', days: 2, password: 'x' });
+    await new LocalMarketplace(data.marketplace).addDraft(signMetadata(xml, signer));
+    const other = generateCertificate({ commonName: 'Someone Else', email: 'else@example.org', days: 2, password: 'x' });
+    await assert.rejects(resolveImage(id, { host, data, trustedSigners: [other.certificatePem] }), /Refusing to launch .*allow-untrusted/);
+    assert.equal(fs.existsSync(data.images) ? fs.readdirSync(data.images).filter(f => !f.startsWith('.')).length : 0, 0, 'nothing downloaded when refused');
+    const r = await resolveImage(id, { host, data, trustedSigners: [signer.certificatePem] });
+    assert.equal(r.imageId, id);
+    assert.equal(r.format, 'raw');
+    assert.ok(r.path.startsWith(data.images));
+    assert.ok(fs.readFileSync(r.path).equals(bytes));
+    assert.ok(r.metadataFile && fs.existsSync(r.metadataFile), 'the origin metadata is kept for the Epilog');
+    const forced = await resolveImage(id, { host, data, trustedSigners: [other.certificatePem], allowUntrusted: true });
+    assert.equal(forced.path, r.path, 'cached by identifier');
+  } finally { fs.rmSync(data.root, { recursive: true, force: true }); }
+});
+
+test('a URL (.img.gz inflated into the cache), a volume uuid, a .gz file, and clear errors', { skip }, async () => {
+  const data = tempData();
+  const { file, bytes } = rawImage(data.root);
+  const gz = zlib.gzipSync(bytes);
+  let hits = 0;
+  const server = http.createServer((_q, res) => { hits++; res.end(gz); });
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/img/tiny.img.gz`;
+    const u = await resolveImage(url, { host, data });
+    assert.ok(fs.readFileSync(u.path).equals(bytes));
+    assert.equal(u.format, 'raw');
+    assert.equal((await resolveImage(url, { host, data })).path, u.path);
+    assert.equal(hits, 1, 'the second launch uses the cache');
+
+    fs.writeFileSync(`${file}.gz`, gz);
+    const g = await resolveImage(`${file}.gz`, { host, data });
+    assert.ok(fs.readFileSync(g.path).equals(bytes));
+
+    const vol = await new VolumeStore(data.volumes).createFrom(file, { type: 'MACHINE_IMAGE_ORIGIN', tag: 't' });
+    const v = await resolveImage(vol.uuid, { host, data });
+    assert.equal(v.path, vol.path);
+    assert.equal(v.volumeId, vol.uuid);
+
+    await assert.rejects(resolveImage(path.join(data.root, 'nope.qcow2'), { host, data }), /not found: give a file/);
+    await assert.rejects(resolveImage('AAAAAAAAAAAAAAAAAAAAAAAAAAA', { host, data }), /No marketplace entry for image/);
+    await assert.rejects(resolveImage('00000000-0000-4000-8000-000000000000', { host, data }), /No volume/);
+  } finally {
+    server.close();
+    fs.rmSync(data.root, { recursive: true, force: true });
+  }
+});
