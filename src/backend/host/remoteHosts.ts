@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ConnectionPool, connections, SshPrompts } from './connections';
 import { KnownHosts, userKnownHostsFile, writeAtomic } from './knownHosts';
+import type { DataLayout } from '../paths';
 import { preflight, PreflightItem } from './preflight';
 import { SshHost } from './ssh';
 import { loadSshConfig, parseDestination, SshConfig, specFor } from './sshConfig';
@@ -89,6 +90,16 @@ export class RemoteKvmHost extends SshHost {
   }
   get dataDir(): string { return this.entry.dataDir ?? DEFAULT_REMOTE_DATA_DIR; }
   get target(): string { return this.entry.target; }
+
+  /**
+   * Stratus's folders ON this host, absolute (qemu resolves relative backing files against the overlay, so
+   * the home-relative default is resolved once). `keys` stays on this machine: the client logs into guests.
+   */
+  async dataLayout(localKeysDir: string): Promise<DataLayout> {
+    const root = this.dataDir.startsWith('/') ? this.dataDir : path.posix.join((await this.run(['pwd'])).trim(), this.dataDir);
+    const j = (n: string) => path.posix.join(root, n);
+    return { root, marketplace: j('marketplace'), images: j('images'), instances: j('instances'), volumes: j('volumes'), builds: j('builds'), keys: localKeysDir };
+  }
 
   /** Pre-flight where this host keeps images and overlays. */
   async check(o: { minFreeBytes?: number; libvirt?: boolean } = {}): Promise<PreflightItem[]> {

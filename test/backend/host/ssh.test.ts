@@ -10,6 +10,7 @@ import { KnownHosts } from '../../../src/backend/host/knownHosts';
 import { formatChecklist, preflight } from '../../../src/backend/host/preflight';
 import { SshHost } from '../../../src/backend/host/ssh';
 import { parseSshConfig, specFor } from '../../../src/backend/host/sshConfig';
+import { createSshHost, DEFAULT_REMOTE_DATA_DIR } from '../../../src/backend/host/remoteHosts';
 import { RemoteHostFixture, sshdAvailable, startRemoteHost } from './remoteHost';
 
 const skip = sshdAvailable();
@@ -244,6 +245,25 @@ describe('SshHost against a real sshd', { skip }, () => {
     assert.equal(sp.ok, false);
     assert.match(sp.fix ?? '', /Free at least/);
     assert.match(formatChecklist(huge), /✘ Free space for images/);
+  });
+
+  test('a configured host entry: ssh-config-style target, remote data layout resolved to absolute paths', async () => {
+    const pool = new ConnectionPool();
+    pools.push(pool);
+    const h = createSshHost({ name: 'lab', target: `root@${fx.host}:${fx.port}`, identityFile: fx.clientKeyFile }, {
+      dataRoot: work, pool, sshConfig: parseSshConfig('', path.join(work, 'no-config')),
+      knownHosts: new KnownHosts(path.join(work, 'kh-entry'), [fx.knownHostsFile]),
+    });
+    const home = (await h.run(['sh', '-c', 'echo "$HOME"'])).trim();
+    const layout = await h.dataLayout('/local/keys');
+    assert.equal(layout.root, path.posix.join(home, DEFAULT_REMOTE_DATA_DIR));
+    assert.equal(layout.instances, path.posix.join(home, DEFAULT_REMOTE_DATA_DIR, 'instances'));
+    assert.equal(layout.keys, '/local/keys');
+    const abs = createSshHost({ name: 'abs', target: `root@${fx.host}:${fx.port}`, identityFile: fx.clientKeyFile, dataDir: '/srv/stratus' }, {
+      dataRoot: work, pool, sshConfig: parseSshConfig('', path.join(work, 'no-config')), knownHosts: new KnownHosts(path.join(work, 'kh-entry'), [fx.knownHostsFile]),
+    });
+    assert.equal((await abs.dataLayout('/k')).images, '/srv/stratus/images');
+    assert.equal(pool.opened, 1, 'two host objects for the same user@host:port share one connection');
   });
 
   // last: re-keys the server
