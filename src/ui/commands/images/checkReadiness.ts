@@ -11,8 +11,14 @@ export interface CheckReadinessArgs { instanceId?: string; root?: string; show?:
  */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.images.checkReadiness', async (arg?: CheckReadinessArgs | { id?: string }) => {
+    // from the Instances tree: { kind: 'instance', host, record }
+    const node = arg as { kind?: string; host?: { kind: string }; record?: { id: string } } | undefined;
+    if (node?.kind === 'instance' && node.host?.kind !== 'local') {
+      void vscode.window.showErrorMessage('Check Image Readiness: instances on remote hosts are not supported yet; run `stratus check-readiness` there.');
+      return undefined;
+    }
     const a = (arg ?? {}) as CheckReadinessArgs & { id?: string };
-    let instanceId = a.instanceId ?? a.id; let root = a.root;
+    let instanceId = a.instanceId ?? node?.record?.id ?? a.id; let root = a.root;
     const mgr = localInstances(ctx);
     if (!instanceId && !root) {
       const running = (await mgr.list()).filter(r => r.state === 'Running');
