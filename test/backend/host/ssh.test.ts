@@ -266,6 +266,39 @@ describe('SshHost against a real sshd', { skip }, () => {
     assert.equal(pool.opened, 1, 'two host objects for the same user@host:port share one connection');
   });
 
+  test('auth: an encrypted key asks its passphrase (again when wrong) and reports the right one; ssh-agent works', async () => {
+    const key = path.join(work, 'enc_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-C', 'enc', '-f', key]);
+    const agentKey = path.join(work, 'agent_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'agent', '-f', agentKey]);
+    fs.appendFileSync(path.join(fx.dir, 'authorized_keys'), fs.readFileSync(`${key}.pub`, 'utf8') + fs.readFileSync(`${agentKey}.pub`, 'utf8'));
+    const asked: Array<[string, boolean]> = [];
+    const kept: string[] = [];
+    const pool = new ConnectionPool();
+    pools.push(pool);
+    const h = new SshHost('enc', { host: fx.host, port: fx.port, user: fx.user, agent: false, identityFiles: [path.join(work, 'missing_key'), key] }, {
+      knownHosts: new KnownHosts(path.join(work, 'kh-auth'), [fx.knownHostsFile]),
+      passphrase: async (file, retry) => { asked.push([file, retry]); return retry ? 'correct horse' : 'wrong'; },
+      passphraseAccepted: (_f, p) => kept.push(p),
+    }, pool);
+    assert.equal((await h.run(['echo', 'in'])).trim(), 'in');
+    assert.deepEqual(asked, [[key, false], [key, true]]);
+    assert.deepEqual(kept, ['correct horse']);
+
+    const sock = path.join(work, 'agent.sock');
+    const agentOut = execFileSync('ssh-agent', ['-a', sock], { encoding: 'utf8' });
+    const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agentOut)![1]);
+    try {
+      execFileSync('ssh-add', [agentKey], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'pipe' });
+      const viaAgent = new SshHost('agent', { host: fx.host, port: fx.port, user: fx.user, agent: sock, identityFiles: [path.join(work, 'missing_key')] },
+        { knownHosts: new KnownHosts(path.join(work, 'kh-auth'), [fx.knownHostsFile]) }, pool);
+      assert.equal((await viaAgent.run(['echo', 'agent'])).trim(), 'agent');
+      const none = new SshHost('none', { host: fx.host, port: fx.port, user: 'nobody-here', agent: false, identityFiles: [path.join(work, 'missing_key')] },
+        { knownHosts: new KnownHosts(path.join(work, 'kh-auth'), [fx.knownHostsFile]) }, new ConnectionPool());
+      await assert.rejects(none.run(['true']), /refused every key offered.*IdentityFile/);
+    } finally { process.kill(agentPid); }
+  });
+
   // last: re-keys the server
   test('a CHANGED host key is refused with the file and line that hold the old key', async () => {
     await fx.restart({ newHostKey: true });
