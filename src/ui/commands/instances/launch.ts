@@ -24,6 +24,9 @@ export interface LaunchArgs {
   noPrompt?: boolean;
 }
 
+/** Hosts whose software-emulation warning was shown this session (once is enough; the tree keeps it visible). */
+const warnedTcg = new Set<string>();
+
 function defaultKeyFile(): string | undefined {
   return ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'].map(f => path.join(os.homedir(), '.ssh', f)).find(f => fs.existsSync(f));
 }
@@ -89,7 +92,10 @@ export function register(ctx: UiContext): void {
     const sshKeys = keyFile ? fs.readFileSync(keyFile, 'utf8').split(/\r?\n/).filter(l => l.trim() && !l.startsWith('Comment:')) : [];
     const opts: LaunchOptions = { image, type, sshKeys, save, name: a.name, allowUntrusted: a.allowUntrusted };
     const accel = await mgr.acceleration();
-    if (accel.accel === 'tcg') ctx.log.warn(accel.reason);
+    if (accel.accel === 'tcg') {
+      ctx.log.warn(accel.reason);
+      if (!warnedTcg.has(host.id)) { warnedTcg.add(host.id); void vscode.window.showWarningMessage(`${host.label}: ${accel.reason}`); }
+    }
     try {
       const rec = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Launch Instance', cancellable: true }, (progress, token) => {
         const ac = new AbortController();

@@ -77,7 +77,12 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
   }
 
   async getChildren(n?: InstanceNode): Promise<InstanceNode[]> {
-    if (!n) return hostRegistry().hosts().map(host => ({ kind: 'host' as const, host }));
+    if (!n) {
+      const hosts = hostRegistry().hosts();
+      // nothing yet on this machine alone: no nodes, so the welcome view ("Launch an Instance…") shows
+      if (hosts.length === 1 && !(await managerFor(this.ctx, hosts[0]).list().catch(() => [])).length) return [];
+      return hosts.map(host => ({ kind: 'host' as const, host }));
+    }
     if (n.kind !== 'host') return [];
     const mgr = managerFor(this.ctx, n.host);
     const out: InstanceNode[] = [];
