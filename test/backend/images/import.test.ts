@@ -123,3 +123,10 @@ test('export: .img.gz is the raw content; qcow2 is standalone (a CoW overlay is 
   assert.equal(sha1(rawOf(q, d)), sha1(expected));
   assert.deepEqual(fs.readdirSync(d).filter(n => n.startsWith('.out')), [], 'no temp files');
 });
+
+test('space pre-check names the free and the needed space', async () => {
+  const { checkSpace } = await import('../../../src/backend/images/convert');
+  const d = tmp();
+  await assert.rejects(checkSpace(d, 2 ** 60), (e: Error) => /^Not enough free space in .+: [\d.]+ GiB free, 1073741824\.00 GiB needed\./.test(e.message));
+  await checkSpace(d, 1);
+});
