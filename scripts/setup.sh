@@ -17,6 +17,8 @@ APT_PKGS=(
   libvirt-daemon-system libvirt-clients
   # marketplace downloads: .bz2 images are inflated by bzip2
   bzip2
+  # import-image: .xz disk images are inflated by xz
+  xz-utils
 )
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
