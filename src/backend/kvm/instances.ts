@@ -261,7 +261,7 @@ export class InstanceManager {
   async shutdown(id: string, progress: Progress = {}): Promise<InstanceRecord> {
     const { signal, onStep = () => undefined } = progress;
     const rec = await this.must(id);
-    const stoppedOutside = rec.state === 'Failed' && !!rec.save && fs.existsSync(rec.overlay) && (await this.driver.state(id)) === 'shutoff';
+    const stoppedOutside = rec.state === 'Failed' && !!rec.save && !!(await this.host.stat(rec.overlay)) && (await this.driver.state(id)) === 'shutoff';
     if (rec.state !== 'Running' && !stoppedOutside) throw new InstanceError(`Instance ${id} is ${rec.state}: only a Running instance can be shut down${rec.state === 'Failed' ? ' (kill it to discard it)' : ''}.`);
     rec.state = 'Shutdown'; rec.busyPid = process.pid; delete rec.error;
     await this.write(rec);
@@ -351,7 +351,7 @@ export class InstanceManager {
   /** Virtual size of an instance's root disk (for the UI tooltip). */
   async rootInfo(id: string): Promise<{ virtualSize: number } | undefined> {
     const r = await this.read(id);
-    if (!r || !fs.existsSync(r.overlay)) return undefined;
+    if (!r || !(await this.host.stat(r.overlay))) return undefined;
     return imageInfo(this.host, r.overlay);
   }
 }
