@@ -152,20 +152,37 @@ describe('Marketplace tree', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('a draft saved by another writer (the KVM save hook) appears without a Refresh, marked private', async () => {
+    const other = new LocalMarketplace(dataDir);
+    await other.addDraft(signedEntry({ content: 'saved instance disk', title: 'Saved Draft', os: 'ttylinux', valid: isoIn(2), locations: ['pdisk:localhost:8445:0b3c7a5e-1111-2222-3333-444444444444'] }));
+    await other.flush();
+    let draft: TreeSnapshot | undefined;
+    for (let i = 0; i < 60 && !draft; i++) {
+      draft = entriesOf((await settled())[0]).find(e => e.label === 'Saved Draft');
+      if (!draft) await sleep(250);
+    }
+    assert.ok(draft, 'the view picked up the other writer\'s entry');
+    assert.match(draft!.contextValue!, /^entry\.draft\./);
+    assert.match(draft!.tooltip!, /private, from a saved instance/);
+  });
+
   it('a remote marketplace served on loopback shows the same entries; an unreachable one shows a fix row', async () => {
     server = await serve(new LocalMarketplace(dataDir), { port: 0 });
     await vscode.commands.executeCommand('stratus.marketplace.add', server.url);
     await vscode.commands.executeCommand('stratus.marketplace.add', 'http://127.0.0.1:9');
     let snap = await settled();
     assert.deepEqual(snap.map(n => [n.label, n.contextValue]), [['Local marketplace', 'marketplace.local'], [server.url, 'marketplace.remote'], ['http://127.0.0.1:9', 'marketplace.remote']]);
-    const labels = (n: TreeSnapshot) => entriesOf(n).map(e => `${e.label}|${e.icon}`).sort();
+    // private drafts are never served, so the served copy shows every other entry, with the same verdicts
+    const labels = (n: TreeSnapshot) => entriesOf(n).filter(e => !/^entry\.draft\./.test(e.contextValue ?? '')).map(e => `${e.label}|${e.icon}`).sort();
+    assert.ok(labels(snap[0]).length >= 3);
     assert.deepEqual(labels(snap[1]), labels(snap[0]));
+    assert.ok(!entriesOf(snap[1]).some(e => e.label === 'Saved Draft'));
     const err = snap[2].children![0];
     assert.equal(err.contextValue, 'error.unreachable');
     assert.match(err.description!, /connection refused|cannot connect/);
     if (hasHarness()) {
       // one entry per marketplace, so all three fit in the pane for the picture
-      await vscode.commands.executeCommand('stratus.marketplace.filter', 'ttylinux');
+      await vscode.commands.executeCommand('stratus.marketplace.filter', 'ttylinux i686');
       const texts = await waitForText('.part.sidebar', t => t.join('\n').includes('Cannot reach this marketplace') && t.join('\n').includes(server!.url));
       assert.ok(texts.join('\n').includes('Cannot reach this marketplace'), texts.join('\n'));
       await screenshot('marketplace-remote', '.part.sidebar');

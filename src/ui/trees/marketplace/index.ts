@@ -16,7 +16,7 @@ export function register(ctx: UiContext): void {
   const view = vscode.window.createTreeView<MpNode>('stratus.marketplace', { treeDataProvider: provider, showCollapseAll: true });
   provider.view = view;
   provider.updateDescription();
-  ctx.ext.subscriptions.push(view, vscode.workspace.onDidChangeConfiguration(e => {
+  ctx.ext.subscriptions.push(view, provider.watchLocal(), vscode.workspace.onDidChangeConfiguration(e => {
     if (e.affectsConfiguration('stratus.marketplaces') || e.affectsConfiguration('stratus.marketplace')) provider.refresh();
   }));
   ctx.trees.set('stratus.marketplace', { refresh: () => provider.refresh(), snapshot: d => snapshotProvider(provider, d ?? 4) });

@@ -65,6 +65,26 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
     this.changed.fire();
   }
 
+  /**
+   * Other writers (the KVM save hook's drafts, a CLI upload, a server) change the local store's journal or index:
+   * re-read it shortly after, so their entries appear without a manual Refresh.
+   */
+  watchLocal(): vscode.Disposable {
+    const dir = this.ctx.data.marketplace;
+    fs.mkdirSync(dir, { recursive: true });
+    let timer: NodeJS.Timeout | undefined;
+    let watcher: fs.FSWatcher | undefined;
+    try {
+      watcher = fs.watch(dir, (_ev, name) => {
+        if (name !== 'journal' && name !== 'index.json') return;
+        clearTimeout(timer);
+        timer = setTimeout(() => this.reload(), 1000);
+      });
+      watcher.on('error', () => undefined);
+    } catch (e) { this.ctx.log.warn(`cannot watch ${dir}: ${(e as Error).message}; use Refresh to see entries other processes add`); }
+    return new vscode.Disposable(() => { clearTimeout(timer); watcher?.close(); });
+  }
+
   /** The Refresh command: also re-reads the local store from disk (other processes write it; `rescan` walks every file). */
   reload(opts: { rescan?: boolean } = {}): void {
     this.local = new LocalMarketplace(this.ctx.data.marketplace, { rescan: opts.rescan });
