@@ -186,6 +186,10 @@ describe('Marketplace tree', function () {
       const texts = await waitForText('.part.sidebar', t => t.join('\n').includes('Cannot reach this marketplace') && t.join('\n').includes(server!.url));
       assert.ok(texts.join('\n').includes('Cannot reach this marketplace'), texts.join('\n'));
       await screenshot('marketplace-remote', '.part.sidebar');
+      // and the unreachable one's fix row in view
+      await vscode.commands.executeCommand('stratus.marketplace.filter', 'no-such-image');
+      await waitForText('.part.sidebar', t => t.join('\n').includes('no valid entry matches'));
+      await screenshot('marketplace-unreachable', '.part.sidebar');
       await vscode.commands.executeCommand('stratus.marketplace.filter', '');
     }
     await vscode.commands.executeCommand('stratus.marketplace.remove', 'http://127.0.0.1:9');
