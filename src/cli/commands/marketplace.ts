@@ -182,7 +182,7 @@ const uploadCmd: CliCommand = {
 const downloadCmd: CliCommand = {
   name: 'download-image',
   summary: 'download (and verify) the image of a marketplace entry into the image cache',
-  usage: 'download-image ID [--endpoint URL|local] [--email E] [--cache DIR] [--force-untrusted]',
+  usage: 'download-image ID [--endpoint URL|local] [--email E] [--cache DIR] [--trusted a.pem,b.pem] [--force-untrusted]',
   async run(args, io) {
     const p = parse(args, ['force-untrusted']);
     const id = p.pos[0];
@@ -192,7 +192,7 @@ const downloadCmd: CliCommand = {
       const latest = await findLatest(mp, id, { email: str(p, 'email') });
       if (!latest) { io.err(`no entry for ${id} in ${endpointOf(p) ?? LOCAL_ENDPOINT}`); return 1; }
       const xml = latest.xml ?? await mp.get(latest.key);
-      const problem = verdictProblem(trustVerdict(xml));
+      const problem = verdictProblem(trustVerdict(xml, { trusted: trustedFrom(p) }));
       if (problem && !p.opts['force-untrusted']) { io.err(`refusing ${id}: ${problem} (--force-untrusted overrides)`); return 1; }
       let last = 0;
       const r = await downloadImage(summarize(xml), str(p, 'cache') ?? dataLayout().images, {
