@@ -252,7 +252,7 @@ export class InstanceManager {
           return;
         } catch (e) { lastError = (e as Error).message; }
       }
-      await sleep(1000, signal);
+      await sleep(500, signal);
     }
     throw new InstanceError(`The machine did not accept an SSH login within ${Math.round(timeoutMs / 1000)} s (${lastError}). Console:\n${tail(await this.driver.consoleLog(rec.id))}`);
   }

@@ -88,7 +88,17 @@ export function register(ctx: UiContext): void {
       if (s === null) return undefined;
       save = s;
     }
-    const keyFile = a.keyFile ?? defaultKeyFile();
+    let keyFile = a.keyFile ?? defaultKeyFile();
+    if (!a.keyFile && !a.noPrompt && typeof arg !== 'object') {
+      const sshDir = path.join(os.homedir(), '.ssh');
+      const pubs = fs.existsSync(sshDir) ? fs.readdirSync(sshDir).filter(f => f.endsWith('.pub')).map(f => path.join(sshDir, f)) : [];
+      if (pubs.length > 1) {
+        const k = await vscode.window.showQuickPick([...pubs.map(f => ({ label: path.basename(f), description: f, file: f as string | undefined })),
+          { label: 'Only the Stratus key', description: path.join(ctx.data.keys, 'id_ed25519.pub'), file: undefined }], { title: 'Launch Instance: SSH key for root' });
+        if (!k) return undefined;
+        keyFile = k.file;
+      }
+    }
     const sshKeys = keyFile ? fs.readFileSync(keyFile, 'utf8').split(/\r?\n/).filter(l => l.trim() && !l.startsWith('Comment:')) : [];
     const opts: LaunchOptions = { image, type, sshKeys, save, name: a.name, allowUntrusted: a.allowUntrusted };
     const accel = await mgr.acceleration();
