@@ -44,3 +44,31 @@ test('guest host keys are taken from the last console block only', () => {
   assert.deepEqual(parseHostKeys(log), ['ecdsa-sha2-nistp256 AAAAE2Vj root@b', 'ssh-ed25519 AAAAC3Nz root@b']);
   assert.deepEqual(parseHostKeys('no block here'), []);
 });
+
+test('save pre-checks disk space: a clear error naming free and needed space, and the changes are kept', {
+  skip: process.getuid?.() !== 0 ? 'mounting a small tmpfs needs root' : undefined,
+}, async () => {
+  const { execFileSync } = await import('child_process');
+  const fs = await import('fs');
+  const path = await import('path');
+  const { tempData } = await import('./fixtures');
+  const { LocalHost } = await import('../../../src/backend/host/local');
+  const { runEpilog } = await import('../../../src/backend/kvm/epilog');
+  const data = tempData();
+  fs.mkdirSync(data.volumes, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', data.volumes]);
+  try {
+    const base = path.join(data.root, 'base.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', base, '64M']);
+    const overlay = path.join(data.root, 'overlay.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, overlay]);
+    execFileSync('qemu-io', ['-c', 'write -P 7 0 4M', overlay], { stdio: 'ignore' });
+    const rec = { id: 'vm-space', overlay, base, save: { title: 't', comment: 'c', author: 'a', email: 'a@example.org' } } as any;
+    await assert.rejects(runEpilog(new LocalHost(), rec, data), /Not enough disk space to save the image in .*: \d+ MiB free, \d+ MiB needed\. Free some space/);
+    assert.ok(fs.existsSync(overlay), 'the instance disk (the changes) is kept');
+    assert.deepEqual(fs.readdirSync(data.volumes), [], 'nothing half-written in the volume store');
+  } finally {
+    execFileSync('umount', [data.volumes]);
+    fs.rmSync(data.root, { recursive: true, force: true });
+  }
+});
