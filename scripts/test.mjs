@@ -40,6 +40,13 @@ if (!fs.existsSync('node_modules') || !fs.existsSync('.host/cs')) run('bash', ['
 const build = run('npm', ['run', '-s', 'build']);
 if (build.status !== 0) { console.log('\nbuild failed'); console.log('0 passed, 1 failed'); process.exit(1); }
 
+// The workbench and VM tiers boot real guests from the cached Debian base image (built once, ~60-90 s).
+if ((tiers.includes('workbench') || tiers.includes('vm')) && !process.env.STRATUS_TEST_BASE_IMAGE && process.getuid?.() === 0) {
+  const r = spawnSync('bash', ['scripts/setup-kvm.sh'], { encoding: 'utf8', env: { ...process.env, WITH_LIBVIRT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const img = r.status === 0 ? r.stdout.trim().split('\n').pop() : undefined;
+  if (img && fs.existsSync(img)) process.env.STRATUS_TEST_BASE_IMAGE = img;
+  else console.log('[vm] no base image: the guest-booting tests will say why they skip');
+}
 const compiled = walk('out/test', p => p.endsWith('.test.js'));
 if (tiers.includes('unit')) nodeTests('unit', compiled.filter(p => !p.includes(`${path.sep}ui${path.sep}`) && !p.endsWith('.vm.test.js')));
 if (tiers.includes('workbench')) {

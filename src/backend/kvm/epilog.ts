@@ -4,7 +4,7 @@ import type { DataLayout } from '../paths';
 import { sha1ToIdentifier } from '../../core/metadata/identifier';
 import { summarize } from '../../core/metadata/summary';
 import type { MetadataSummary } from '../../core/metadata/types';
-import { generateCertificate, signMetadata } from '../../core/metadata/sign';
+import { generateKeyMaterial, signMetadata } from '../../core/metadata/sign';
 import { DRAFT_VALIDITY_DAYS, LocalMarketplace } from '../marketplace/local';
 import { VolumeStore } from '../volumes/store';
 import { rawDigests, RawDigests } from './images';
@@ -44,7 +44,7 @@ export async function runEpilog(host: Host, rec: InstanceRecord, data: DataLayou
     let origin: MetadataSummary | undefined;
     if (rec.originMetadata && fs.existsSync(rec.originMetadata)) origin = summarize(await fs.promises.readFile(rec.originMetadata, 'utf8'));
     const unsigned = draftMetadata({ digests, imageId, save: rec.save, origin, location: `pdisk:localhost:8445:${vol.uuid}` });
-    const cert = generateCertificate({ commonName: rec.save.author, email: rec.save.email, days: DRAFT_VALIDITY_DAYS, password: 'XYZXYZ' });
+    const cert = generateKeyMaterial({ commonName: rec.save.author, email: rec.save.email, days: DRAFT_VALIDITY_DAYS });
     const signed = signMetadata(unsigned, cert);
     const metadataPath = vol.path.replace(/\.(qcow2|img)$/, '.metadata.xml');
     await host.writeFile(metadataPath, signed);

@@ -50,7 +50,7 @@ describe('Marketplace tree', function () {
     fs.writeFileSync(path.join(dataDir, 'metadata', id, 'jane.tester@example.org', `${when}.xml`), bad);
     const pem = path.join(api.dataRoot, 'trusted.pem');
     fs.writeFileSync(pem, testKey().certificatePem);
-    await cfg().update('marketplace.trustedCertificates', [pem], vscode.ConfigurationTarget.Global);
+    await cfg().update('trustedCertificates', [pem], vscode.ConfigurationTarget.Global);
     await cfg().update('marketplace.groupBy', 'os', vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('stratus.marketplace.status', 'valid');
     await vscode.commands.executeCommand('stratus.marketplace.filter', '');
@@ -60,7 +60,7 @@ describe('Marketplace tree', function () {
   after(async () => {
     await server?.close();
     await cfg().update('marketplaces', undefined, vscode.ConfigurationTarget.Global);
-    await cfg().update('marketplace.trustedCertificates', undefined, vscode.ConfigurationTarget.Global);
+    await cfg().update('trustedCertificates', undefined, vscode.ConfigurationTarget.Global);
     await cfg().update('marketplace.groupBy', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('stratus.marketplace.status', 'valid');
     await vscode.commands.executeCommand('stratus.marketplace.filter', '');

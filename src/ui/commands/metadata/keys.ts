@@ -15,11 +15,11 @@ function expand(p: string): string {
 }
 
 /**
- * PEM texts of stratus.trustedCertificates, plus stratus.marketplace.trustedCertificates (the marketplace
- * tree's list) so every view agrees on trust. Entries are files or PEM text; unreadable files are logged.
+ * PEM texts of stratus.trustedCertificates, the one trust list every view (editor, marketplace, launch)
+ * reads. Entries are files or PEM text; unreadable files are logged.
  */
 export function trustedCertificates(log?: vscode.LogOutputChannel): string[] {
-  const entries = [...(config().get<string[]>('trustedCertificates') ?? []), ...(config().get<string[]>('marketplace.trustedCertificates') ?? [])];
+  const entries = config().get<string[]>('trustedCertificates') ?? [];
   return entries.flatMap(f => {
     if (f.includes('-----BEGIN')) return [f];
     try { return [fs.readFileSync(expand(f), 'utf8')]; } catch (e) { log?.warn(`trusted certificates: cannot read ${f}: ${(e as Error).message}`); return []; }

@@ -28,7 +28,7 @@ export class MetadataDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument(d => this.validate(d)),
       vscode.workspace.onDidChangeTextDocument(e => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument(d => { this.collection.delete(d.uri); results.delete(d.uri.toString()); }),
-      vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('stratus.trustedCertificates') || e.affectsConfiguration('stratus.marketplace.trustedCertificates')) vscode.workspace.textDocuments.forEach(d => this.validate(d)); }),
+      vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('stratus.trustedCertificates')) vscode.workspace.textDocuments.forEach(d => this.validate(d)); }),
     );
     vscode.workspace.textDocuments.forEach(d => this.validate(d));
   }

@@ -44,6 +44,6 @@ export function registerSignatureLens(ctx: UiContext): void {
   const lens = new SignatureLens(ctx);
   ctx.ext.subscriptions.push(
     vscode.languages.registerCodeLensProvider([{ language: 'xml' }, { pattern: '**/*.xml' }], lens),
-    vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('stratus.trustedCertificates') || e.affectsConfiguration('stratus.marketplace.trustedCertificates')) lens.refresh(); }),
+    vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('stratus.trustedCertificates')) lens.refresh(); }),
   );
 }

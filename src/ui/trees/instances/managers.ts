@@ -47,7 +47,7 @@ export function resetManagers(): void { byHost.clear(); }
 
 export function watchSettings(ctx: UiContext, onChange: () => void): void {
   ctx.ext.subscriptions.push(vscode.workspace.onDidChangeConfiguration(e => {
-    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.trustedCertificates') || e.affectsConfiguration('stratus.marketplace.trustedCertificates')) {
+    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.trustedCertificates')) {
       resetManagers(); onChange();
     }
   }));

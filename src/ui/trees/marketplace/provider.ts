@@ -237,5 +237,5 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
 
 function verdictKey(n: EntryNode): string { return `${n.mp.endpoint}\u0000${keyString(n.entry.key)}`; }
 
-/** PEM texts of the trusted signers/CAs (`stratus.trustedCertificates` + `stratus.marketplace.trustedCertificates`); kept for other areas' imports. */
+/** PEM texts of the trusted signers/CAs (`stratus.trustedCertificates`); kept for other areas' imports. */
 export function trustedCertificates(): string[] { return configuredTrust(); }
