@@ -3,19 +3,7 @@ export type InstanceState = 'Pending' | 'Prolog' | 'Running' | 'Shutdown' | 'Epi
 
 export const INSTANCE_STATES: readonly InstanceState[] = ['Pending', 'Prolog', 'Running', 'Shutdown', 'Epilog', 'Done', 'Failed'];
 
-export interface InstanceType { name: string; vcpu: number; memoryMiB: number; swapMiB: number }
-
-/** §7.2 (`getDefaultInstanceTypes`); m1.small is the default. */
-export const DEFAULT_INSTANCE_TYPES: readonly InstanceType[] = [
-  { name: 't1.micro', vcpu: 1, memoryMiB: 512, swapMiB: 512 },
-  { name: 'm1.small', vcpu: 1, memoryMiB: 1536, swapMiB: 1536 },
-  { name: 'm1.medium', vcpu: 1, memoryMiB: 3072, swapMiB: 3072 },
-  { name: 'm1.large', vcpu: 2, memoryMiB: 6144, swapMiB: 6144 },
-  { name: 'm1.xlarge', vcpu: 4, memoryMiB: 8192, swapMiB: 8192 },
-  { name: 'c1.medium', vcpu: 2, memoryMiB: 1536, swapMiB: 1536 },
-  { name: 'c1.xlarge', vcpu: 4, memoryMiB: 6144, swapMiB: 6144 },
-];
-export const DEFAULT_INSTANCE_TYPE = 'm1.small';
+export { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, type InstanceType } from '../../core/instanceTypes';
 
 /** The --save fields (§6.6, §7.1): what the Epilog puts into the draft metadata. */
 export interface SaveFields {

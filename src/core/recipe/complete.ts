@@ -9,7 +9,7 @@ export interface BaseCandidate extends BaseInfo { identifier: string }
 
 export function instanceTypeDetail(name: string): string | undefined {
   const t = INSTANCE_TYPES.find(x => x.name === name);
-  return t && `${t.cpu} CPU, ${t.ramMiB} MB RAM, ${t.swapMiB} MB swap${t.name === DEFAULT_INSTANCE_TYPE ? ' (default)' : ''}`;
+  return t && `${t.vcpu} CPU, ${t.memoryMiB} MB RAM, ${t.swapMiB} MB swap${t.name === DEFAULT_INSTANCE_TYPE ? ' (default)' : ''}`;
 }
 
 function fieldsAt(parentPath: string): Record<string, FieldSpec> | undefined {

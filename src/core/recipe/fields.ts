@@ -32,19 +32,7 @@ export const SYSPREP_DOCS: Record<SysprepOp, string> = {
   tmp: 'Empty /tmp and /var/tmp.',
 };
 
-export interface InstanceType { name: string; cpu: number; ramMiB: number; swapMiB: number }
-
-/** §7.2, `getDefaultInstanceTypes`; m1.small is the default. */
-export const INSTANCE_TYPES: InstanceType[] = [
-  { name: 't1.micro', cpu: 1, ramMiB: 512, swapMiB: 512 },
-  { name: 'm1.small', cpu: 1, ramMiB: 1536, swapMiB: 1536 },
-  { name: 'm1.medium', cpu: 1, ramMiB: 3072, swapMiB: 3072 },
-  { name: 'm1.large', cpu: 2, ramMiB: 6144, swapMiB: 6144 },
-  { name: 'm1.xlarge', cpu: 4, ramMiB: 8192, swapMiB: 8192 },
-  { name: 'c1.medium', cpu: 2, ramMiB: 1536, swapMiB: 1536 },
-  { name: 'c1.xlarge', cpu: 4, ramMiB: 6144, swapMiB: 6144 },
-];
-export const DEFAULT_INSTANCE_TYPE = 'm1.small';
+export { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES as INSTANCE_TYPES } from '../instanceTypes';
 
 /** Defaults of §6.1 (`--vm-start-timeout`, `--vm-ping-timeout`) and §6.2 (40 SSH retries × 6 s). */
 export const DEFAULT_TIMEOUTS = { 'vm-start': 600, 'vm-ping': 300, ssh: 240 } as const;
