@@ -1,3 +1,5 @@
+import { formatReadiness, parseProbeOutput, verdict } from '../readiness/check';
+import { PROBE_SCRIPT } from '../readiness/probe';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -189,6 +191,7 @@ export class Build {
       case 'recipe': return r.recipe ? this.runInline('recipe', r.recipe, signal) : { skipped: true, detail: 'No recipe to execute' };
       case 'scripts': return this.runScripts(signal);
       case 'sysprep': return this.sysprep(signal);
+      case 'readiness': return this.readiness(signal);
       case 'shutdown': return this.shutdown(signal);
       case 'save': return this.awaitSave(signal);
       case 'done': return r.shutdown ? `New image ${this.record.result?.imageId}` : 'Machine ready for use';
@@ -369,6 +372,24 @@ export class Build {
     for (const c of cmds) await g.run(c.argv, `Sysprep '${c.op}' failed`, { signal, onOutput: out });
     await g.exec(['sync']);
     return cmds.map(c => c.op).join(', ');
+  }
+
+  /** Issue 8's checklist on the prepared guest: required ids fail the build, other failures warn. */
+  private async readiness(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
+    const want = this.recipe.readiness;
+    if (!this.recipe.shutdown) return { skipped: true, detail: 'The VM stays running: nothing is saved' };
+    if (!want.check) return { skipped: true, detail: 'readiness.check is false' };
+    const g = await this.guest(signal), out = this.out('readiness');
+    // no keys are expected: sysprep removed the build key, the context adds the user's at each boot
+    const r = await g.exec(['env', 'STRATUS_EXPECTED_KEYS=', 'LC_ALL=C', 'sh', '-s'], { signal, input: PROBE_SCRIPT });
+    if (r.code !== 0) throw new Error(`The readiness probe failed (exit ${r.code}): ${r.stderr.trim()}`);
+    const items = parseProbeOutput(r.stdout);
+    out(formatReadiness(items) + '\n');
+    const { failing } = verdict(items, { waive: want.waive, require: want.require });
+    const required = failing.filter(i => want.require.includes(i.id));
+    if (required.length) throw new Error(`Required readiness checks failed: ${required.map(i => `${i.id} (${i.detail})`).join('; ')}`);
+    const warned = items.filter(i => (i.status === 'fail' || i.status === 'warn') && !want.waive.includes(i.id));
+    return warned.length ? `${items.length - warned.length}/${items.length} ready; warnings: ${warned.map(i => i.id).join(', ')}` : `All ${items.length} readiness items pass`;
   }
 
   private shutdownP?: Promise<InstanceRecord>;

@@ -11,6 +11,7 @@ export const STEPS = [
   { id: 'recipe', label: 'Executing user recipe' },
   { id: 'scripts', label: 'Executing user scripts' },
   { id: 'sysprep', label: 'Cleaning up the image (sysprep)' },
+  { id: 'readiness', label: 'Checking image readiness' },
   { id: 'shutdown', label: 'Shutting down machine' },
   { id: 'save', label: 'Saving the new image' },
   { id: 'done', label: 'Finished building image increment.' },
@@ -48,4 +49,4 @@ export interface BuildRecord {
 
 export const stepIndex = (id: StepId) => STEPS.findIndex(s => s.id === id);
 /** Steps after which the build VM exists (a retry from them reuses it). */
-export const VM_STEPS: readonly StepId[] = ['ssh', 'prerecipe', 'packages', 'recipe', 'scripts', 'sysprep', 'shutdown'];
+export const VM_STEPS: readonly StepId[] = ['ssh', 'prerecipe', 'packages', 'recipe', 'scripts', 'sysprep', 'readiness', 'shutdown'];

@@ -8,15 +8,20 @@ import { LocalHost } from '../../backend/host/local';
 import { dataLayout } from '../../backend/paths';
 import { InstanceError, InstanceManager } from '../../backend/kvm/instances';
 import { exportImage } from '../../backend/kvm/images';
+import { LibvirtDriver } from '../../backend/kvm/libvirt';
 import { DEFAULT_INSTANCE_TYPE, ExtraDiskSpec, InstanceRecord, LaunchOptions } from '../../backend/kvm/types';
 import { ContextError, createMultipart, encodeUserData, readParts } from '../../core/context/cloudinit';
 import { VolumeStore } from '../../backend/volumes/store';
 
-/** The local host's instances ($STRATUS_DATA_DIR/instances); STRATUS_KVM_ACCEL=auto|kvm|tcg overrides the probe. */
+/**
+ * The local host's instances ($STRATUS_DATA_DIR/instances); STRATUS_KVM_ACCEL=auto|kvm|tcg overrides the probe,
+ * STRATUS_KVM_DRIVER=libvirt drives libvirtd through virsh instead of qemu directly (the stratus.kvm.driver setting).
+ */
 export function localManager(io?: CliIO): InstanceManager {
   const accel = process.env.STRATUS_KVM_ACCEL;
+  const host = new LocalHost(), data = dataLayout();
   return new InstanceManager({
-    host: new LocalHost(), data: dataLayout(),
+    host, data, driver: process.env.STRATUS_KVM_DRIVER === 'libvirt' ? new LibvirtDriver(host, data.instances) : undefined,
     acceleration: accel === 'kvm' || accel === 'tcg' ? accel : 'auto',
     log: m => io?.err(m),
   });

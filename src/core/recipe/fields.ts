@@ -64,6 +64,14 @@ export const FIELDS: Record<string, FieldSpec> = {
     kind: 'mapping', doc: 'Cleanup before saving, like virt-sysprep; every operation is on unless set to false.',
     children: Object.fromEntries(Object.entries(SYSPREP_DOCS).map(([k, d]) => [k, { kind: 'boolean', doc: d } as FieldSpec])),
   },
+  readiness: {
+    kind: 'mapping', doc: 'Image readiness check (Check Image Readiness) run after sysprep, before saving: failing items are warnings unless required.',
+    children: {
+      check: { kind: 'boolean', doc: 'Run the check before saving (default true).' },
+      require: { kind: 'string-list', doc: 'Item ids that must pass, or the build fails before saving (e.g. ssh.password-auth-off).' },
+      waive: { kind: 'string-list', doc: 'Item ids whose failure is accepted without a warning (e.g. firewall.active).' },
+    },
+  },
   timeouts: {
     kind: 'mapping', doc: 'Timeouts in seconds.',
     children: {

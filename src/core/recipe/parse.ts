@@ -32,6 +32,7 @@ export interface Recipe {
   image: RecipeImage;
   exclude: string[];
   sysprep: Record<SysprepOp, boolean>;
+  readiness: { check: boolean; require: string[]; waive: string[] };
   timeouts: { vmStart: number; vmPing: number; ssh: number };
   shutdown: boolean;
   host?: string;
@@ -113,6 +114,7 @@ function toRecipe(js: unknown, text: string, ranges: Map<string, Located>, probl
   const r: Recipe = {
     type: DEFAULT_INSTANCE_TYPE, packages: [], extraRepos: [], scripts: [], context: [], image: {}, exclude: [],
     sysprep: Object.fromEntries(SYSPREP_OPS.map(o => [o, true])) as Record<SysprepOp, boolean>,
+    readiness: { check: true, require: [], waive: [] },
     timeouts: { vmStart: DEFAULT_TIMEOUTS['vm-start'], vmPing: DEFAULT_TIMEOUTS['vm-ping'], ssh: DEFAULT_TIMEOUTS.ssh },
     shutdown: true,
   };
@@ -206,6 +208,15 @@ function toRecipe(js: unknown, text: string, ranges: Map<string, Located>, probl
     if (v === undefined || v === null) continue;
     if (typeof v === 'boolean') r.sysprep[op] = v;
     else problem(`sysprep.${op}`, `'sysprep.${op}' must be true or false.`);
+  }
+  const readiness = mapping('readiness');
+  if (readiness) {
+    if (readiness.check !== undefined && readiness.check !== null) {
+      if (typeof readiness.check === 'boolean') r.readiness.check = readiness.check;
+      else problem('readiness.check', "'readiness.check' must be true or false.");
+    }
+    r.readiness.require = list(readiness.require, 'readiness.require');
+    r.readiness.waive = list(readiness.waive, 'readiness.waive');
   }
   const timeouts = mapping('timeouts');
   if (timeouts) for (const [key, field] of [['vm-start', 'vmStart'], ['vm-ping', 'vmPing'], ['ssh', 'ssh']] as const) {

@@ -91,7 +91,8 @@ test('create-image end to end: packages from a loopback apt repo, a script with 
     assert.equal(rec.status, 'succeeded', `${rec.error}\n${output.join('').slice(-3000)}`);
     if (rec.instanceId) launched.push(rec.instanceId);
     assert.equal(steps.manifest.state, 'skipped', 'a file base has no manifest');
-    for (const id of ['check-base', 'start', 'boot', 'ssh', 'prerecipe', 'packages', 'scripts', 'sysprep', 'shutdown', 'save', 'done']) assert.equal(steps[id].state, 'done', id);
+    for (const id of ['check-base', 'start', 'boot', 'ssh', 'prerecipe', 'packages', 'scripts', 'sysprep', 'readiness', 'shutdown', 'save', 'done']) assert.equal(steps[id].state, 'done', id);
+    assert.match(steps.readiness.detail ?? '', /readiness items pass|ready; warnings: /, 'the readiness checklist ran before saving');
     assert.equal(steps.recipe.state, 'skipped');
     assert.ok(repo.requests.some(r => r.endsWith('.deb')), 'the guest fetched the package from the loopback repository');
     const log = fs.readFileSync(rec.logPath, 'utf8');

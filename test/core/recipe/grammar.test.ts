@@ -13,7 +13,7 @@ test('the injection targets YAML and its patterns match what they name', () => {
   assert.equal(grammar.scopeName, 'stratus.recipe.injection');
   assert.match(grammar.injectionSelector, /source\.yaml/);
   const step = re('step-key');
-  for (const k of ['prerecipe', 'recipe', 'packages', 'scripts', 'sysprep']) {
+  for (const k of ['prerecipe', 'recipe', 'packages', 'scripts', 'sysprep', 'readiness']) {
     assert.ok(k in FIELDS, k);
     assert.ok(step.test(`${k}:`), k);
   }

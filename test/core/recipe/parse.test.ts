@@ -109,3 +109,12 @@ test('a recipe that is not a mapping is refused', () => {
   const p = parseRecipe('- a\n- b\n');
   assert.equal(p.diagnostics[0].code, 'recipe/not-mapping');
 });
+
+test('readiness: ids to require and waive; check on by default, switchable', () => {
+  const on = parseRecipe('base: /tmp/base.qcow2\n');
+  assert.deepEqual(on.recipe.readiness, { check: true, require: [], waive: [] });
+  const p = parseRecipe('readiness:\n  check: false\n  require: [ssh.password-auth-off]\n  waive:\n    - firewall.active\n');
+  assert.deepEqual(p.recipe.readiness, { check: false, require: ['ssh.password-auth-off'], waive: ['firewall.active'] });
+  const bad = parseRecipe('readiness:\n  check: maybe\n');
+  assert.ok(bad.diagnostics.some(d => d.message.includes("'readiness.check' must be true or false")), JSON.stringify(bad.diagnostics));
+});

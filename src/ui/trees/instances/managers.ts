@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Host } from '../../../backend/host/host';
 import { hostRegistry } from '../../../backend/hosts/registry';
 import { InstanceManager } from '../../../backend/kvm/instances';
+import { LibvirtDriver } from '../../../backend/kvm/libvirt';
 import type { InstanceType } from '../../../backend/kvm/types';
 import { config, UiContext } from '../../context';
 import { trustedCertificates } from '../../commands/metadata/keys';
@@ -27,6 +28,8 @@ export function managerFor(ctx: UiContext, host: Host): InstanceManager {
     host,
     // remote hosts keep their instances under their own data folder; the local one under the extension's
     data: ctx.data,
+    // stratus.kvm.driver: qemu (no daemon, the embedded default) or libvirt (what KVM servers run)
+    driver: config().get<string>('kvm.driver') === 'libvirt' ? new LibvirtDriver(host, ctx.data.instances) : undefined,
     instanceTypes: userInstanceTypes(),
     acceleration: config().get<'auto' | 'kvm' | 'tcg'>('kvm.acceleration') ?? 'auto',
     trustedSigners: trustedCertificates(ctx.log),
@@ -47,7 +50,7 @@ export function resetManagers(): void { byHost.clear(); }
 
 export function watchSettings(ctx: UiContext, onChange: () => void): void {
   ctx.ext.subscriptions.push(vscode.workspace.onDidChangeConfiguration(e => {
-    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.trustedCertificates')) {
+    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.kvm.driver') || e.affectsConfiguration('stratus.trustedCertificates')) {
       resetManagers(); onChange();
     }
   }));
