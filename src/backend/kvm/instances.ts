@@ -340,7 +340,13 @@ export class InstanceManager {
   /** Runs a shell command line in the guest (quote with shellQuote); does not throw on non-zero. */
   async exec(id: string, command: string, opts: { signal?: AbortSignal; input?: string | Buffer; onStdout?(c: string): void; onStderr?(c: string): void } = {}): Promise<ExecResult> {
     const c = await this.ssh(id, opts.signal);
-    try { return await sshExec(c, command, opts); } finally { c.end(); }
+    try {
+      return await sshExec(c, command, opts);
+    } catch (e) {
+      // exit codes come back as results: an error here is the SSH session itself going away
+      if (opts.signal?.aborted) throw e;
+      throw new Error(`The SSH connection to instance ${id} was lost (${(e as Error).message}); the command's outcome is unknown.`);
+    } finally { c.end(); }
   }
 
   /** Base images of live instances (never delete these). */
