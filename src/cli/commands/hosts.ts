@@ -1,5 +1,6 @@
 import * as readline from 'readline';
 import type { CliCommand, CliIO } from '../command';
+import { parseOptions as parse, type Parsed } from '../args';
 import { CliError } from '../command';
 import { dataLayout } from '../../backend/paths';
 import { ConnectionPool, UnknownHostKey } from '../../backend/host/connections';
@@ -19,21 +20,6 @@ const USAGE = `host add [--name NAME] [--identity KEYFILE] [--data-dir DIR] [--a
        host exec NAME -- COMMAND [ARG…]
   TARGET is an ~/.ssh/config alias or [user@]host[:port]. The data folder is $STRATUS_DATA_DIR (hosts.json, known_hosts).`;
 
-interface Parsed { opts: Record<string, string | true>; pos: string[]; rest: string[] }
-function parse(args: string[], flags: string[]): Parsed {
-  const opts: Record<string, string | true> = {}, pos: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') return { opts, pos, rest: args.slice(i + 1) };
-    if (!a.startsWith('--')) { pos.push(a); continue; }
-    const eq = a.indexOf('=');
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    if (eq >= 0) opts[name] = a.slice(eq + 1);
-    else if (flags.includes(name)) opts[name] = true;
-    else { if (i + 1 >= args.length) throw new CliError(`--${name} needs a value`); opts[name] = args[++i]; }
-  }
-  return { opts, pos, rest: [] };
-}
 const str = (p: Parsed, n: string) => (typeof p.opts[n] === 'string' ? (p.opts[n] as string) : undefined);
 
 function askHidden(question: string): Promise<string | undefined> {

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CliCommand, CliIO } from '../command';
+import { parseOptions as parse, type Parsed } from '../args';
 import { CliError } from '../command';
 import { dataLayout } from '../../backend/paths';
 import { LocalMarketplace } from '../../backend/marketplace/local';
@@ -14,23 +15,6 @@ import { ListQuery, Status, LocationFilter, row } from '../../core/marketplace/q
 import { summarize } from '../../core/metadata/summary';
 import { signMetadata, loadPkcs12, loadPem, KeyMaterial } from '../../core/metadata/sign';
 
-interface Parsed { opts: Record<string, string | true>; pos: string[] }
-
-/** --name value / --name=value / --flag; `flags` take no value. */
-function parse(args: string[], flags: string[] = []): Parsed {
-  const opts: Record<string, string | true> = {};
-  const pos: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('--')) { pos.push(a); continue; }
-    const eq = a.indexOf('=');
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    if (eq >= 0) opts[name] = a.slice(eq + 1);
-    else if (flags.includes(name)) opts[name] = true;
-    else { if (i + 1 >= args.length) throw new CliError(`--${name} needs a value`); opts[name] = args[++i]; }
-  }
-  return { opts, pos };
-}
 const str = (p: Parsed, ...names: string[]) => { for (const n of names) if (typeof p.opts[n] === 'string') return p.opts[n] as string; return undefined; };
 
 function endpointOf(p: Parsed): string | undefined {
