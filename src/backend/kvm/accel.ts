@@ -26,13 +26,15 @@ export async function probeAcceleration(host: Host, opts: { cacheFile: string; k
     verdict = { accel: 'tcg', reason: '/dev/kvm is present but no probe kernel was found to prove it boots a guest: using software emulation (TCG); set stratus.kvm.acceleration to "kvm" to force it' };
   } else {
     const t0 = Date.now();
-    const r = await host.exec(['qemu-system-x86_64', '-accel', 'kvm', '-machine', 'q35', '-m', '256', '-nodefaults', '-display', 'none',
+    // coreutils' timeout kills the probe even when this process (an editor window, a test) goes away first
+    const limit = String(Math.ceil(PROBE_TIMEOUT_MS / 1000));
+    const r = await host.exec(['timeout', '-s', 'KILL', limit, 'qemu-system-x86_64', '-accel', 'kvm', '-machine', 'q35', '-m', '256', '-nodefaults', '-display', 'none',
       '-serial', 'stdio', '-no-reboot', '-kernel', opts.kernel, '-append', 'console=ttyS0 panic=-1 quiet'],
-    { timeoutMs: PROBE_TIMEOUT_MS, signal: opts.signal }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
+    { timeoutMs: PROBE_TIMEOUT_MS + 5000, signal: opts.signal }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
     const secs = ((Date.now() - t0) / 1000).toFixed(1);
     verdict = /Kernel panic|VFS: Unable to mount root/.test(r.stdout)
       ? { accel: 'kvm', reason: `KVM boots a guest kernel on this host (probe: ${secs} s)` }
-      : { accel: 'tcg', reason: `/dev/kvm is present but a test kernel did not boot under KVM within ${secs} s (${lastLine(r.stderr || r.stdout)}): using software emulation (TCG), boots are slower` };
+      : { accel: 'tcg', reason: `/dev/kvm is present but a test kernel did not boot under KVM within ${secs} s (${r.code === 137 ? `killed after ${limit} s` : lastLine(r.stderr || r.stdout)}): using software emulation (TCG), boots are slower` };
   }
   verdict.probedAt = new Date().toISOString();
   await host.mkdirp(path.dirname(opts.cacheFile));
