@@ -40,9 +40,9 @@ export class QemuDriver implements Driver {
     const pid = await this.livePid(id);
     if (!pid) return;
     try { await this.qmp(id, 'quit'); } catch { /* fall through to the signal */ }
-    if (await this.waitStopped(id, 5_000)) return;
+    if (await this.waitPid(pid, id, 5_000)) return;
     await this.host.exec(['kill', '-KILL', String(pid)]);
-    if (!(await this.waitStopped(id, 10_000))) throw new Error(`qemu (pid ${pid}) of ${id} does not stop`);
+    if (!(await this.waitPid(pid, id, 10_000))) throw new Error(`qemu (pid ${pid}) of ${id} does not stop`);
   }
 
   async undefine(id: string): Promise<void> { await this.host.remove(path.join(this.dir(id), 'domain.json')); }
@@ -59,9 +59,15 @@ export class QemuDriver implements Driver {
   }
 
   async waitStopped(id: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    // qemu unlinks its pid file while it is still exiting: follow the process itself, not the file
+    const pid = await this.livePid(id);
+    return pid ? this.waitPid(pid, id, timeoutMs, signal) : true;
+  }
+
+  private async waitPid(pid: number, id: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      if (!(await this.livePid(id))) return true;
+      if (!(await this.alive(pid, id))) return true;
       if (Date.now() >= end || signal?.aborted) return false;
       await new Promise(r => setTimeout(r, 250));
     }
@@ -107,17 +113,26 @@ export class QemuDriver implements Driver {
   }
 
   /** The qemu pid if that process is alive, not a zombie, and really this instance's qemu. */
+  /** Pids seen per instance: qemu unlinks its pid file while it is still exiting. */
+  private readonly seenPids = new Map<string, number>();
+
   async livePid(id: string): Promise<number | undefined> {
-    let pid: number;
-    try { pid = parseInt((await this.host.readFile(path.join(this.dir(id), 'qemu.pid'))).toString('utf8').trim(), 10); } catch { return undefined; }
-    if (!(pid > 0)) return undefined;
+    let pid: number | undefined;
+    try { pid = parseInt((await this.host.readFile(path.join(this.dir(id), 'qemu.pid'))).toString('utf8').trim(), 10); } catch { pid = this.seenPids.get(id); }
+    if (!pid || !(pid > 0)) return undefined;
+    if (await this.alive(pid, id)) { this.seenPids.set(id, pid); return pid; }
+    this.seenPids.delete(id);
+    return undefined;
+  }
+
+  /** The process exists, is not a zombie (killed daemons linger as zombies here) and is this instance's qemu. */
+  private async alive(pid: number, id: string): Promise<boolean> {
     try {
       const stat = (await this.host.readFile(`/proc/${pid}/stat`)).toString('utf8');
-      if (/\)\s+[ZX]\s/.test(stat)) return undefined;   // killed daemons linger as zombies here
-      const cmdline = (await this.host.readFile(`/proc/${pid}/cmdline`)).toString('utf8');
-      return cmdline.includes(`stratus-${id}`) ? pid : undefined;
+      if (/\)\s+[ZX]\s/.test(stat)) return false;
+      return (await this.host.readFile(`/proc/${pid}/cmdline`)).toString('utf8').includes(`stratus-${id}`);
     } catch {
-      return undefined;
+      return false;
     }
   }
 

@@ -60,7 +60,14 @@ export function sshExec(c: Client, command: string, opts: { signal?: AbortSignal
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       ch.on('data', (d: Buffer) => { const s = d.toString('utf8'); stdout += s; opts.onStdout?.(s); });
       ch.stderr.on('data', (d: Buffer) => { const s = d.toString('utf8'); stderr += s; opts.onStderr?.(s); });
-      ch.on('close', (code: number | null) => { opts.signal?.removeEventListener('abort', onAbort); resolve({ code: code ?? 255, stdout, stderr }); });
+      let exit: { code: number | null } | undefined;
+      ch.on('exit', (code: number | null) => { exit = { code }; });
+      ch.on('close', () => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        // no exit-status (nor exit-signal) before the close: the session was cut, the outcome is unknown
+        if (!exit) reject(new Error('the SSH session closed without an exit status (connection lost)'));
+        else resolve({ code: exit.code ?? 255, stdout, stderr });
+      });
       ch.end(opts.input);
     });
   });

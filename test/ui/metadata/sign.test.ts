@@ -58,6 +58,8 @@ describe('Metadata: sign, verify and the signature CodeLens', () => {
 
   it('the password is asked once: signing again finds it in SecretStorage', async () => {
     const before = fs.readFileSync(file, 'utf8');
+    // the endorsement's `created` has one-second resolution and RSA PKCS#1 v1.5 is deterministic
+    await new Promise(r => setTimeout(r, 1100));
     const v = await vscode.commands.executeCommand<SignatureVerdict>('stratus.metadata.sign', { uri: uri.toString(), certPath: p12 });
     assert.equal(v?.status, 'valid');
     assert.notEqual(fs.readFileSync(file, 'utf8'), before, 'signed anew (new signature value)');
