@@ -33,11 +33,22 @@ export function hostTreeItem(host: Host, isActive = false): vscode.TreeItem {
 export function hostErrorItem(host: Host): vscode.TreeItem | undefined {
   const err = (host as { lastError?: Error }).lastError;
   if (hostState(host) !== 'error' || !err) return undefined;
-  const item = new vscode.TreeItem(err.message.split('\n')[0], vscode.TreeItemCollapsibleState.None);
-  item.iconPath = new vscode.ThemeIcon('warning');
-  item.tooltip = err.message;
-  item.contextValue = 'host.error';
-  item.command = { command: 'stratus.hosts.reconnect', title: 'Reconnect', arguments: [host.id] };
+  return hostProblemItem(host, err.message);
+}
+
+/**
+ * A child for a host whose content could not be read: for a remote host a "Reconnect" row whose click
+ * reconnects, the reason beside it. Its contextValue is outside the host menus' `host.` pattern on purpose.
+ */
+export function hostProblemItem(host: Host, message: string): vscode.TreeItem {
+  const remote = host.kind !== 'local';
+  const item = new vscode.TreeItem(remote ? 'Reconnect' : message.split('\n')[0], vscode.TreeItemCollapsibleState.None);
+  item.id = `hostError:${host.id}`;
+  if (remote) item.description = message.split('\n')[0];
+  item.iconPath = new vscode.ThemeIcon(remote ? 'debug-restart' : 'warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  item.tooltip = remote ? `${message}\n\nClick to reconnect to ${host.label}.` : message;
+  item.contextValue = 'hostError';
+  if (remote) item.command = { command: 'stratus.hosts.reconnect', title: 'Reconnect', arguments: [host.id] };
   return item;
 }
 

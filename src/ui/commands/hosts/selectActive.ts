@@ -3,10 +3,11 @@ import type { UiContext } from '../../context';
 import { hostRegistry } from '../../../backend/hosts/registry';
 import { hostsManager } from './manager';
 
-/** stratus.hosts.selectActive — the host new launches go to (the status bar item runs this). */
+/** stratus.hosts.selectActive — the host new launches go to (the status bar item runs this); a host name or a tree host node. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.hosts.selectActive', async (name?: string) => {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.hosts.selectActive', async (arg?: string | { host?: { id: string } }) => {
     const mgr = hostsManager(ctx);
+    let name = typeof arg === 'string' ? arg : arg?.host?.id;
     if (!name) {
       const active = mgr.activeHost().id;
       const items = hostRegistry().hosts().map(h => ({ label: h.label, id: h.id, description: `${h.kind === 'local' ? 'this machine' : (h as { target?: string }).target ?? ''}${h.id === active ? ' · active' : ''}` }));

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { ReadinessItem, checkInstance, checkRootfs, formatReadiness, verdict } from '../../../backend/readiness/check';
-import { localInstances } from '../volumes/instances';
+import { hostRegistry } from '../../../backend/hosts/registry';
+import { managerFor } from '../../trees/instances/managers';
 
 export interface CheckReadinessArgs { instanceId?: string; root?: string; show?: boolean }
 
@@ -19,7 +20,7 @@ export function register(ctx: UiContext): void {
     }
     const a = (arg ?? {}) as CheckReadinessArgs & { id?: string };
     let instanceId = a.instanceId ?? node?.record?.id ?? a.id; let root = a.root;
-    const mgr = localInstances(ctx);
+    const mgr = await managerFor(ctx, hostRegistry().local());
     if (!instanceId && !root) {
       const running = (await mgr.list()).filter(r => r.state === 'Running');
       const pick = await vscode.window.showQuickPick([

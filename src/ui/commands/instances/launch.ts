@@ -4,11 +4,15 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { hostRegistry } from '../../../backend/hosts/registry';
 import { LocalMarketplace } from '../../../backend/marketplace/local';
-import { VolumeStore } from '../../../backend/volumes/store';
+import type { Host } from '../../../backend/host/host';
+import type { InstanceManager } from '../../../backend/kvm/instances';
 import type { InstanceRecord, LaunchOptions, SaveFields } from '../../../backend/kvm/types';
 import { DEFAULT_INSTANCE_TYPE } from '../../../backend/kvm/types';
 import type { UiContext } from '../../context';
+import { activeHostId } from '../../trees/hosts';
+import type { InstanceNode } from '../../trees/instances';
 import { managerFor } from '../../trees/instances/managers';
+import { volumeStoreFor } from '../../trees/volumes/store';
 
 /** What tests and other views may pass instead of answering prompts. */
 export interface LaunchArgs {
@@ -31,7 +35,7 @@ function defaultKeyFile(): string | undefined {
   return ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'].map(f => path.join(os.homedir(), '.ssh', f)).find(f => fs.existsSync(f));
 }
 
-async function pickImage(ctx: UiContext): Promise<string | undefined> {
+async function pickImage(ctx: UiContext, host: Host): Promise<string | undefined> {
   type It = vscode.QuickPickItem & { ref?: string; action?: 'file' | 'url' };
   const items: It[] = [];
   try {
@@ -39,11 +43,13 @@ async function pickImage(ctx: UiContext): Promise<string | undefined> {
     if (entries.length) items.push({ label: 'Marketplace', kind: vscode.QuickPickItemKind.Separator });
     for (const e of entries) items.push({ label: e.summary.title || e.key.identifier, description: e.key.identifier, detail: [e.summary.os, e.summary.osVersion, e.summary.version && `v${e.summary.version}`, e.private && 'draft'].filter(Boolean).join(' · '), ref: e.key.identifier });
   } catch { /* no local marketplace yet */ }
-  const vols = (await new VolumeStore(ctx.data.volumes).list()).filter(v => v.type === 'MACHINE_IMAGE_ORIGIN');
-  if (vols.length) items.push({ label: 'Volumes (saved images)', kind: vscode.QuickPickItemKind.Separator });
+  // a volume boots only on the host that holds it
+  const vols = (await volumeStoreFor(ctx, host).then(s => s.list()).catch(e => { ctx.log.warn(`Volumes on ${host.label}: ${(e as Error).message}`); return []; }))
+    .filter(v => v.type === 'MACHINE_IMAGE_ORIGIN');
+  if (vols.length) items.push({ label: `Volumes on ${host.label} (saved images)`, kind: vscode.QuickPickItemKind.Separator });
   for (const v of vols) items.push({ label: v.tag || v.uuid, description: v.identifier || v.uuid, detail: `volume ${v.uuid}`, ref: v.uuid });
   items.push({ label: 'Other', kind: vscode.QuickPickItemKind.Separator }, { label: '$(file) Image file…', description: '.img, .img.gz, .qcow2', action: 'file' }, { label: '$(link) Image URL…', action: 'url' });
-  const pick = await vscode.window.showQuickPick(items, { title: 'Launch Instance (1/3): image', matchOnDescription: true, matchOnDetail: true });
+  const pick = await vscode.window.showQuickPick(items, { title: `Launch Instance on ${host.label} (1/3): image`, matchOnDescription: true, matchOnDetail: true });
   if (!pick) return undefined;
   if (pick.ref) return pick.ref;
   if (pick.action === 'file') {
@@ -68,13 +74,24 @@ async function askSave(): Promise<SaveFields | undefined | null> {
   return { title, comment, author, email, version: version || undefined };
 }
 
-/** stratus.instances.launch "Launch Instance…": image → type → save, then progress with the original's steps. */
+/**
+ * stratus.instances.launch "Launch Instance…": image → type → save, then progress with the original's steps.
+ * On the active host (stratus.activeHost), the host node it is run from, or `hostId`.
+ */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.launch', async (arg?: LaunchArgs | string): Promise<InstanceRecord | undefined> => {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.launch', async (input?: LaunchArgs | string | InstanceNode): Promise<InstanceRecord | undefined> => {
+    // a host node of the Instances tree is an interactive launch on that host
+    const fromNode = typeof input === 'object' && 'kind' in input && input.kind === 'host' ? input : undefined;
+    const arg = fromNode ? undefined : input as LaunchArgs | string | undefined;
     const a: LaunchArgs = typeof arg === 'string' ? { image: arg } : arg ?? {};
-    const host = (a.hostId && hostRegistry().get(a.hostId)) || hostRegistry().local();
-    const mgr = managerFor(ctx, host);
-    const image = a.image ?? await pickImage(ctx);
+    const host = fromNode?.host ?? hostRegistry().get(a.hostId ?? activeHostId());
+    if (!host) { void vscode.window.showErrorMessage(`Launch Instance: no host named '${a.hostId}'.`); return undefined; }
+    let mgr: InstanceManager;
+    try { mgr = await managerFor(ctx, host); } catch (e) {
+      void vscode.window.showErrorMessage(`Launch Instance: ${host.label} cannot be used: ${(e as Error).message}`, 'Reconnect').then(c => c && vscode.commands.executeCommand('stratus.hosts.reconnect', host.id));
+      return undefined;
+    }
+    const image = a.image ?? await pickImage(ctx, host);
     if (!image) return undefined;
     let type = a.type;
     if (!type && !a.noPrompt) {

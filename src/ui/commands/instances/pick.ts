@@ -4,13 +4,19 @@ import type { InstanceRecord, InstanceState } from '../../../backend/kvm/types';
 import type { UiContext } from '../../context';
 import { allManagers } from '../../trees/instances/managers';
 import type { InstanceNode } from '../../trees/instances';
+import { withTimeout } from '../../trees/hosts';
 
 export interface Picked { mgr: InstanceManager; record: InstanceRecord }
 
 /** A tree node, an instance id (tests, other commands) or — without argument — a quick pick among `states`. */
 export async function pickInstance(ctx: UiContext, arg: unknown, states: InstanceState[], title: string): Promise<Picked | undefined> {
   const candidates: Picked[] = [];
-  for (const mgr of allManagers(ctx)) for (const record of await mgr.list()) candidates.push({ mgr, record });
+  // hosts listed side by side: one that is down is left out (logged), not a reason to fail the others
+  const lists = await Promise.allSettled((await allManagers(ctx)).map(async mgr => ({ mgr, records: await withTimeout(mgr.list(), 15_000, `Listing instances on ${mgr.host.label}`) })));
+  for (const l of lists) {
+    if (l.status === 'fulfilled') for (const record of l.value.records) candidates.push({ mgr: l.value.mgr, record });
+    else ctx.log.warn((l.reason as Error).message);
+  }
   const node = arg as InstanceNode | undefined;
   const id = typeof arg === 'string' ? arg : node && node.kind === 'instance' ? node.record.id : typeof arg === 'object' && arg && 'id' in arg ? String((arg as { id: unknown }).id) : undefined;
   if (id) {

@@ -1,15 +1,16 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { volumeStore, volumeUuid } from '../../trees/volumes/store';
+import { volumeArg, volumeStoreFor } from '../../trees/volumes/store';
 
-/** stratus.volumes.copyOnWrite: a qcow2 overlay volume on the selected one (the origin is never written). */
+/** stratus.volumes.copyOnWrite: a qcow2 overlay volume on the selected one, on the same host (the origin is never written). */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.volumes.copyOnWrite', async (arg?: unknown) => {
-    const uuid = volumeUuid(arg);
+    const { host, uuid } = volumeArg(arg);
+    if (!host) return undefined;
     if (!uuid) { void vscode.window.showErrorMessage('Copy on Write: select a volume in the Volumes view.'); return undefined; }
     try {
-      const v = await volumeStore(ctx).copyOnWrite(uuid);
-      ctx.log.info(`Copy-on-write volume ${v.uuid} on ${uuid}`);
+      const v = await (await volumeStoreFor(ctx, host)).copyOnWrite(uuid);
+      ctx.log.info(`Copy-on-write volume ${v.uuid} on ${uuid} (${host.label})`);
       ctx.trees.get('stratus.volumes')?.refresh();
       return v;
     } catch (e) {

@@ -1,28 +1,29 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { volumeStore, volumeUuid } from '../../trees/volumes/store';
+import { pickVolume, volumeArg, volumeStoreFor } from '../../trees/volumes/store';
 
-/** stratus.volumes.delete: modal confirmation naming the volume (skipped with `{ uuid, confirmed: true }`). */
+/** stratus.volumes.delete: modal confirmation naming the volume (skipped with `{ uuid, host?, confirmed: true }`). */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.volumes.delete', async (arg?: unknown) => {
-    const store = volumeStore(ctx);
-    let uuid = volumeUuid(arg);
+    let { host, uuid } = volumeArg(arg);
+    if (!host) return false;
     if (!uuid) {
-      const pick = await vscode.window.showQuickPick((await store.list()).map(v => ({ label: v.tag || v.uuid, description: `${v.size} GiB · ${v.type}`, uuid: v.uuid })), { placeHolder: 'Volume to delete' });
+      const pick = await pickVolume(ctx, 'Volume to delete');
       if (!pick) return false;
-      uuid = pick.uuid;
-    }
-    const v = await store.get(uuid);
-    if (!v) { void vscode.window.showErrorMessage(`No volume ${uuid}.`); return false; }
-    const confirmed = (arg as { confirmed?: boolean } | undefined)?.confirmed === true;
-    if (!confirmed) {
-      const answer = await vscode.window.showWarningMessage(`Delete volume '${v.tag || v.uuid}' (${v.size} GiB)?`,
-        { modal: true, detail: `Its data is lost for good: ${v.path}` }, 'Delete');
-      if (answer !== 'Delete') return false;
+      ({ host, uuid } = pick);
     }
     try {
+      const store = await volumeStoreFor(ctx, host);
+      const v = await store.get(uuid);
+      if (!v) { void vscode.window.showErrorMessage(`No volume ${uuid} on ${host.label}.`); return false; }
+      const confirmed = (arg as { confirmed?: boolean } | undefined)?.confirmed === true;
+      if (!confirmed) {
+        const answer = await vscode.window.showWarningMessage(`Delete volume '${v.tag || v.uuid}' (${v.size} GiB) on ${host.label}?`,
+          { modal: true, detail: `Its data is lost for good: ${v.path}` }, 'Delete');
+        if (answer !== 'Delete') return false;
+      }
       await store.delete(uuid);
-      ctx.log.info(`Deleted volume ${uuid}`);
+      ctx.log.info(`Deleted volume ${uuid} on ${host.label}`);
       ctx.trees.get('stratus.volumes')?.refresh();
       return true;
     } catch (e) {

@@ -1,19 +1,22 @@
 import * as vscode from 'vscode';
-import type { UiContext } from '../../context';
 import { detachVolume } from '../../../backend/volumes/attach';
-import { volumeStore, volumeUuid } from '../../trees/volumes/store';
-import { localInstances } from './instances';
+import type { UiContext } from '../../context';
+import { managerFor } from '../../trees/instances/managers';
+import { volumeArg, volumeStoreFor } from '../../trees/volumes/store';
 
-/** stratus.volumes.detach: hot-unplugs the volume from the instance(s) it is attached to. */
+/** stratus.volumes.detach: hot-unplugs the volume from the instance(s) of its host it is attached to. */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.volumes.detach', async (arg?: unknown) => {
-    const uuid = volumeUuid(arg);
-    const v = uuid ? await volumeStore(ctx).get(uuid) : undefined;
-    if (!v) { void vscode.window.showErrorMessage('Detach Volume: select an attached volume in the Volumes view.'); return false; }
+    const { host, uuid } = volumeArg(arg);
+    if (!host) return false;
     try {
+      const store = await volumeStoreFor(ctx, host);
+      const v = uuid ? await store.get(uuid) : undefined;
+      if (!v) { void vscode.window.showErrorMessage('Detach Volume: select an attached volume in the Volumes view.'); return false; }
+      const mgr = await managerFor(ctx, host);
       for (const id of v.attachedTo) {
-        await detachVolume(localInstances(ctx), volumeStore(ctx), id, v.uuid);
-        ctx.log.info(`DETACHED ${v.uuid} from VM ${id}`);
+        await detachVolume(mgr, store, id, v.uuid);
+        ctx.log.info(`DETACHED ${v.uuid} from VM ${id} (${host.label})`);
       }
       ctx.trees.get('stratus.volumes')?.refresh();
       return true;

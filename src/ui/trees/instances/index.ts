@@ -1,15 +1,21 @@
 import * as vscode from 'vscode';
 import type { Host } from '../../../backend/host/host';
-import { hostRegistry } from '../../../backend/hosts/registry';
+import type { InstanceManager } from '../../../backend/kvm/instances';
 import type { InstanceRecord, InstanceState } from '../../../backend/kvm/types';
 import type { UiContext } from '../../context';
 import { snapshotProvider } from '../snapshot';
-import { allManagers, managerFor, watchSettings } from './managers';
+import { hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
+import { activeHostId, followHosts, hostErrorText, hostIsDown, orderedHosts, withTimeout } from '../hosts';
+import { managerFor, watchSettings } from './managers';
 
 export type InstanceNode =
   | { kind: 'host'; host: Host }
   | { kind: 'warning'; host: Host; message: string }
+  | { kind: 'hostError'; host: Host; message: string }
   | { kind: 'instance'; host: Host; record: InstanceRecord };
+
+/** How long a host node waits for its listing before it shows the failure (and the fix) instead. */
+export const LIST_TIMEOUT_MS = 15_000;
 
 const ICONS: Record<InstanceState, [string, string?]> = {
   Pending: ['clock'], Prolog: ['loading~spin'], Running: ['vm-running', 'testing.iconPassed'],
@@ -46,17 +52,13 @@ function tooltip(r: InstanceRecord): vscode.MarkdownString {
 class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
   private readonly changed = new vscode.EventEmitter<InstanceNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly followed = new WeakSet<InstanceManager>();
   constructor(private readonly ctx: UiContext) {}
   refresh(): void { this.changed.fire(undefined); }
 
   getTreeItem(n: InstanceNode): vscode.TreeItem {
-    if (n.kind === 'host') {
-      const item = new vscode.TreeItem(n.host.label, vscode.TreeItemCollapsibleState.Expanded);
-      item.id = `host:${n.host.id}`;
-      item.contextValue = `instanceHost.${n.host.kind}`;
-      item.iconPath = new vscode.ThemeIcon(n.host.kind === 'local' ? 'device-desktop' : 'remote');
-      return item;
-    }
+    if (n.kind === 'host') return hostTreeItem(n.host, n.host.id === activeHostId());
+    if (n.kind === 'hostError') return hostProblemItem(n.host, n.message);
     if (n.kind === 'warning') {
       const item = new vscode.TreeItem(n.message.length > 60 ? 'Software emulation (TCG): slow boots' : n.message, vscode.TreeItemCollapsibleState.None);
       item.id = `warn:${n.host.id}`;
@@ -78,21 +80,29 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
 
   async getChildren(n?: InstanceNode): Promise<InstanceNode[]> {
     if (!n) {
-      const hosts = hostRegistry().hosts();
+      const hosts = orderedHosts();
       // nothing yet on this machine alone: no nodes, so the welcome view ("Launch an Instance…") shows
-      if (hosts.length === 1 && !(await managerFor(this.ctx, hosts[0]).list().catch(() => [])).length) return [];
+      if (hosts.length === 1 && !(await managerFor(this.ctx, hosts[0]).then(m => m.list()).catch(() => [])).length) return [];
       return hosts.map(host => ({ kind: 'host' as const, host }));
     }
     if (n.kind !== 'host') return [];
-    const mgr = managerFor(this.ctx, n.host);
-    const out: InstanceNode[] = [];
+    if (hostIsDown(n.host)) return [{ kind: 'hostError', host: n.host, message: hostErrorText(n.host) }];
     try {
-      const accel = await mgr.acceleration();
-      if (accel.accel === 'tcg') out.push({ kind: 'warning', host: n.host, message: accel.reason });
-      for (const record of await mgr.list()) out.push({ kind: 'instance', host: n.host, record });
+      return await withTimeout(this.list(n.host), LIST_TIMEOUT_MS, `Listing instances on ${n.host.label}`);
     } catch (e) {
-      out.push({ kind: 'warning', host: n.host, message: `Cannot list instances: ${(e as Error).message}` });
+      return [{ kind: 'hostError', host: n.host, message: `Cannot list instances: ${(e as Error).message}` }];
     }
+  }
+
+  private async list(host: Host): Promise<InstanceNode[]> {
+    const mgr = await managerFor(this.ctx, host);
+    // in-process changes (launch steps, shutdown) show at once
+    if (!this.followed.has(mgr)) { this.followed.add(mgr); this.ctx.ext.subscriptions.push(mgr.onDidChange(() => this.refresh())); }
+    const out: InstanceNode[] = [];
+    // the emulation warning is a hint: a host that cannot be probed still lists its instances
+    const accel = await mgr.acceleration().catch(() => undefined);
+    if (accel?.accel === 'tcg') out.push({ kind: 'warning', host, message: accel.reason });
+    for (const record of await mgr.list()) out.push({ kind: 'instance', host, record });
     return out;
   }
 }
@@ -110,19 +120,6 @@ export function register(ctx: UiContext): void {
   };
   ctx.ext.subscriptions.push(view.onDidChangeVisibility(poll), { dispose: () => timer && clearInterval(timer) });
   poll();
-  ctx.ext.subscriptions.push(hostRegistry().onDidChange(() => provider.refresh()));
-  // in-process changes (launch steps, shutdown) show at once
-  const subscribed = new Set<unknown>();
-  const subscribe = () => {
-    for (const m of allManagers(ctx)) {
-      if (subscribed.has(m)) continue;
-      subscribed.add(m);
-      ctx.ext.subscriptions.push(m.onDidChange(() => provider.refresh()));
-    }
-  };
-  subscribe();
-  ctx.ext.subscriptions.push(hostRegistry().onDidChange(subscribe));
-  watchSettings(ctx, () => { subscribe(); provider.refresh(); });
-  const origRefresh = provider.refresh.bind(provider);
-  provider.refresh = () => { subscribe(); origRefresh(); };
+  followHosts(ctx, () => provider.refresh());
+  watchSettings(ctx, () => provider.refresh());
 }

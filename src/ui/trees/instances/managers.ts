@@ -6,9 +6,10 @@ import { LibvirtDriver } from '../../../backend/kvm/libvirt';
 import type { InstanceType } from '../../../backend/kvm/types';
 import { config, UiContext } from '../../context';
 import { trustedCertificates } from '../../commands/metadata/keys';
+import { hostIsDown, hostLayout, orderedHosts, withTimeout } from '../hosts';
 
 /** One InstanceManager per host, shared by the Instances tree and the instances commands. */
-const byHost = new Map<string, { host: Host; mgr: InstanceManager }>();
+const byHost = new Map<string, { host: Host; mgr: Promise<InstanceManager> }>();
 
 /** stratus.instanceTypes: { "my.type": [cpu, ramMiB, swapMiB] } or { "my.type": { vcpu, memoryMiB, swapMiB } }. */
 export function userInstanceTypes(): InstanceType[] {
@@ -21,29 +22,31 @@ export function userInstanceTypes(): InstanceType[] {
   return out;
 }
 
-export function managerFor(ctx: UiContext, host: Host): InstanceManager {
+/** Async: a remote host's manager needs that host's own folders first (one round trip, once per Host object). */
+export function managerFor(ctx: UiContext, host: Host): Promise<InstanceManager> {
   const have = byHost.get(host.id);
   if (have && have.host === host) return have.mgr;
-  const mgr = new InstanceManager({
+  const mgr = hostLayout(ctx, host).then(data => new InstanceManager({
     host,
-    // remote hosts keep their instances under their own data folder; the local one under the extension's
-    data: ctx.data,
+    data,
     // stratus.kvm.driver: qemu (no daemon, the embedded default) or libvirt (what KVM servers run)
-    driver: config().get<string>('kvm.driver') === 'libvirt' ? new LibvirtDriver(host, ctx.data.instances) : undefined,
+    driver: config().get<string>('kvm.driver') === 'libvirt' ? new LibvirtDriver(host, data.instances) : undefined,
     instanceTypes: userInstanceTypes(),
     acceleration: config().get<'auto' | 'kvm' | 'tcg'>('kvm.acceleration') ?? 'auto',
     trustedSigners: trustedCertificates(ctx.log),
     log: m => ctx.log.info(m),
-  });
+  }));
   byHost.set(host.id, { host, mgr });
+  mgr.catch(() => { if (byHost.get(host.id)?.mgr === mgr) byHost.delete(host.id); });
   return mgr;
 }
 
-export function allManagers(ctx: UiContext): InstanceManager[] {
-  return hostRegistry().hosts().map(h => managerFor(ctx, h));
+/** The managers of the hosts that answer within `timeoutMs`; a host that is down is left out, not waited for. */
+export async function allManagers(ctx: UiContext, timeoutMs = 10_000): Promise<InstanceManager[]> {
+  const hosts = orderedHosts().filter(h => !hostIsDown(h));
+  const got = await Promise.allSettled(hosts.map(h => withTimeout(managerFor(ctx, h), timeoutMs, h.label)));
+  return got.flatMap(r => (r.status === 'fulfilled' ? [r.value] : []));
 }
-
-export function localManager(ctx: UiContext): InstanceManager { return managerFor(ctx, hostRegistry().local()); }
 
 /** Settings changed: managers are rebuilt lazily with the new values. */
 export function resetManagers(): void { byHost.clear(); }

@@ -1,17 +1,20 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import type { Volume } from '../../../backend/volumes/store';
+import type { Host } from '../../../backend/host/host';
+import type { Volume, VolumeStore } from '../../../backend/volumes/store';
+import { hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
+import { activeHostId, followHosts, hostErrorText, hostIsDown, orderedHosts, withTimeout } from '../hosts';
 import { snapshotProvider } from '../snapshot';
-import { volumeStore } from './store';
+import { VolumeNode, volumeStore, volumeStoreFor } from './store';
 
 const TYPE_LABEL: Record<string, string> = {
   MACHINE_IMAGE_ORIGIN: 'machine image', MACHINE_IMAGE_LIVE: 'machine image (copy-on-write)', DATA_IMAGE_ORIGIN: 'data image',
   DATA_IMAGE_LIVE: 'data (copy-on-write)', DATA_IMAGE_RAW_READONLY: 'data, read-only', DATA_IMAGE_RAW_READ_WRITE: 'data',
 };
 
-export function volumeItem(v: Volume): vscode.TreeItem {
+export function volumeItem(v: Volume, hostId = 'local'): vscode.TreeItem {
   const item = new vscode.TreeItem(v.tag || v.uuid.slice(0, 8), vscode.TreeItemCollapsibleState.None);
-  item.id = v.uuid;
+  item.id = `volume:${hostId}:${v.uuid}`;
   const attached = v.attachedTo.length > 0;
   item.description = [`${v.size} GiB`, TYPE_LABEL[v.type] ?? v.type, attached ? `attached to ${v.attachedTo.join(', ')}` : '',
     v.dependents.length ? `${v.dependents.length} copy-on-write` : ''].filter(Boolean).join(' · ');
@@ -29,25 +32,54 @@ export function volumeItem(v: Volume): vscode.TreeItem {
   return item;
 }
 
-class VolumesTree implements vscode.TreeDataProvider<Volume> {
+type Node = VolumeNode | { kind: 'host'; host: Host } | { kind: 'hostError'; host: Host; message: string };
+
+/** How long a host node waits for its listing before it shows the failure (and the fix) instead. */
+const LIST_TIMEOUT_MS = 15_000;
+
+/** This machine alone: today's flat list of volumes. With remote hosts: one node per host, local first. */
+class VolumesTree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly followed = new WeakSet<VolumeStore>();
   constructor(private readonly ctx: UiContext) {}
-  getTreeItem(v: Volume): vscode.TreeItem { return volumeItem(v); }
-  async getChildren(parent?: Volume): Promise<Volume[]> {
-    if (parent) return [];
-    try { return await volumeStore(this.ctx).list(); } catch (e) {
-      this.ctx.log.error(`Volumes: cannot list ${this.ctx.data.volumes}: ${(e as Error).message}`);
-      return [];
+
+  getTreeItem(n: Node): vscode.TreeItem {
+    if (n.kind === 'host') return hostTreeItem(n.host, n.host.id === activeHostId());
+    if (n.kind === 'hostError') return hostProblemItem(n.host, n.message);
+    return volumeItem(n.volume, n.host.id);
+  }
+
+  async getChildren(parent?: Node): Promise<Node[]> {
+    if (!parent) {
+      const hosts = orderedHosts();
+      if (hosts.length > 1) return hosts.map(host => ({ kind: 'host' as const, host }));
+      return (await this.list(hosts[0])).filter(n => n.kind === 'volume');
+    }
+    return parent.kind === 'host' ? this.list(parent.host) : [];
+  }
+
+  private async list(host: Host): Promise<Node[]> {
+    if (hostIsDown(host)) return [{ kind: 'hostError', host, message: hostErrorText(host) }];
+    try {
+      const store = await withTimeout(volumeStoreFor(this.ctx, host), LIST_TIMEOUT_MS, `Listing volumes on ${host.label}`);
+      // a remote store reports what is done through it (the local one also watches its folder)
+      if (host.kind !== 'local' && !this.followed.has(store)) { this.followed.add(store); this.ctx.ext.subscriptions.push(store.onDidChange(() => this.refresh())); }
+      const volumes = await withTimeout(store.list(), LIST_TIMEOUT_MS, `Listing volumes on ${host.label}`);
+      return volumes.map(volume => ({ kind: 'volume' as const, host, volume }));
+    } catch (e) {
+      this.ctx.log.error(`Volumes: cannot list ${host.label}: ${(e as Error).message}`);
+      return [{ kind: 'hostError', host, message: `Cannot list volumes: ${(e as Error).message}` }];
     }
   }
+
   refresh(): void { this.changed.fire(); }
 }
 
 export function register(ctx: UiContext): void {
   const provider = new VolumesTree(ctx);
   const view = vscode.window.createTreeView('stratus.volumes', { treeDataProvider: provider, showCollapseAll: false });
-  // Listen only while visible: the store watches its folder only while someone listens.
+  // Listen only while visible: the local store watches its folder only while someone listens.
   let sub: { dispose(): void } | undefined;
   const follow = () => {
     if (view.visible && !sub) { sub = volumeStore(ctx).onDidChange(() => provider.refresh()); provider.refresh(); }
@@ -55,5 +87,6 @@ export function register(ctx: UiContext): void {
   };
   ctx.ext.subscriptions.push(view, view.onDidChangeVisibility(follow), { dispose: () => sub?.dispose() });
   follow();
+  followHosts(ctx, () => provider.refresh());
   ctx.trees.set('stratus.volumes', { refresh: () => provider.refresh(), snapshot: d => snapshotProvider(provider, d) });
 }
