@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import * as path from 'path';
 import type { Host } from '../host/host';
 import type { DataLayout } from '../paths';
 import { sha1ToIdentifier } from '../../core/metadata/identifier';
@@ -19,10 +19,31 @@ const SAVE_MARGIN = 64 * 2 ** 20;
  * (streamed, no raw copy), it is registered as a MACHINE_IMAGE_ORIGIN volume, and a signed draft
  * metadata entry (valid 2 days, recomputed bytes and checksums) goes to the local marketplace.
  */
-export async function runEpilog(host: Host, rec: InstanceRecord, data: DataLayout, o: { signal?: AbortSignal; onStep?(s: string): void; log?(m: string): void } = {}): Promise<SaveResult> {
+export interface EpilogOptions {
+  signal?: AbortSignal;
+  onStep?(s: string): void;
+  log?(m: string): void;
+  /** The marketplace (on this machine) that receives the draft; default `data.marketplace`. */
+  draftMarketplace?: string;
+}
+
+/**
+ * On a remote host everything stays there (overlay, digests, volume, metadata file beside it); only the
+ * signed draft comes to this machine's marketplace. The volume's uuid is `rec.saveVolume` (chosen and
+ * recorded by the caller before this runs): if a previous attempt moved the overlay but was cut before
+ * registering it, this attempt finds the disk under that name and finishes the job.
+ */
+export async function runEpilog(host: Host, rec: InstanceRecord, data: DataLayout, o: EpilogOptions = {}): Promise<SaveResult> {
   if (!rec.save) throw new Error('this instance was not launched with save');
-  if (host.kind !== 'local') throw new Error('saving images on a remote host is not supported yet: the volume store is local');
-  const overlay = await host.stat(rec.overlay);
+  const store = new VolumeStore(data.volumes, { host });
+  let source = rec.overlay;
+  let overlay = await host.stat(source);
+  if (!overlay && rec.saveVolume) {
+    const moved = (host.kind === 'local' ? path : path.posix).join(data.volumes, `${rec.saveVolume}.qcow2`);
+    const done = await store.get(rec.saveVolume);
+    if (done) throw new Error(`the image was already saved as volume ${done.uuid}`);
+    if ((overlay = await host.stat(moved))) { source = moved; o.log?.(`${rec.id}: resuming an interrupted save from ${moved}`); }
+  }
   if (!overlay) throw new Error(`the instance disk ${rec.overlay} is gone: nothing to save`);
   const needed = overlay.size + SAVE_MARGIN;
   const free = await host.freeSpace(data.volumes);
@@ -30,26 +51,25 @@ export async function runEpilog(host: Host, rec: InstanceRecord, data: DataLayou
     throw new Error(`Not enough disk space to save the image in ${data.volumes}: ${mib(free)} free, ${mib(needed)} needed. Free some space and shut the instance down again (the changes are kept).`);
   }
   o.onStep?.('Computing the new image identifier');
-  const digests = await rawDigests(host, rec.overlay, 'qcow2', o.signal);
+  const digests = await rawDigests(host, source, 'qcow2', o.signal);
   const imageId = sha1ToIdentifier(digests.sha1);
   o.signal?.throwIfAborted();
 
   o.onStep?.('Registering the new image as a volume');
-  const store = new VolumeStore(data.volumes);
-  const vol = await store.createFrom(rec.overlay, { type: 'MACHINE_IMAGE_ORIGIN', identifier: imageId, tag: rec.save.title.slice(0, 39), move: true });
+  const vol = await store.createFrom(source, { type: 'MACHINE_IMAGE_ORIGIN', identifier: imageId, tag: rec.save.title.slice(0, 39), move: true, uuid: rec.saveVolume });
   const result: SaveResult = { imageId, sha1: digests.sha1, bytes: digests.bytes, imagePath: vol.path, base: rec.base, volumeId: vol.uuid };
 
   o.onStep?.('Creating the draft metadata');
   try {
     let origin: MetadataSummary | undefined;
-    if (rec.originMetadata && fs.existsSync(rec.originMetadata)) origin = summarize(await fs.promises.readFile(rec.originMetadata, 'utf8'));
-    const unsigned = draftMetadata({ digests, imageId, save: rec.save, origin, location: `pdisk:localhost:8445:${vol.uuid}` });
+    if (rec.originMetadata && await host.stat(rec.originMetadata)) origin = summarize((await host.readFile(rec.originMetadata)).toString('utf8'));
+    const unsigned = draftMetadata({ digests, imageId, save: rec.save, origin, location: `pdisk:${host.kind === 'local' ? 'localhost' : host.id}:8445:${vol.uuid}` });
     const cert = generateKeyMaterial({ commonName: rec.save.author, email: rec.save.email, days: DRAFT_VALIDITY_DAYS });
     const signed = signMetadata(unsigned, cert);
     const metadataPath = vol.path.replace(/\.(qcow2|img)$/, '.metadata.xml');
     await host.writeFile(metadataPath, signed);
     result.metadataPath = metadataPath;
-    await new LocalMarketplace(data.marketplace).addDraft(signed);
+    await new LocalMarketplace(o.draftMarketplace ?? data.marketplace).addDraft(signed);
   } catch (e) {
     result.metadataProblem = (e as Error).message;
     o.log?.(`${rec.id}: image ${imageId} saved, but no draft metadata entry: ${result.metadataProblem}`);

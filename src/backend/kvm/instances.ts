@@ -1,10 +1,11 @@
-import { randomBytes } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Client } from 'ssh2';
 import { makeContextIso } from '../context/iso';
 import type { ExecResult, Host } from '../host/host';
+import { GuestKeys, guestKeysFile } from '../host/knownHosts';
 import { LocalHost } from '../host/local';
 import type { DataLayout } from '../paths';
 import { probeAcceleration, AccelVerdict } from './accel';
@@ -19,8 +20,14 @@ import { VolumeStore } from '../volumes/store';
 
 export interface InstanceManagerOptions {
   host: Host;
-  /** Folders on `host` (instances/<id>, images cache, keys, volumes, marketplace). */
+  /** Folders on `host` (instances/<id>, images cache, volumes); `keys` is always on this machine. */
   data: DataLayout;
+  /**
+   * This machine's folders when `host` is remote: marketplace and URL images are downloaded into its
+   * images cache and uploaded, drafts of saved images go to its marketplace, guest keys to its root.
+   * Default: `data` (the local host).
+   */
+  localData?: DataLayout;
   /** Default: the qemu driver on `host`. */
   driver?: Driver;
   /** User-defined instance types (setting stratus.instanceTypes), added to / overriding §7.2. */
@@ -47,10 +54,17 @@ export class InstanceManager {
   private readonly events = new EventEmitter();
   private accelVerdict?: Promise<AccelVerdict>;
 
+  private readonly guestKeys: GuestKeys;
+
   constructor(readonly options: InstanceManagerOptions) {
     this.host = options.host;
     this.driver = options.driver ?? new QemuDriver(options.host, options.data.instances);
+    this.guestKeys = new GuestKeys(guestKeysFile(this.localData.root));
   }
+
+  private get localData(): DataLayout { return this.options.localData ?? this.options.data; }
+  /** The volumes of this manager's host. */
+  volumes(): VolumeStore { return new VolumeStore(this.options.data.volumes, { host: this.host }); }
 
   private dir(id: string): string { return path.join(this.options.data.instances, id); }
   private log(m: string): void { this.options.log?.(m); }
@@ -163,7 +177,7 @@ export class InstanceManager {
       const accel = await this.acceleration();
       rec.accel = accel.accel;
       onStep(`Fetching image ${opts.image}`);
-      const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, log: m => this.log(m) });
+      const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, local: this.localData, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, log: m => this.log(m) });
       rec.base = img.path; rec.imageId = img.imageId;
       if (img.metadataFile) rec.originMetadata = img.metadataFile;
       signal?.throwIfAborted();
@@ -210,14 +224,14 @@ export class InstanceManager {
         created.push(f);
         out.push({ path: f, format: 'qcow2', id: `volatile${i}` });
       } else if (d.kind === 'persistent') {
-        const store = new VolumeStore(this.options.data.volumes);
+        const store = this.volumes();
         const v = await store.get(d.volumeId);
         if (!v) throw new InstanceError(`No volume ${d.volumeId} (see describe-volumes).`);
         if (v.attachedTo.length) throw new InstanceError(`Volume ${d.volumeId} is already attached to ${v.attachedTo.join(', ')}.`);
         await store.markAttached(v.uuid, id);
         out.push({ path: v.path, format: v.format, id: `pdisk${i}` });
       } else {
-        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, signal, trustedSigners: this.options.trustedSigners });
+        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, local: this.localData, signal, trustedSigners: this.options.trustedSigners });
         out.push({ path: img.path, format: img.format, readonly: true, id: `ro${i}` });
       }
     }
@@ -226,9 +240,7 @@ export class InstanceManager {
 
   private async releaseDisks(rec: InstanceRecord): Promise<void> {
     // launch-time persistent disks and hot-attached volumes alike (§6.6: detach all)
-    if (this.host.kind !== 'local') return;
-    const store = new VolumeStore(this.options.data.volumes);
-    for (const v of await store.list().catch(() => [])) if (v.attachedTo.includes(rec.id)) await store.markDetached(v.uuid, rec.id).catch(() => undefined);
+    await this.volumes().detachAll(rec.id).catch(e => this.log(`${rec.id}: could not release its volumes: ${(e as Error).message}`));
   }
 
   /** Readiness = a full SSH login with the pinned host key (an open hostfwd port proves nothing). */
@@ -249,6 +261,7 @@ export class InstanceManager {
           c.end();
           rec.sshHostKeys = keys.length ? keys : learnt;
           if (tofu) this.log(`${rec.id}: no host keys on the console; trusting the first one seen (${learnt[0]?.split(' ')[0]})`);
+          this.pinGuest(rec);
           return;
         } catch (e) { lastError = (e as Error).message; }
       }
@@ -257,11 +270,21 @@ export class InstanceManager {
     throw new InstanceError(`The machine did not accept an SSH login within ${Math.round(timeoutMs / 1000)} s (${lastError}). Console:\n${tail(await this.driver.consoleLog(rec.id))}`);
   }
 
+  /**
+   * Records the guest's keys with the instance for its host address and port (guest_known_hosts.json), so a later
+   * instance given the same forwarded port is told apart ("now belongs to …") instead of hitting a stale key.
+   */
+  private pinGuest(rec: InstanceRecord): void {
+    const v = rec.sshHostKeys.length ? this.guestKeys.list().find(g => g.hostId === this.host.id && g.addr === rec.ip && g.port === rec.sshPort) : undefined;
+    if (v && v.instanceId !== rec.id) this.log(`${rec.ip}:${rec.sshPort} on ${this.host.label} now belongs to instance ${rec.id} (it was ${v.instanceId}); its keys replace the old ones.`);
+    try { this.guestKeys.pin(this.host.id, rec.ip, rec.sshPort, rec.id, rec.sshHostKeys); } catch (e) { this.log(`${rec.id}: could not record its host keys: ${(e as Error).message}`); }
+  }
+
   /** ACPI power-off → Shutdown → (save) Epilog → Done; record.saved holds the new image. */
   async shutdown(id: string, progress: Progress = {}): Promise<InstanceRecord> {
     const { signal, onStep = () => undefined } = progress;
     const rec = await this.must(id);
-    const stoppedOutside = rec.state === 'Failed' && !!rec.save && !!(await this.host.stat(rec.overlay)) && (await this.driver.state(id)) === 'shutoff';
+    const stoppedOutside = rec.state === 'Failed' && !!rec.save && !rec.saved && await this.hasDisk(rec) && (await this.driver.state(id)) === 'shutoff';
     if (rec.state !== 'Running' && !stoppedOutside) throw new InstanceError(`Instance ${id} is ${rec.state}: only a Running instance can be shut down${rec.state === 'Failed' ? ' (kill it to discard it)' : ''}.`);
     rec.state = 'Shutdown'; rec.busyPid = process.pid; delete rec.error;
     await this.write(rec);
@@ -278,15 +301,17 @@ export class InstanceManager {
     await this.releaseDisks(rec);
     if (rec.save) {
       rec.state = 'Epilog';
+      rec.saveVolume ??= randomUUID();
       await this.write(rec);
       onStep('Saving the new image');
       try {
-        rec.saved = await runEpilog(this.host, rec, this.options.data, { signal, onStep, log: m => this.log(m) });
+        rec.saved = await runEpilog(this.host, rec, this.options.data, { signal, onStep, log: m => this.log(m), draftMarketplace: this.localData.marketplace });
       } catch (e) {
-        // the overlay (the user's work) is kept; shutdown can be retried
+        // the overlay (the user's work) is kept; shutdown can be retried (it resumes from rec.saveVolume)
         rec.state = 'Failed'; rec.error = `save failed: ${(e as Error).message}`; delete rec.busyPid;
-        await this.write(rec);
-        throw e;
+        await this.write(rec).catch(w => this.log(`${id}: could not record the failed save: ${(w as Error).message}`));
+        if (signal?.aborted) throw e;
+        throw new InstanceError(`Saving ${id} on ${this.host.label} failed: ${(e as Error).message.replace(/\.$/, '')}. Nothing was registered and the instance's disk is kept: shut it down again to finish the save, or kill it to discard the changes.`);
       }
     } else {
       await this.host.remove(rec.overlay);
@@ -296,6 +321,12 @@ export class InstanceManager {
     await this.write(rec);
     onStep('Done!');
     return rec;
+  }
+
+  /** The disk to save is still there: the overlay, or where an interrupted save had already moved it. */
+  private async hasDisk(rec: InstanceRecord): Promise<boolean> {
+    if (await this.host.stat(rec.overlay)) return true;
+    return !!rec.saveVolume && !!(await this.host.stat((this.host.kind === 'local' ? path : path.posix).join(this.options.data.volumes, `${rec.saveVolume}.qcow2`)));
   }
 
   private async cleanup(rec: InstanceRecord): Promise<void> {
@@ -324,6 +355,7 @@ export class InstanceManager {
     if (rec.state !== 'Done' && rec.state !== 'Failed') throw new InstanceError(`Instance ${id} is ${rec.state}: kill or shut it down first.`);
     if (rec.state === 'Failed') await this.kill(id);
     await this.host.remove(this.dir(id));
+    try { this.guestKeys.forget(id); } catch { /* nothing recorded */ }
     this.events.emit('change', { ...rec });
   }
 

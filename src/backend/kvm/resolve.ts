@@ -1,6 +1,8 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Host } from '../host/host';
+import { stageImage } from '../host/stage';
 import type { DataLayout } from '../paths';
 import { isIdentifier } from '../../core/metadata/identifier';
 import { summarize } from '../../core/metadata/summary';
@@ -24,7 +26,10 @@ export interface ResolvedImage {
 
 export interface ResolveContext {
   host: Host;
+  /** Folders on `host`. */
   data: DataLayout;
+  /** This machine's folders (its marketplace, and the cache where images for a remote host are downloaded first); default `data`. */
+  local?: DataLayout;
   signal?: AbortSignal;
   allowUntrusted?: boolean;
   trustedSigners?: string[];
@@ -41,45 +46,66 @@ export interface ResolveContext {
  */
 export async function resolveImage(ref: string, ctx: ResolveContext): Promise<ResolvedImage> {
   const remote = ctx.host.kind !== 'local';
+  const local = ctx.local ?? ctx.data;
+  const store = new VolumeStore(ctx.data.volumes, { host: ctx.host });
+  // a local download on its way to a remote host: uploaded once into the host's image cache (reused if identical)
+  const toHost = async (file: string) => (remote ? stageImage(ctx.host, file, ctx.data.images, { signal: ctx.signal, onProgress: ctx.onProgress }) : file);
+  const metaOf = async (disk: string) => { const m = disk.replace(/\.(qcow2|img)$/, '.metadata.xml'); return (await ctx.host.stat(m)) ? m : undefined; };
   if (isIdentifier(ref) && !fs.existsSync(ref)) {
-    const vol = (await new VolumeStore(ctx.data.volumes).list()).find(v => v.identifier === ref && v.type === 'MACHINE_IMAGE_ORIGIN');
-    if (vol) return { path: vol.path, format: vol.format, imageId: ref, volumeId: vol.uuid, metadataFile: vol.path.replace(/\.(qcow2|img)$/, '.metadata.xml') };
+    const vol = (await store.list()).find(v => v.identifier === ref && v.type === 'MACHINE_IMAGE_ORIGIN');
+    if (vol) return { path: vol.path, format: vol.format, imageId: ref, volumeId: vol.uuid, metadataFile: await metaOf(vol.path) };
     const xml = await findMetadata(ref, ctx);
     if (!xml) throw new Error(`No marketplace entry for image ${ref}: add its metadata to the marketplace first.`);
     const verdict = trustVerdict(xml, { trusted: ctx.trustedSigners });
     const problem = verdictProblem(verdict);
     if (problem && !ctx.allowUntrusted) throw new Error(`Refusing to launch ${ref}: ${problem} (launch anyway with --allow-untrusted).`);
     if (problem) ctx.log?.(`Launching ${ref} despite: ${problem}`);
-    if (remote) throw new Error('Marketplace images are downloaded on this machine; upload to a remote host lands with the remote-host support.');
-    const dl = await downloadImage(summarize(xml), ctx.data.images, { signal: ctx.signal, onProgress: ctx.onProgress });
-    const metadataFile = path.join(ctx.data.images, `${ref}.metadata.xml`);
-    if (!fs.existsSync(metadataFile)) await ctx.host.writeFile(metadataFile, xml);
-    return { path: dl.path, format: dl.format, imageId: ref, metadataFile };
+    // downloaded and checked (size, checksums) here, then uploaded: the host never needs the marketplace's network
+    const dl = await downloadImage(summarize(xml), local.images, { signal: ctx.signal, onProgress: ctx.onProgress });
+    const onHost = await toHost(dl.path);
+    const metadataFile = (remote ? path.posix : path).join(ctx.data.images, `${ref}.metadata.xml`);
+    if (!(await ctx.host.stat(metadataFile))) { await ctx.host.mkdirp(ctx.data.images); await ctx.host.writeFile(metadataFile, xml); }
+    return { path: onHost, format: dl.format, imageId: ref, metadataFile };
   }
   if (UUID.test(ref)) {
-    const v = await new VolumeStore(ctx.data.volumes).get(ref);
-    if (!v) throw new Error(`No volume ${ref} (see describe-volumes).`);
+    const v = await store.get(ref);
+    if (!v) throw new Error(`No volume ${ref} on ${ctx.host.label} (see describe-volumes).`);
     if (v.attachedTo.length) throw new Error(`Volume ${ref} is attached to ${v.attachedTo.join(', ')}: detach it before booting from it.`);
-    const meta = v.path.replace(/\.(qcow2|img)$/, '.metadata.xml');
-    return { path: v.path, format: v.format, volumeId: v.uuid, imageId: /^[A-Za-z0-9_-]{27}$/.test(v.identifier) ? v.identifier : undefined, metadataFile: fs.existsSync(meta) ? meta : undefined };
+    return { path: v.path, format: v.format, volumeId: v.uuid, imageId: /^[A-Za-z0-9_-]{27}$/.test(v.identifier) ? v.identifier : undefined, metadataFile: await metaOf(v.path) };
   }
   if (/^https?:\/\//i.test(ref)) {
-    if (remote) throw new Error('URL images are downloaded on this machine; launch from a file on the remote host instead.');
-    const p = await downloadUrl(ref, ctx.data.images, { signal: ctx.signal, onProgress: ctx.onProgress });
+    const p = await toHost(await downloadUrl(ref, local.images, { signal: ctx.signal, onProgress: ctx.onProgress }));
     return { path: p, format: (await imageInfo(ctx.host, p)).format };
   }
   let file = ref.startsWith('file://') ? new URL(ref).pathname : ref;
+  if (remote && !file.startsWith('/')) throw new Error(`Image ${ref}: give an absolute path on ${ctx.host.label} (files are looked up on the host the instance runs on).`);
   if (!path.isAbsolute(file)) file = path.resolve(file);
   if (!(await ctx.host.stat(file))) throw new Error(`Image ${ref} not found: give a file (.img, .img.gz, .qcow2), an http(s) URL, a marketplace identifier or a volume uuid.`);
   if (/\.gz$/i.test(file)) {
-    if (remote) throw new Error('Compressed images are inflated on this machine; give the remote host a .img or .qcow2.');
-    file = await inflateFile(file, ctx.data.images, ctx.signal);
+    file = remote ? await inflateOnHost(ctx.host, file, ctx.data.images, ctx.signal) : await inflateFile(file, ctx.data.images, ctx.signal);
   }
   return { path: file, format: (await imageInfo(ctx.host, file)).format };
 }
 
+/** A .gz on a remote host inflated there, once, into its image cache (keyed by path, size and mtime). */
+async function inflateOnHost(host: Host, file: string, cacheDir: string, signal?: AbortSignal): Promise<string> {
+  const st = (await host.stat(file))!;
+  const key = createHash('sha256').update(`${file}|${st.size}|${st.mtimeMs}`).digest('hex').slice(0, 16);
+  const dest = path.posix.join(cacheDir, `file-${key}.${/\.qcow2\.gz$/i.test(file) ? 'qcow2' : 'img'}`);
+  if (await host.stat(dest)) return dest;
+  await host.mkdirp(cacheDir);
+  const tmp = `${dest}.part-${process.pid}`;
+  try {
+    await host.run(['sh', '-c', 'gzip -dc -- "$1" > "$2" && mv -f -- "$2" "$3"', 'inflate', file, tmp, dest], { signal });
+  } catch (e) {
+    await host.remove(tmp).catch(() => undefined);
+    throw e;
+  }
+  return dest;
+}
+
 async function findMetadata(id: string, ctx: ResolveContext): Promise<string | undefined> {
-  const local = new LocalMarketplace(ctx.data.marketplace);
+  const local = new LocalMarketplace((ctx.local ?? ctx.data).marketplace);
   const entries = (await local.entries(true)).filter(e => e.key.identifier === id).sort((a, b) => b.key.created.localeCompare(a.key.created));
   if (entries.length) return local.get(entries[0].key);
   return ctx.fetchMetadata?.(id);

@@ -97,6 +97,8 @@ export interface InstanceRecord {
   disks: ExtraDiskSpec[];
   save?: SaveFields;
   saved?: SaveResult;
+  /** uuid the saved image's volume gets, chosen before the overlay moves: a save cut midway resumes from it. */
+  saveVolume?: string;
   /** Metadata XML of the origin image (marketplace launches): the Epilog's draft is built from it. */
   originMetadata?: string;
   createdAt: string;

@@ -8,7 +8,7 @@ export const MAX_ATTACHED = 10;
 export const volumeDiskId = (uuid: string) => `vol-${uuid.slice(0, 8)}`;
 
 /**
- * pdisk hot attach (§8.3 `stratus-attach-volume`): the instance must be Running and on this machine;
+ * pdisk hot attach (§8.3 `stratus-attach-volume`): the instance must be Running and on the volume's host;
  * the volume must be free and not the backing of copy-on-write volumes (a guest would write into it).
  * Resolves with the guest device the driver reports.
  */
@@ -16,7 +16,7 @@ export async function attachVolume(mgr: InstanceManager, store: VolumeStore, ins
   const rec = await mgr.describe(instanceId);
   if (!rec) throw new VolumeError(`No instance ${instanceId}.`);
   if (rec.state !== 'Running') throw new VolumeError(`Instance ${instanceId} is ${rec.state}: volumes attach to Running instances only.`);
-  if (mgr.host.kind !== 'local') throw new VolumeError('Volumes live on this machine: attaching one to an instance on a remote host is not supported.');
+  if (store.host.id !== mgr.host.id) throw new VolumeError(`Volume ${uuid} is on ${store.host.label} and instance ${instanceId} on ${mgr.host.label}: a volume attaches only to instances on its own host.`);
   const v = await store.get(uuid);
   if (!v) throw new VolumeError(`No volume ${uuid} (see describe-volumes).`);
   if (v.attachedTo.length) throw new VolumeError(`Volume ${uuid} is already attached to ${v.attachedTo.join(', ')}: detach it first.`);

@@ -4,6 +4,8 @@ import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { Host } from '../host/host';
+import { LocalHost } from '../host/local';
 
 /** pdisk disk types (§8.1, `Disk.DiskType`). */
 export const VOLUME_TYPES = [
@@ -78,16 +80,16 @@ export function qemuImg(args: string[], signal?: AbortSignal): Promise<string> {
 
 export interface ImageInfo { format: string; virtualSize: number; backingFile?: string; actualSize?: number }
 
-export async function imageInfo(file: string): Promise<ImageInfo> {
-  const j = JSON.parse(await qemuImg(['info', '--output=json', file]));
+export async function imageInfo(file: string, host?: Host): Promise<ImageInfo> {
+  const j = JSON.parse(host && host.kind !== 'local' ? await hostQemuImg(host, ['info', '--output=json', '-U', file]) : await qemuImg(['info', '--output=json', file]));
   const backing = j['full-backing-filename'] ?? j['backing-filename'];
   return { format: j.format, virtualSize: j['virtual-size'], backingFile: backing, actualSize: j['actual-size'] };
 }
 
-async function writeAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`;
-  await fs.promises.writeFile(tmp, data, { mode: 0o644 });
-  try { await fs.promises.rename(tmp, file); } catch (e) { await fs.promises.rm(tmp, { force: true }); throw e; }
+async function hostQemuImg(host: Host, args: string[], signal?: AbortSignal): Promise<string> {
+  try { return await host.run(['qemu-img', ...args], { signal }); } catch (e) {
+    throw new VolumeError(`qemu-img ${args[0]} failed on ${host.label}: ${(e as Error).message.replace(/^qemu-img failed on [^:]*: /, '')}`);
+  }
 }
 
 /**
@@ -100,15 +102,23 @@ export class VolumeStore {
   private watcher?: fs.FSWatcher;
   private timer?: NodeJS.Timeout;
   readonly owner: string;
+  /** Where the folder and its disks are: this machine or a remote KVM host (every file and qemu-img call goes through it). */
+  readonly host: Host;
+  private readonly p: typeof path.posix;
 
-  constructor(readonly dir: string, opts: { owner?: string } = {}) {
+  constructor(readonly dir: string, opts: { owner?: string; host?: Host } = {}) {
     this.owner = opts.owner ?? os.userInfo().username;
+    this.host = opts.host ?? new LocalHost();
+    this.p = this.host.kind === 'local' ? path : path.posix;
   }
+
+  private get local(): boolean { return this.host.kind === 'local'; }
+  private img(args: string[], signal?: AbortSignal): Promise<string> { return this.local ? qemuImg(args, signal) : hostQemuImg(this.host, args, signal); }
 
   /** Fires after any change made by this store, or (while someone listens) by another process in the folder. */
   onDidChange(listener: () => void): Disposable {
     this.events.on('change', listener);
-    if (!this.watcher && fs.existsSync(this.dir)) {
+    if (this.local && !this.watcher && fs.existsSync(this.dir)) {
       try {
         this.watcher = fs.watch(this.dir, (_e, name) => {
           if (name && !String(name).endsWith('.json')) return;
@@ -126,17 +136,18 @@ export class VolumeStore {
 
   private changed(): void { this.events.emit('change'); }
 
-  private jsonPath(uuid: string): string { return path.join(this.dir, `${uuid}.json`); }
+  private jsonPath(uuid: string): string { return this.p.join(this.dir, `${uuid}.json`); }
 
   private async records(): Promise<VolumeRecord[]> {
     let names: string[];
-    try { names = await fs.promises.readdir(this.dir); } catch { return []; }
-    const out: VolumeRecord[] = [];
-    for (const n of names) {
-      if (!n.endsWith('.json') || !UUID.test(n.slice(0, -5))) continue;
-      try { out.push(JSON.parse(await fs.promises.readFile(path.join(this.dir, n), 'utf8'))); } catch { /* half-deleted: skip */ }
+    try { names = await this.host.readdir(this.dir); } catch (e) {
+      if (this.local || !(await this.host.stat(this.dir).then(() => true, () => false))) return [];
+      throw e;
     }
-    return out;
+    // read in parallel: on a remote host each read is a round trip, pipelined over the one connection
+    const read = await Promise.all(names.filter(n => n.endsWith('.json') && UUID.test(n.slice(0, -5))).map(n =>
+      this.host.readFile(this.p.join(this.dir, n)).then(b => JSON.parse(b.toString('utf8')) as VolumeRecord, () => undefined /* half-deleted */)));
+    return read.filter((r): r is VolumeRecord => !!r);
   }
 
   private derive(r: VolumeRecord, all: VolumeRecord[]): Volume {
@@ -162,8 +173,8 @@ export class VolumeStore {
   }
 
   private async save(r: VolumeRecord): Promise<void> {
-    await fs.promises.mkdir(this.dir, { recursive: true });
-    await writeAtomic(this.jsonPath(r.uuid), JSON.stringify(r, null, 2) + '\n');
+    await this.host.mkdirp(this.dir);
+    await this.host.writeFile(this.jsonPath(r.uuid), JSON.stringify(r, null, 2) + '\n');
   }
 
   private newRecord(p: Partial<VolumeRecord> & Pick<VolumeRecord, 'uuid' | 'path' | 'format' | 'bytes' | 'type'>): VolumeRecord {
@@ -176,14 +187,14 @@ export class VolumeStore {
     checkTag(opts.tag ?? '');
     const format = opts.format ?? 'qcow2';
     const uuid = randomUUID();
-    const file = path.join(this.dir, `${uuid}.${format === 'raw' ? 'img' : 'qcow2'}`);
-    await fs.promises.mkdir(this.dir, { recursive: true });
+    const file = this.p.join(this.dir, `${uuid}.${format === 'raw' ? 'img' : 'qcow2'}`);
+    await this.host.mkdirp(this.dir);
     try {
-      await qemuImg(['create', '-q', '-f', format, file, `${opts.sizeGiB}G`]);
+      await this.img(['create', '-q', '-f', format, file, `${opts.sizeGiB}G`]);
       await this.save(this.newRecord({ uuid, path: file, format, bytes: opts.sizeGiB * 2 ** 30, type: opts.type ?? 'DATA_IMAGE_RAW_READ_WRITE',
         tag: opts.tag ?? '', visibility: opts.visibility ?? 'PRIVATE' }));
     } catch (e) {
-      await fs.promises.rm(file, { force: true });
+      await this.host.remove(file).catch(() => undefined);
       throw e;
     }
     this.changed();
@@ -195,37 +206,33 @@ export class VolumeStore {
    * `move` renames it into the store (same filesystem expected; falls back to copy); otherwise it is copied.
    * A qcow2 file keeps its backing chain; a backing file that is a store volume becomes `backing`.
    */
-  async createFrom(file: string, opts: { type: VolumeType; identifier?: string; tag?: string; visibility?: Visibility; move?: boolean }): Promise<Volume> {
+  async createFrom(file: string, opts: { type: VolumeType; identifier?: string; tag?: string; visibility?: Visibility; move?: boolean; uuid?: string }): Promise<Volume> {
     checkTag(opts.tag ?? '');
-    const info = await imageInfo(file);
+    const info = await imageInfo(file, this.host);
     if (info.format !== 'raw' && info.format !== 'qcow2') {
       throw new VolumeError(`${file} is a ${info.format} image: convert it to raw or qcow2 first (stratus import-image does).`);
     }
     const format = info.format as VolumeFormat;
-    const uuid = randomUUID();
-    const dest = path.join(this.dir, `${uuid}.${format === 'raw' ? 'img' : 'qcow2'}`);
-    await fs.promises.mkdir(this.dir, { recursive: true });
+    if (opts.uuid) checkUuid(opts.uuid);
+    const uuid = opts.uuid ?? randomUUID();
+    const dest = this.p.join(this.dir, `${uuid}.${format === 'raw' ? 'img' : 'qcow2'}`);
+    await this.host.mkdirp(this.dir);
     const all = await this.records();
     let backing: string | undefined; let backingFile: string | undefined;
     if (info.backingFile) {
-      const abs = path.resolve(path.dirname(file), info.backingFile);
+      const abs = this.p.resolve(this.p.dirname(file), info.backingFile);
       const owner = all.find(r => r.path === abs);
       if (owner) backing = owner.uuid; else backingFile = abs;
     }
     try {
-      if (opts.move) {
-        try { await fs.promises.rename(file, dest); } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-          await fs.promises.copyFile(file, dest);
-          await fs.promises.rm(file);
-        }
-      } else {
-        await fs.promises.copyFile(file, dest, fs.constants.COPYFILE_FICLONE);
-      }
+      if (opts.move) { if (file !== dest) await this.move(file, dest); }
+      else if (this.local) await fs.promises.copyFile(file, dest, fs.constants.COPYFILE_FICLONE);
+      else await this.host.run(['cp', '--reflink=auto', '--sparse=always', '--', file, dest]);
       await this.save(this.newRecord({ uuid, path: dest, format, bytes: info.virtualSize, type: opts.type, identifier: opts.identifier ?? '',
         tag: opts.tag ?? '', visibility: opts.visibility ?? 'PRIVATE', backing, backingFile }));
     } catch (e) {
-      if (!opts.move) await fs.promises.rm(dest, { force: true });
+      if (!opts.move) await this.host.remove(dest).catch(() => undefined);
+      else if (file !== dest && await this.host.stat(dest).catch(() => undefined)) await this.move(dest, file).catch(() => undefined);  // give the disk back
       throw e;
     }
     this.changed();
@@ -240,14 +247,14 @@ export class VolumeStore {
     const base = await this.must(uuid);
     checkTag(opts.tag ?? base.tag);
     const newUuid = randomUUID();
-    const dest = path.join(this.dir, `${newUuid}.qcow2`);
+    const dest = this.p.join(this.dir, `${newUuid}.qcow2`);
     try {
-      await qemuImg(['create', '-q', '-f', 'qcow2', '-F', base.format, '-b', base.path, dest]);
+      await this.img(['create', '-q', '-f', 'qcow2', '-F', base.format, '-b', base.path, dest]);
       const type: VolumeType = base.type.startsWith('MACHINE_IMAGE') ? 'MACHINE_IMAGE_LIVE' : 'DATA_IMAGE_LIVE';
       await this.save(this.newRecord({ uuid: newUuid, path: dest, format: 'qcow2', bytes: base.bytes, type, identifier: `snapshot:${uuid}`,
         tag: opts.tag ?? base.tag, visibility: base.visibility, backing: uuid }));
     } catch (e) {
-      await fs.promises.rm(dest, { force: true });
+      await this.host.remove(dest).catch(() => undefined);
       throw e;
     }
     this.changed();
@@ -290,7 +297,7 @@ export class VolumeStore {
 
   /** True when some volume is a qcow2 overlay of `file` (a base outside the store must then be kept). */
   async isBackingInUse(file: string): Promise<boolean> {
-    const abs = path.resolve(file);
+    const abs = this.p.resolve(file);
     return (await this.records()).some(r => r.backingFile === abs || r.path === abs);
   }
 
@@ -299,10 +306,20 @@ export class VolumeStore {
     const v = await this.must(uuid);
     if (v.attachedTo.length) throw new VolumeError(`Volume ${uuid} is attached to instance ${v.attachedTo.join(', ')}: detach it first.`);
     if (v.dependents.length) throw new VolumeError(`Volume ${uuid} is the backing of ${v.dependents.join(', ')}: delete those copy-on-write volumes first.`);
-    await fs.promises.rm(this.jsonPath(uuid), { force: true });
-    await fs.promises.rm(v.path, { force: true });
-    await fs.promises.rm(metadataPathOf(v.path), { force: true });
+    await this.host.remove(this.jsonPath(uuid));
+    await this.host.remove(v.path);
+    await this.host.remove(metadataPathOf(v.path));
     this.changed();
+  }
+
+  /** Rename, or copy + remove across filesystems. */
+  private async move(from: string, to: string): Promise<void> {
+    if (!this.local) { await this.host.run(['mv', '-T', '--', from, to]); return; }
+    try { await fs.promises.rename(from, to); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      await fs.promises.copyFile(from, to);
+      await fs.promises.rm(from);
+    }
   }
 }
 

@@ -4,17 +4,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ConnectionPool } from '../../../src/backend/host/connections';
-import { KnownHosts } from '../../../src/backend/host/knownHosts';
+import { GuestKeys, guestKeysFile, KnownHosts } from '../../../src/backend/host/knownHosts';
 import { SshHost } from '../../../src/backend/host/ssh';
 import { stageImage } from '../../../src/backend/host/stage';
 import { InstanceManager } from '../../../src/backend/kvm/instances';
+import { LocalMarketplace } from '../../../src/backend/marketplace/local';
+import { attachVolume, detachVolume } from '../../../src/backend/volumes/attach';
 import { VolumeStore } from '../../../src/backend/volumes/store';
 import { baseImage, qemuProcessesOf, tempData, vmSkipReason } from '../kvm/fixtures';
 import { sshdAvailable, startRemoteHost } from './remoteHost';
 
 const skip = vmSkipReason() ?? sshdAvailable();
 
-test('a guest on a remote KVM host, driven over ONE SSH connection: upload, launch, reach it, survive a drop, save refused safely, kill', { skip, timeout: 900_000 }, async t => {
+test('a guest on a remote KVM host over ONE SSH connection: upload, launch, survive a drop, a volume, a save cut by a drop, save, relaunch, kill', { skip, timeout: 900_000 }, async t => {
   const base = baseImage();
   const fx = await startRemoteHost();
   t.diagnostic(`remote host ${fx.host}:${fx.port}${fx.netns ? ` in netns ${fx.netns}` : ' (loopback fallback)'}`);
@@ -24,7 +26,8 @@ test('a guest on a remote KVM host, driven over ONE SSH connection: upload, laun
     { knownHosts: new KnownHosts(path.join(own, 'known_hosts'), [fx.knownHostsFile]) }, pool);
   // the remote's data folder (this machine's disk is shared, but everything goes through the SshHost)
   const data = tempData('stratus-remote-data-');
-  const mgr = new InstanceManager({ host, data, acceleration: 'tcg', log: m => t.diagnostic(m) });
+  const local = tempData('stratus-remote-local-');   // this machine's folders: drafts, guest keys, downloads
+  const mgr = new InstanceManager({ host, data, localData: local, acceleration: 'tcg', log: m => t.diagnostic(m) });
   let id: string | undefined;
   try {
     const progress: number[] = [];
@@ -64,27 +67,80 @@ test('a guest on a remote KVM host, driven over ONE SSH connection: upload, laun
     assert.match((await mgr.exec(a.id, 'echo still-there')).stdout, /still-there/, 'the same guest, same pinned key, reached again');
     assert.equal(pool.opened, 2, 'exactly one reconnect after the drop');
 
-    // saving on a remote host: the KVM engine keeps its volume store on this machine, so it refuses —
-    // clearly, with the guest's disk kept and nothing half-registered
-    const save = mgr.shutdown(a.id);
-    await assert.rejects(save, (e: Error) => {
-      t.diagnostic(`save on the remote host ended with: ${e.message}`);
-      return /remote host/.test(e.message);
-    });
-    assert.deepEqual(await new VolumeStore(data.volumes).list(), [], 'no half image registered as a volume');
-    assert.ok(await host.stat(a.overlay), 'the overlay (the user\'s work) is kept');
-    assert.equal((await mgr.describe(a.id))?.state, 'Failed');
+    // a volume on the remote host, hot-attached to the guest there (the store works through the SshHost)
+    const store = mgr.volumes();
+    const canary = path.join(os.tmpdir(), `stratus-pwned-${process.pid}`);
+    const hostile = `d'$(touch ${canary})\`id\``;
+    const vol = await store.create({ sizeGiB: 1, tag: hostile.slice(0, 39) });
+    assert.ok(await host.stat(vol.path), 'the volume disk is on the remote host');
+    const dev = await attachVolume(mgr, store, a.id, vol.uuid);
+    let seen = '';
+    for (let i = 0; i < 60 && !seen; i++) {
+      seen = (await mgr.exec(a.id, `test -b /dev/${dev} && echo present`)).stdout.trim();
+      if (!seen) await new Promise(res => setTimeout(res, 1000));
+    }
+    assert.equal(seen, 'present', 'the remote volume is seen in the guest');
+    assert.deepEqual((await store.get(vol.uuid))?.attachedTo, [a.id]);
+    await assert.rejects(attachVolume(mgr, new VolumeStore(data.volumes), a.id, vol.uuid), /only to instances on its own host/);
+    await detachVolume(mgr, store, a.id, vol.uuid);
+    await store.delete(vol.uuid);
+    assert.equal(await host.stat(vol.path), undefined);
 
-    await mgr.kill(a.id);
+    // the guest keys are recorded with the instance (this machine's data), so a reused port is told apart
+    const pinned = new GuestKeys(guestKeysFile(local.root)).list().find(g => g.instanceId === a.id);
+    assert.ok(pinned && pinned.hostId === 'remote-kvm' && pinned.port === a.sshPort && pinned.keys.length > 0, JSON.stringify(pinned));
+
+    assert.equal((await mgr.exec(a.id, 'echo saved-remotely > /root/marker && sync && cat /root/marker')).stdout.trim(), 'saved-remotely');
+
+    // the connection drops while the Epilog computes the identifier on the host: a clear error, nothing half-registered
+    const cut = new AbortController();
+    const save = mgr.shutdown(a.id, { onStep: s => { if (/identifier/.test(s)) setTimeout(() => { fx.killSessions(); cut.abort(); }, 800); } });
+    await assert.rejects(save, (e: Error) => {
+      t.diagnostic(`save cut by a dropped connection ended with: ${e.message}`);
+      return /connection .*lost/i.test(e.message) && /shut it down again/.test(e.message);
+    });
+    assert.ok(cut.signal.aborted, 'the drop happened during the save');
+    assert.deepEqual((await store.list()).map(v => v.uuid), [], 'no half image registered as a volume');
+    assert.ok(await host.stat(a.overlay), 'the overlay (the user\'s work) is kept');
+    const failed = await mgr.describe(a.id);
+    assert.equal(failed?.state, 'Failed');
+    assert.match(failed?.error ?? '', /save failed/);
+    assert.equal((await new LocalMarketplace(local.marketplace).entries(true)).length, 0, 'no draft either');
+
+    // shutting down again finishes the save on the host; the draft comes to this machine's marketplace
+    const done = await mgr.shutdown(a.id);
+    assert.equal(done.state, 'Done');
+    const saved = done.saved!;
+    assert.match(saved.imageId, /^[A-Za-z0-9_-]{27}$/);
+    const vols = await store.list();
+    assert.equal(vols.length, 1);
+    assert.equal(vols[0].identifier, saved.imageId);
+    assert.equal(vols[0].type, 'MACHINE_IMAGE_ORIGIN');
+    assert.ok(vols[0].path.startsWith(data.volumes), 'the image stays on the remote host');
+    assert.ok(await host.stat(saved.metadataPath!), 'the signed draft sits beside the volume on the host');
+    const drafts = await new LocalMarketplace(local.marketplace).entries(true);
+    assert.deepEqual(drafts.map(d => d.key.identifier), [saved.imageId], 'the draft is in this machine\'s marketplace');
+    assert.ok(!fs.existsSync(canary), 'no shell injection from a hostile tag');
+
+    // relaunch the new identifier on the same remote host: the change is there
+    const b = await mgr.launch({ image: saved.imageId, sshKeys: [], memoryMiB: 1024, vcpu: 2 });
+    id = b.id;
+    assert.equal(b.base, vols[0].path);
+    assert.equal((await mgr.exec(b.id, 'cat /root/marker')).stdout.trim(), 'saved-remotely');
+    await mgr.kill(b.id);
     id = undefined;
-    assert.deepEqual(qemuProcessesOf(a.id), [], 'no qemu left on the remote after kill');
-    assert.equal(await host.stat(a.overlay), undefined, 'kill discards the overlay');
+    assert.deepEqual(qemuProcessesOf(b.id), [], 'no qemu left on the remote after kill');
+    assert.equal(await host.stat(b.overlay), undefined, 'kill discards the overlay');
+    assert.ok(await host.stat(vols[0].path), 'the saved image is untouched by its instance');
+    await mgr.forget(b.id);
+    assert.equal(new GuestKeys(guestKeysFile(local.root)).list().some(g => g.instanceId === b.id), false, 'a removed instance\'s keys are forgotten');
   } finally {
     if (id) await mgr.kill(id).catch(e => t.diagnostic(`cleanup kill: ${e.message}`));
     for (const p of id ? qemuProcessesOf(id) : []) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
     pool.closeAll();
     await fx.stop();
     fs.rmSync(data.root, { recursive: true, force: true });
+    fs.rmSync(local.root, { recursive: true, force: true });
     fs.rmSync(own, { recursive: true, force: true });
   }
 });
