@@ -53,6 +53,11 @@ export class HostCommandError extends Error {
   }
 }
 
+/** The file (or process under /proc) is not there — as opposed to a host that could not be asked. */
+export function isMissing(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException)?.code === 'ENOENT' || (e as NodeJS.ErrnoException)?.code === 'ESRCH';
+}
+
 /** POSIX sh quoting: every argument becomes one literal word. */
 export function shellQuote(argv: readonly string[]): string {
   return argv.map(a => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');

@@ -256,7 +256,8 @@ function cb<T>(f: (k: (err: Error | null | undefined, v?: T) => void) => void): 
 function sftpError(e: Error, p: string, label: string): Error {
   const code = (e as { code?: number }).code;
   const why = code === SFTP_NO_SUCH_FILE ? 'no such file or directory' : code === 3 ? 'permission denied' : e.message;
-  return new Error(`${label}:${p}: ${why}`);
+  // ENOENT like node's fs, so callers tell "not there" from "could not ask" (isMissing)
+  return Object.assign(new Error(`${label}:${p}: ${why}`), code === SFTP_NO_SUCH_FILE ? { code: 'ENOENT' } : {});
 }
 
 function abortError(signal: AbortSignal): Error {

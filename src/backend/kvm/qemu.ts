@@ -1,6 +1,6 @@
 import * as net from 'net';
 import * as path from 'path';
-import type { Host } from '../host/host';
+import { isMissing, type Host } from '../host/host';
 import type { DomainDisk, DomainSpec, DomainState, Driver } from './driver';
 import { QmpClient, QmpError, qemuOptValue } from './qmp';
 
@@ -118,7 +118,11 @@ export class QemuDriver implements Driver {
 
   async livePid(id: string): Promise<number | undefined> {
     let pid: number | undefined;
-    try { pid = parseInt((await this.host.readFile(path.join(this.dir(id), 'qemu.pid'))).toString('utf8').trim(), 10); } catch { pid = this.seenPids.get(id); }
+    try { pid = parseInt((await this.host.readFile(path.join(this.dir(id), 'qemu.pid'))).toString('utf8').trim(), 10); } catch (e) {
+      // a lost connection says nothing about the guest: never report it stopped (that would fail the instance)
+      if (!isMissing(e)) throw e;
+      pid = this.seenPids.get(id);
+    }
     if (!pid || !(pid > 0)) return undefined;
     if (await this.alive(pid, id)) { this.seenPids.set(id, pid); return pid; }
     this.seenPids.delete(id);
@@ -131,7 +135,8 @@ export class QemuDriver implements Driver {
       const stat = (await this.host.readFile(`/proc/${pid}/stat`)).toString('utf8');
       if (/\)\s+[ZX]\s/.test(stat)) return false;
       return (await this.host.readFile(`/proc/${pid}/cmdline`)).toString('utf8').includes(`stratus-${id}`);
-    } catch {
+    } catch (e) {
+      if (!isMissing(e)) throw e;
       return false;
     }
   }

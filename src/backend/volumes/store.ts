@@ -4,7 +4,7 @@ import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Host } from '../host/host';
+import { isMissing, type Host } from '../host/host';
 import { LocalHost } from '../host/local';
 
 /** pdisk disk types (§8.1, `Disk.DiskType`). */
@@ -141,7 +141,8 @@ export class VolumeStore {
   private async records(): Promise<VolumeRecord[]> {
     let names: string[];
     try { names = await this.host.readdir(this.dir); } catch (e) {
-      if (this.local || !(await this.host.stat(this.dir).then(() => true, () => false))) return [];
+      // no folder yet = no volumes; a host that cannot be asked is an error, not an empty list
+      if (this.local || isMissing(e)) return [];
       throw e;
     }
     // read in parallel: on a remote host each read is a round trip, pipelined over the one connection

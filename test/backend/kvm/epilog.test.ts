@@ -72,3 +72,46 @@ test('save pre-checks disk space: a clear error naming free and needed space, an
     fs.rmSync(data.root, { recursive: true, force: true });
   }
 });
+
+test('a save cut after the overlay moved resumes from rec.saveVolume: one volume, same identifier, a draft', {
+  skip: ['qemu-img', 'qemu-io', 'nbdcopy'].find(t => { try { require('child_process').execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }); return false; } catch { return true; } }),
+}, async () => {
+  const { execFileSync } = await import('child_process');
+  const fs = await import('fs');
+  const path = await import('path');
+  const { randomUUID } = await import('crypto');
+  const { tempData } = await import('./fixtures');
+  const { LocalHost } = await import('../../../src/backend/host/local');
+  const { runEpilog } = await import('../../../src/backend/kvm/epilog');
+  const { VolumeStore } = await import('../../../src/backend/volumes/store');
+  const { LocalMarketplace } = await import('../../../src/backend/marketplace/local');
+  const data = tempData();
+  try {
+    const base = path.join(data.root, 'base.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', base, '16M']);
+    const overlay = path.join(data.root, 'overlay.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, overlay]);
+    execFileSync('qemu-io', ['-c', 'write -P 9 0 1M', overlay], { stdio: 'ignore' });
+    const rec = { id: 'vm-resume', overlay, base, saveVolume: randomUUID(), save: { title: 't', comment: 'c', author: 'Jane Tester', email: 'jane@example.org' } } as any;
+    const expected = await runEpilogDigest(overlay);
+    // the first attempt got as far as moving the overlay into the store, then the connection went
+    fs.mkdirSync(data.volumes, { recursive: true });
+    fs.renameSync(overlay, path.join(data.volumes, `${rec.saveVolume}.qcow2`));
+    const logs: string[] = [];
+    const saved = await runEpilog(new LocalHost(), rec, data, { log: m => logs.push(m) });
+    assert.equal(saved.volumeId, rec.saveVolume);
+    assert.equal(saved.sha1, expected);
+    assert.ok(logs.some(l => /resuming an interrupted save/.test(l)), logs.join('\n'));
+    const vols = await new VolumeStore(data.volumes).list();
+    assert.deepEqual(vols.map(v => [v.uuid, v.identifier]), [[rec.saveVolume, saved.imageId]]);
+    assert.equal((await new LocalMarketplace(data.marketplace).entries(true)).length, 1);
+    await assert.rejects(runEpilog(new LocalHost(), rec, data), /already saved as volume/, 'a second run does not register it twice');
+  } finally {
+    fs.rmSync(data.root, { recursive: true, force: true });
+  }
+
+  async function runEpilogDigest(file: string): Promise<string> {
+    const out = execFileSync('sh', ['-c', 'nbdcopy -- [ qemu-nbd -r -f qcow2 "$1" ] - | sha1sum', 'x', file], { encoding: 'utf8' });
+    return out.split(' ')[0];
+  }
+});

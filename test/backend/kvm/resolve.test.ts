@@ -4,6 +4,7 @@ import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { LocalHost } from '../../../src/backend/host/local';
@@ -79,6 +80,58 @@ test('a URL (.img.gz inflated into the cache), a volume uuid, a .gz file, and cl
     await assert.rejects(resolveImage('00000000-0000-4000-8000-000000000000', { host, data }), /No volume/);
   } finally {
     server.close();
+    fs.rmSync(data.root, { recursive: true, force: true });
+  }
+});
+
+test('on a remote host (real sshd): a marketplace image and a URL are downloaded here and uploaded there, a .gz on the host is inflated there, a saved volume is found by identifier', {
+  skip: skip ?? (process.getuid?.() !== 0 ? 'the sshd fixture needs root' : undefined) ?? (fs.existsSync('/usr/sbin/sshd') ? undefined : 'sshd is not installed: run scripts/setup.sh'),
+}, async () => {
+  const { startRemoteHost } = await import('../host/remoteHost');
+  const { ConnectionPool } = await import('../../../src/backend/host/connections');
+  const { KnownHosts } = await import('../../../src/backend/host/knownHosts');
+  const { SshHost } = await import('../../../src/backend/host/ssh');
+  const fx = await startRemoteHost();
+  const pool = new ConnectionPool();
+  const local = tempData(), data = tempData('stratus-remote-');
+  const remote = new SshHost('lab', { host: fx.host, port: fx.port, user: fx.user, privateKey: fx.clientKey, agent: false },
+    { knownHosts: new KnownHosts(path.join(local.root, 'known_hosts'), [fx.knownHostsFile]) }, pool);
+  const server = http.createServer((_q, res) => res.end(zlib.gzipSync(bytes)));
+  const { file, bytes } = rawImage(local.root);
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  try {
+    const h = (a: string) => crypto.createHash(a).update(bytes).digest('hex');
+    const digests = { bytes: bytes.length, md5: h('md5'), sha1: h('sha1'), sha256: h('sha256'), sha512: h('sha512') };
+    const id = sha1ToIdentifier(digests.sha1);
+    const signer = generateCertificate({ commonName: 'Jane Tester', email: 'jane.tester@example.org', days: 2, password: 'x' });
+    await new LocalMarketplace(local.marketplace).addDraft(signMetadata(draftMetadata({ digests, imageId: id, save: { title: 'tiny', comment: 'c', author: 'A', email: 'a@example.org' }, location: `file://${file}` }), signer));
+    const ctx = { host: remote, data, local, trustedSigners: [signer.certificatePem] };
+
+    const m = await resolveImage(id, ctx);
+    assert.ok(m.path.startsWith(data.images + '/'), `staged into the host's image cache: ${m.path}`);
+    assert.ok((await remote.readFile(m.path)).equals(bytes), 'the host has the verified bytes');
+    assert.ok(m.metadataFile && (await remote.stat(m.metadataFile)), 'the origin metadata is kept on the host for the Epilog');
+    assert.ok(fs.readdirSync(local.images).some(f => !f.startsWith('.')), 'downloaded (and checked) on this machine first');
+
+    const u = await resolveImage(`http://127.0.0.1:${(server.address() as import('net').AddressInfo).port}/x.img.gz`, ctx);
+    assert.ok(u.path.startsWith(data.images + '/'));
+    assert.ok((await remote.readFile(u.path)).equals(bytes), 'the URL image, inflated, on the host');
+
+    const gzOnHost = path.posix.join(data.root, `it's $(touch pwned).img.gz`);
+    await remote.writeFile(gzOnHost, zlib.gzipSync(bytes));
+    const g = await resolveImage(gzOnHost, ctx);
+    assert.ok((await remote.readFile(g.path)).equals(bytes), 'inflated on the host, hostile file name taken literally');
+    assert.ok(!fs.existsSync(path.join(os.homedir(), 'pwned')) && !fs.existsSync('pwned'));
+    await assert.rejects(resolveImage('relative.img', ctx), /absolute path on lab/);
+
+    const vol = await new VolumeStore(data.volumes, { host: remote }).createFrom(u.path, { type: 'MACHINE_IMAGE_ORIGIN', identifier: id, tag: 'saved' });
+    const v = await resolveImage(id, ctx);
+    assert.equal(v.volumeId, vol.uuid, 'a saved-image volume on the host wins over the marketplace');
+  } finally {
+    server.close();
+    pool.closeAll();
+    await fx.stop();
+    fs.rmSync(local.root, { recursive: true, force: true });
     fs.rmSync(data.root, { recursive: true, force: true });
   }
 });
