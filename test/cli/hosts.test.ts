@@ -54,6 +54,26 @@ describe('stratus host (CLI) against a real sshd', { skip: sshdAvailable() }, ()
     assert.equal(r.code, 1, 'a blocking item fails the check');
     assert.match(r.out, /→ Free at least/);
 
+    // volumes and instances on the remote host: --host NAME (one connection per command, closed so the CLI exits)
+    const remoteData = path.join(home, 'remote-data');
+    assert.equal((await cli('host', 'remove', 'r1')).code, 0);
+    r = await cli('host', 'add', '--name', 'r1', '--identity', fx.clientKeyFile, '--data-dir', remoteData, '--accept-new-host-key', '--fingerprint', fp, target);
+    assert.equal(r.code, 0, r.err);
+    r = await cli('create-volume', '--host', 'r1', '-s', '1', '-t', "it's $(id)");
+    assert.equal(r.code, 0, r.err);
+    const uuid = /^DISK (\S+)/.exec(r.out)![1];
+    const listed = JSON.parse((await cli('describe-volumes', '--host', 'r1', '--json')).out);
+    assert.deepEqual(listed.map((v: { uuid: string; tag: string }) => [v.uuid, v.tag]), [[uuid, "it's $(id)"]]);
+    assert.ok(listed[0].path.startsWith(path.join(remoteData, 'volumes')), 'the disk is in the host\'s data folder');
+    assert.ok(fs.existsSync(listed[0].path));
+    assert.match((await cli('describe-volumes')).out, /No disk to show/, 'this machine\'s volumes are a separate store');
+    assert.match((await cli('describe-instance', '--host', 'r1')).out, /^id\s+state/m);
+    assert.equal((await cli('delete-volume', '--host', 'r1', uuid)).code, 0);
+    assert.equal(fs.existsSync(listed[0].path), false);
+    r = await cli('describe-volumes', '--host', 'nope');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no host named 'nope'/);
+
     assert.match((await cli('host', 'list')).out, new RegExp(`^r1\\troot@\\[?${fx.host.replace(/\./g, '\\.')}`, 'm'));
     assert.equal((await cli('host', 'remove', 'r1')).code, 0);
     assert.match((await cli('host', 'list')).out, /no remote hosts/);

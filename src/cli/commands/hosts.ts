@@ -31,9 +31,9 @@ function askHidden(question: string): Promise<string | undefined> {
   });
 }
 
-interface Opened { host: RemoteKvmHost; entry: HostEntry; unknownKey(): UnknownHostKey | undefined }
+export interface Opened { host: RemoteKvmHost; entry: HostEntry; unknownKey(): UnknownHostKey | undefined }
 
-function open(entry: HostEntry, io: CliIO, accept?: { fingerprint?: string }, pool = new ConnectionPool()): Opened {
+export function openHost(entry: HostEntry, io: CliIO, accept?: { fingerprint?: string }, pool = new ConnectionPool()): Opened {
   const root = dataLayout().root;
   let pending: UnknownHostKey | undefined;
   const host = createSshHost(entry, {
@@ -55,7 +55,7 @@ function open(entry: HostEntry, io: CliIO, accept?: { fingerprint?: string }, po
   return { host, entry, unknownKey: () => pending };
 }
 
-async function connectOrExplain({ host, entry, unknownKey }: Opened): Promise<RemoteKvmHost> {
+export async function connectOrExplain({ host, entry, unknownKey }: Opened): Promise<RemoteKvmHost> {
   try { await host.connect(); return host; } catch (e) {
     const k = unknownKey();
     if (k && /not accepted/.test((e as Error).message))
@@ -66,7 +66,7 @@ async function connectOrExplain({ host, entry, unknownKey }: Opened): Promise<Re
   }
 }
 
-function find(name: string | undefined): HostEntry {
+export function findHost(name: string | undefined): HostEntry {
   if (!name) throw new CliError('give the host NAME (see stratus host list)');
   const e = loadHostEntries(dataLayout().root).find(x => x.name === name);
   if (!e) throw new CliError(`no host named '${name}' (stratus host list shows them; stratus host add TARGET adds one)`);
@@ -86,7 +86,7 @@ async function add(args: string[], io: CliIO): Promise<number> {
   if (entries.some(e => e.name === name)) throw new CliError(`a host named '${name}' exists already (stratus host remove ${name} first, or use --name)`);
   const entry: HostEntry = { name, target, identityFile: str(p, 'identity'), dataDir: str(p, 'data-dir') };
   const fp = str(p, 'fingerprint');
-  const o = open(entry, io, p.opts['accept-new-host-key'] ? { fingerprint: fp } : undefined);
+  const o = openHost(entry, io, p.opts['accept-new-host-key'] ? { fingerprint: fp } : undefined);
   const host = o.host;
   try {
     await connectOrExplain(o);
@@ -105,7 +105,7 @@ async function list(_args: string[], io: CliIO): Promise<number> {
 }
 
 async function remove(args: string[], io: CliIO): Promise<number> {
-  const e = find(args[0]);
+  const e = findHost(args[0]);
   const root = dataLayout().root;
   saveHostEntries(root, loadHostEntries(root).filter(x => x.name !== e.name));
   io.out(`Removed host '${e.name}' (its accepted host key stays in ${root}/known_hosts)`);
@@ -114,10 +114,10 @@ async function remove(args: string[], io: CliIO): Promise<number> {
 
 async function check(args: string[], io: CliIO): Promise<number> {
   const p = parse(args, ['libvirt']);
-  const entry = find(p.pos[0]);
+  const entry = findHost(p.pos[0]);
   const gib = str(p, 'min-free-gib');
   if (gib !== undefined && !(Number(gib) >= 0)) throw new CliError('--min-free-gib must be a number ≥ 0');
-  const o = open(entry, io);
+  const o = openHost(entry, io);
   const host = o.host;
   try {
     await connectOrExplain(o);
@@ -129,9 +129,9 @@ async function check(args: string[], io: CliIO): Promise<number> {
 
 async function exec(args: string[], io: CliIO): Promise<number> {
   const p = parse(args, []);
-  const entry = find(p.pos[0]);
+  const entry = findHost(p.pos[0]);
   if (!p.rest.length) throw new CliError('give the command after --, e.g. stratus host exec kvm1 -- virsh list --all');
-  const o = open(entry, io);
+  const o = openHost(entry, io);
   const host = o.host;
   const ac = new AbortController();
   const onInt = () => ac.abort();

@@ -12,18 +12,15 @@ import { LibvirtDriver } from '../../backend/kvm/libvirt';
 import { DEFAULT_INSTANCE_TYPE, ExtraDiskSpec, InstanceRecord, LaunchOptions } from '../../backend/kvm/types';
 import { ContextError, createMultipart, encodeUserData, readParts } from '../../core/context/cloudinit';
 import { VolumeStore } from '../../backend/volumes/store';
+import { hostOption, withTarget } from '../target';
 
-/**
- * The local host's instances ($STRATUS_DATA_DIR/instances); STRATUS_KVM_ACCEL=auto|kvm|tcg overrides the probe,
- * STRATUS_KVM_DRIVER=libvirt drives libvirtd through virsh instead of qemu directly (the stratus.kvm.driver setting).
- */
+/** This machine's instances ($STRATUS_DATA_DIR/instances), for commands without --host. */
 export function localManager(io?: CliIO): InstanceManager {
+  const data = dataLayout();
   const accel = process.env.STRATUS_KVM_ACCEL;
-  const host = new LocalHost(), data = dataLayout();
   return new InstanceManager({
-    host, data, driver: process.env.STRATUS_KVM_DRIVER === 'libvirt' ? new LibvirtDriver(host, data.instances) : undefined,
-    acceleration: accel === 'kvm' || accel === 'tcg' ? accel : 'auto',
-    log: m => io?.err(m),
+    host: new LocalHost(), data, driver: process.env.STRATUS_KVM_DRIVER === 'libvirt' ? new LibvirtDriver(new LocalHost(), data.instances) : undefined,
+    acceleration: accel === 'kvm' || accel === 'tcg' ? accel : 'auto', log: m => io?.err(m),
   });
 }
 
@@ -84,7 +81,7 @@ export function describeTable(rs: InstanceRecord[]): string {
 const run: CliCommand = {
   name: 'run-instance',
   summary: 'Launch an instance from a marketplace id, volume uuid, URL or file (.img, .img.gz, .qcow2) and wait for SSH',
-  usage: 'run-instance IMAGE [-t|--type TYPE] [-k|--key FILE]… [--cpu N] [--ram MB] [--vm-name NAME]\n' +
+  usage: 'run-instance IMAGE [-H|--host NAME] [-t|--type TYPE] [-k|--key FILE]… [--cpu N] [--ram MB] [--vm-name NAME]\n' +
     '  [--context K=V#K2=V2] [--context-file FILE] [--context-method one|cloud-init] [--cloud-init MIME,FILE#MIME,FILE]\n' +
     '  [--volatile-disk GB] [--persistent-disk UUID] [--readonly-disk ID] [--allow-untrusted] [--wait SECONDS] [-q]\n' +
     '  [--save --title T --comment C --author A --author-email E [--image-version V]]\n' +
@@ -97,9 +94,10 @@ const run: CliCommand = {
       'persistent-disk': { type: 'string', multiple: true }, 'readonly-disk': { type: 'string', multiple: true }, 'allow-untrusted': { type: 'boolean' },
       wait: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, save: { type: 'boolean' }, title: { type: 'string' }, comment: { type: 'string' },
       author: { type: 'string' }, email: { type: 'string' }, 'author-email': { type: 'string' }, version: { type: 'string' }, 'image-version': { type: 'string' },
-      'list-types': { type: 'boolean', short: 'l' },
+      'list-types': { type: 'boolean', short: 'l' }, ...hostOption,
     });
-    const mgr = localManager(io);
+    return withTarget(values.host as string | undefined, io, async t => {
+    const mgr = t.manager(io);
     if (values['list-types']) {
       io.out(`  ${'Type'.padEnd(10)} ${'CPU'.padEnd(6)} ${'RAM'.padEnd(9)} SWAP`);
       for (const t of mgr.instanceTypes()) io.out(`${t.name === DEFAULT_INSTANCE_TYPE ? '*' : ' '} ${t.name.padEnd(10)} ${`${t.vcpu} CPU`.padEnd(6)} ${`${t.memoryMiB} MB`.padEnd(9)} ${t.swapMiB} MB`);
@@ -150,17 +148,17 @@ const run: CliCommand = {
       }
       return 0;
     } finally { process.removeListener('SIGINT', onSig); }
+    });
   },
 };
 
 const describe: CliCommand = {
   name: 'describe-instance',
   summary: 'Show instances (all, or the given ids): state, vcpu, memory, host/ip:port, name',
-  usage: 'describe-instance [-v] [ID…]',
+  usage: 'describe-instance [-H|--host NAME] [-v] [ID…]',
   async run(args, io) {
-    const { values, positionals } = opts(args, { verbose: { type: 'boolean', short: 'v', multiple: true } });
-    const mgr = localManager();
-    const all = await mgr.list();
+    const { values, positionals } = opts(args, { verbose: { type: 'boolean', short: 'v', multiple: true }, ...hostOption });
+    const all = await withTarget(values.host as string | undefined, io, t => t.manager().list());
     const rs = positionals.length ? positionals.map(id => { const r = all.find(x => x.id === id); if (!r) throw new CliError(`No instance ${id}.`); return r; }) : all;
     const verbose = ((values.verbose as boolean[] | undefined) ?? []).length;
     if (verbose >= 3 && rs.length === 1) { io.out(JSON.stringify(rs[0], null, 2)); return 0; }
@@ -185,10 +183,11 @@ function ids(values: Values, positionals: string[]): string[] {
 const shutdown: CliCommand = {
   name: 'shutdown-instance',
   summary: 'Shut instances down cleanly (ACPI); an instance launched with --save is then saved as a new image',
-  usage: 'shutdown-instance [-i|--input FILE] ID…',
+  usage: 'shutdown-instance [-H|--host NAME] [-i|--input FILE] ID…',
   async run(args, io) {
-    const { values, positionals } = opts(args, { input: { type: 'string', short: 'i' } });
-    const mgr = localManager(io);
+    const { values, positionals } = opts(args, { input: { type: 'string', short: 'i' }, ...hostOption });
+    return withTarget(values.host as string | undefined, io, async t => {
+    const mgr = t.manager(io);
     for (const id of ids(values, positionals)) {
       const r = await wrap(() => mgr.shutdown(id, { onStep: s => io.err(s) }));
       if (r.saved) {
@@ -198,18 +197,21 @@ const shutdown: CliCommand = {
       } else io.out(`${id}: ${r.state}`);
     }
     return 0;
+    });
   },
 };
 
 const kill: CliCommand = {
   name: 'kill-instance',
   summary: 'Destroy instances at once and discard their disks (no save)',
-  usage: 'kill-instance [-i|--input FILE] ID…',
+  usage: 'kill-instance [-H|--host NAME] [-i|--input FILE] ID…',
   async run(args, io) {
-    const { values, positionals } = opts(args, { input: { type: 'string', short: 'i' } });
-    const mgr = localManager(io);
-    for (const id of ids(values, positionals)) { await wrap(() => mgr.kill(id)); io.out(`${id}: killed`); }
-    return 0;
+    const { values, positionals } = opts(args, { input: { type: 'string', short: 'i' }, ...hostOption });
+    return withTarget(values.host as string | undefined, io, async t => {
+      const mgr = t.manager(io);
+      for (const id of ids(values, positionals)) { await wrap(() => mgr.kill(id)); io.out(`${id}: killed`); }
+      return 0;
+    });
   },
 };
 

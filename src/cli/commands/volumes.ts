@@ -3,6 +3,7 @@ import type { CliCommand, CliIO } from '../command';
 import { CliError } from '../command';
 import { dataLayout } from '../../backend/paths';
 import { Volume, VolumeError, VolumeStore, checkUuid } from '../../backend/volumes/store';
+import { hostOption, withTarget } from '../target';
 
 /** pdisk-like volumes in the data folder ($STRATUS_DATA_DIR/volumes), with the original commands' output (§8.3). */
 export function openStore(): VolumeStore { return new VolumeStore(dataLayout().volumes); }
@@ -29,11 +30,12 @@ export function volumeFields(v: Volume): Array<[string, string]> {
 const create: CliCommand = {
   name: 'create-volume',
   summary: 'Create a persistent disk volume (prints DISK <uuid>)',
-  usage: 'create-volume -s|--size GiB [-t|--tag TAG] [--private|--public] [--format qcow2|raw] [--cow UUID]',
+  usage: 'create-volume [-H|--host NAME] -s|--size GiB [-t|--tag TAG] [--private|--public] [--format qcow2|raw] [--cow UUID]',
   async run(args, io) {
     const { values } = opts(args, { size: { type: 'string', short: 's' }, tag: { type: 'string', short: 't' }, private: { type: 'boolean' },
-      public: { type: 'boolean' }, format: { type: 'string' }, cow: { type: 'string' } });
-    const store = openStore();
+      public: { type: 'boolean' }, format: { type: 'string' }, cow: { type: 'string' }, ...hostOption });
+    return withTarget(values.host as string | undefined, io, async t => {
+    const store = t.volumes();
     if (values.cow) {
       const v = await wrap(() => store.copyOnWrite(values.cow as string, { tag: values.tag as string | undefined }));
       io.out(`DISK ${v.uuid}`);
@@ -47,6 +49,7 @@ const create: CliCommand = {
     const v = await wrap(() => store.create({ sizeGiB: size, tag: values.tag as string | undefined, visibility: values.public ? 'PUBLIC' : 'PRIVATE', format: format as 'qcow2' | 'raw' }));
     io.out(`DISK ${v.uuid}`);
     return 0;
+    });
   },
 };
 
@@ -61,15 +64,15 @@ function printVolumes(vs: Volume[], io: CliIO): void {
 const describe: CliCommand = {
   name: 'describe-volumes',
   summary: 'List volumes (filters: -f name:regex, ANDed)',
-  usage: 'describe-volumes [--json] [-f|--filter NAME:REGEX …] [UUID …]',
+  usage: 'describe-volumes [-H|--host NAME] [--json] [-f|--filter NAME:REGEX …] [UUID …]',
   async run(args, io) {
-    const { values, positionals } = opts(args, { json: { type: 'boolean' }, filter: { type: 'string', short: 'f', multiple: true } });
+    const { values, positionals } = opts(args, { json: { type: 'boolean' }, filter: { type: 'string', short: 'f', multiple: true }, ...hostOption });
     const filters = ((values.filter ?? []) as string[]).map(f => {
       const i = f.indexOf(':');
       if (i <= 0) throw new CliError(`filter '${f}' must be NAME:REGEX, e.g. tag:^data`);
       try { return { name: f.slice(0, i), re: new RegExp(f.slice(i + 1)) }; } catch (e) { throw new CliError(`filter '${f}': ${(e as Error).message}`); }
     });
-    let vs = await openStore().list();
+    let vs = await withTarget(values.host as string | undefined, io, t => t.volumes().list());
     if (positionals.length) vs = vs.filter(v => positionals.includes(v.uuid));
     vs = vs.filter(v => {
       const fields = new Map(volumeFields(v));
@@ -84,24 +87,27 @@ const describe: CliCommand = {
 const del: CliCommand = {
   name: 'delete-volume',
   summary: 'Delete volumes (refused while attached or while a copy-on-write volume uses it)',
-  usage: 'delete-volume UUID …',
+  usage: 'delete-volume [-H|--host NAME] UUID …',
   async run(args, io) {
-    if (!args.length) throw new CliError('give the UUID of the volume(s) to delete');
-    for (const u of args) await wrap(async () => checkUuid(u));
-    const store = openStore();
-    for (const u of args) { await wrap(() => store.delete(u)); io.out(`DELETED ${u}`); }
-    return 0;
+    const { values, positionals } = opts(args, hostOption);
+    if (!positionals.length) throw new CliError('give the UUID of the volume(s) to delete');
+    for (const u of positionals) await wrap(async () => checkUuid(u));
+    return withTarget(values.host as string | undefined, io, async t => {
+      const store = t.volumes();
+      for (const u of positionals) { await wrap(() => store.delete(u)); io.out(`DELETED ${u}`); }
+      return 0;
+    });
   },
 };
 
 const copy: CliCommand = {
   name: 'copy-volume',
   summary: 'Copy-on-write: a new qcow2 volume backed by UUID (prints DISK <uuid>)',
-  usage: 'copy-volume [-t|--tag TAG] UUID',
+  usage: 'copy-volume [-H|--host NAME] [-t|--tag TAG] UUID',
   async run(args, io) {
-    const { values, positionals } = opts(args, { tag: { type: 'string', short: 't' } });
+    const { values, positionals } = opts(args, { tag: { type: 'string', short: 't' }, ...hostOption });
     if (positionals.length !== 1) throw new CliError('give exactly one volume UUID');
-    const v = await wrap(() => openStore().copyOnWrite(positionals[0], { tag: values.tag as string | undefined }));
+    const v = await withTarget(values.host as string | undefined, io, t => wrap(() => t.volumes().copyOnWrite(positionals[0], { tag: values.tag as string | undefined })));
     io.out(`DISK ${v.uuid}`);
     return 0;
   },

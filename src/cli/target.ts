@@ -1,0 +1,53 @@
+import { ConnectionPool } from '../backend/host/connections';
+import type { Host } from '../backend/host/host';
+import { LocalHost } from '../backend/host/local';
+import { InstanceManager } from '../backend/kvm/instances';
+import { LibvirtDriver } from '../backend/kvm/libvirt';
+import { dataLayout, DataLayout } from '../backend/paths';
+import { VolumeStore } from '../backend/volumes/store';
+import type { CliIO } from './command';
+import { connectOrExplain, findHost, openHost } from './commands/hosts';
+
+/** `--host NAME` (or $STRATUS_HOST): the KVM host a command works on; this machine without it. */
+export const hostOption = { host: { type: 'string' as const, short: 'H' } };
+export const HOST_USAGE = '[-H|--host NAME]';
+
+export interface Target {
+  host: Host;
+  /** Folders on `host`. */
+  data: DataLayout;
+  /** This machine's folders. */
+  local: DataLayout;
+  manager(io?: CliIO): InstanceManager;
+  volumes(): VolumeStore;
+}
+
+/**
+ * Runs `f` against the named host (hosts.json, `stratus host add`) over one SSH connection, closed at the end
+ * so the CLI exits; an unknown host key is explained, never accepted here.
+ */
+export async function withTarget<T>(name: string | undefined, io: CliIO, f: (t: Target) => Promise<T>): Promise<T> {
+  const local = dataLayout();
+  name ??= process.env.STRATUS_HOST || undefined;
+  if (!name || name === 'local') return f(target(new LocalHost(), local, local));
+  const pool = new ConnectionPool();
+  try {
+    const host = await connectOrExplain(openHost(findHost(name), io, undefined, pool));
+    return await f(target(host, await host.dataLayout(local.keys), local));
+  } finally { pool.closeAll(); }
+}
+
+function target(host: Host, data: DataLayout, local: DataLayout): Target {
+  return {
+    host, data, local,
+    // STRATUS_KVM_ACCEL=auto|kvm|tcg overrides the probe; STRATUS_KVM_DRIVER=libvirt drives libvirtd through virsh (stratus.kvm.driver)
+    manager: io => {
+      const accel = process.env.STRATUS_KVM_ACCEL;
+      return new InstanceManager({
+        host, data, localData: local, driver: process.env.STRATUS_KVM_DRIVER === 'libvirt' ? new LibvirtDriver(host, data.instances) : undefined,
+        acceleration: accel === 'kvm' || accel === 'tcg' ? accel : 'auto', log: m => io?.err(m),
+      });
+    },
+    volumes: () => new VolumeStore(data.volumes, { host }),
+  };
+}
