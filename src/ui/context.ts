@@ -22,6 +22,8 @@ export interface TreeSnapshot {
   contextValue?: string;
   tooltip?: string;
   icon?: string;
+  /** What a click runs. */
+  command?: { command: string; arguments?: unknown[] };
   children?: TreeSnapshot[];
 }
 

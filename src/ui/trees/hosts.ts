@@ -38,11 +38,23 @@ export function hostById(id: string | undefined): Host | undefined {
   return id ? hostRegistry().get(id) : hostRegistry().local();
 }
 
-/** A host whose connection is in error is not asked anything until reconnected (its node shows the fix). */
-export function hostIsDown(host: Host): boolean { return hostState(host) === 'error'; }
+const lastErrors = new WeakMap<Host, string>();
 
-export function hostErrorText(host: Host): string {
-  return (host as { lastError?: Error }).lastError?.message ?? `${host.label} is not connected`;
+/**
+ * Why a host's content is not listed now (its node shows this instead of waiting on a connection that is
+ * not there), or undefined: connected, or idle (listing connects). `busy`: a first connection under way.
+ */
+export function hostProblem(host: Host): { message: string; busy?: boolean } | undefined {
+  const s = hostState(host);
+  const err = (host as { lastError?: Error }).lastError?.message;
+  if (err) lastErrors.set(host, err);
+  if (s === 'connected') lastErrors.delete(host);
+  if (s === undefined || s === 'connected' || s === 'disconnected') return undefined;
+  if (s === 'connecting') return { message: 'Connecting…', busy: true };
+  if (s === 'error') return { message: err ?? `${host.label}: connection error` };
+  // the connection retries on its own after a drop; the last failure (if any) says why it is away
+  const last = lastErrors.get(host);
+  return { message: `retrying in the background${last ? ` — ${last}` : ''}` };
 }
 
 /** `stratus.activeHost`: where new launches (and volumes, from the palette) go. */

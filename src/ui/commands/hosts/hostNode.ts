@@ -21,7 +21,8 @@ export function hostTreeItem(host: Host, isActive = false): vscode.TreeItem {
   const err = (host as { lastError?: Error }).lastError;
   item.contextValue = `host.ssh.${s}`;
   const target = (host as { target?: string }).target ?? '';
-  item.description = `${target}${isActive ? ' · active' : ''} · ${STATE_TEXT[s]}`;
+  // the state first: a narrow sidebar cuts the end of the description
+  item.description = `${STATE_TEXT[s]} · ${target}${isActive ? ' · active' : ''}`;
   item.iconPath = new vscode.ThemeIcon(STATE_ICON[s], s === 'error' ? new vscode.ThemeColor('errorForeground') : undefined);
   item.tooltip = new vscode.MarkdownString(`**${host.label}** — ${target}\n\n${STATE_TEXT[s]}${err ? `\n\n${err.message}` : ''}` +
     (s === 'error' ? '\n\nUse *Reconnect* after fixing the cause, or *Check Host* for a pre-flight.' : ''));
@@ -38,17 +39,36 @@ export function hostErrorItem(host: Host): vscode.TreeItem | undefined {
 
 /**
  * A child for a host whose content could not be read: for a remote host a "Reconnect" row whose click
- * reconnects, the reason beside it. Its contextValue is outside the host menus' `host.` pattern on purpose.
+ * reconnects, the reason beside it (`busy`: a connection under way, said without an action).
+ * Its contextValue is outside the host menus' `host.` pattern on purpose.
  */
-export function hostProblemItem(host: Host, message: string): vscode.TreeItem {
+export function hostProblemItem(host: Host, message: string, busy = false): vscode.TreeItem {
+  if (busy) {
+    const item = new vscode.TreeItem(message, vscode.TreeItemCollapsibleState.None);
+    item.id = `hostBusy:${host.id}`;
+    item.iconPath = new vscode.ThemeIcon('loading~spin');
+    item.contextValue = 'hostBusy';
+    return item;
+  }
   const remote = host.kind !== 'local';
   const item = new vscode.TreeItem(remote ? 'Reconnect' : message.split('\n')[0], vscode.TreeItemCollapsibleState.None);
   item.id = `hostError:${host.id}`;
-  if (remote) item.description = message.split('\n')[0];
+  // the row sits under the host node: the reason without the "user@host: " it repeats
+  if (remote) item.description = message.split('\n')[0].replace(/^[\w.-]+@[^\s:]+(:\d+)?: /, '');
   item.iconPath = new vscode.ThemeIcon(remote ? 'debug-restart' : 'warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   item.tooltip = remote ? `${message}\n\nClick to reconnect to ${host.label}.` : message;
   item.contextValue = 'hostError';
   if (remote) item.command = { command: 'stratus.hosts.reconnect', title: 'Reconnect', arguments: [host.id] };
+  return item;
+}
+
+/** The row under a host node with nothing in it: says so, and a click does the first step there. */
+export function hostEmptyItem(host: Host, label: string, command: string, title: string): vscode.TreeItem {
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.id = `hostEmpty:${host.id}`;
+  item.description = title;
+  item.contextValue = 'hostEmpty';
+  item.command = { command, title, arguments: [{ kind: 'host', host }] };
   return item;
 }
 

@@ -4,14 +4,15 @@ import type { InstanceManager } from '../../../backend/kvm/instances';
 import type { InstanceRecord, InstanceState } from '../../../backend/kvm/types';
 import type { UiContext } from '../../context';
 import { snapshotProvider } from '../snapshot';
-import { hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
-import { activeHostId, followHosts, hostErrorText, hostIsDown, orderedHosts, withTimeout } from '../hosts';
+import { hostEmptyItem, hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
+import { activeHostId, followHosts, hostProblem, orderedHosts, withTimeout } from '../hosts';
 import { managerFor, watchSettings } from './managers';
 
 export type InstanceNode =
   | { kind: 'host'; host: Host }
   | { kind: 'warning'; host: Host; message: string }
-  | { kind: 'hostError'; host: Host; message: string }
+  | { kind: 'hostError'; host: Host; message: string; busy?: boolean }
+  | { kind: 'empty'; host: Host }
   | { kind: 'instance'; host: Host; record: InstanceRecord };
 
 /** How long a host node waits for its listing before it shows the failure (and the fix) instead. */
@@ -53,12 +54,14 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
   private readonly changed = new vscode.EventEmitter<InstanceNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly followed = new WeakSet<InstanceManager>();
+  private readonly probing = new WeakSet<InstanceManager>();
   constructor(private readonly ctx: UiContext) {}
   refresh(): void { this.changed.fire(undefined); }
 
   getTreeItem(n: InstanceNode): vscode.TreeItem {
     if (n.kind === 'host') return hostTreeItem(n.host, n.host.id === activeHostId());
-    if (n.kind === 'hostError') return hostProblemItem(n.host, n.message);
+    if (n.kind === 'hostError') return hostProblemItem(n.host, n.message, n.busy);
+    if (n.kind === 'empty') return hostEmptyItem(n.host, 'No instances', 'stratus.instances.launch', 'Launch Instance…');
     if (n.kind === 'warning') {
       const item = new vscode.TreeItem(n.message.length > 60 ? 'Software emulation (TCG): slow boots' : n.message, vscode.TreeItemCollapsibleState.None);
       item.id = `warn:${n.host.id}`;
@@ -86,7 +89,8 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
       return hosts.map(host => ({ kind: 'host' as const, host }));
     }
     if (n.kind !== 'host') return [];
-    if (hostIsDown(n.host)) return [{ kind: 'hostError', host: n.host, message: hostErrorText(n.host) }];
+    const problem = hostProblem(n.host);
+    if (problem) return [{ kind: 'hostError', host: n.host, ...problem }];
     try {
       return await withTimeout(this.list(n.host), LIST_TIMEOUT_MS, `Listing instances on ${n.host.label}`);
     } catch (e) {
@@ -98,12 +102,22 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
     const mgr = await managerFor(this.ctx, host);
     // in-process changes (launch steps, shutdown) show at once
     if (!this.followed.has(mgr)) { this.followed.add(mgr); this.ctx.ext.subscriptions.push(mgr.onDidChange(() => this.refresh())); }
-    const out: InstanceNode[] = [];
-    // the emulation warning is a hint: a host that cannot be probed still lists its instances
-    const accel = await mgr.acceleration().catch(() => undefined);
-    if (accel?.accel === 'tcg') out.push({ kind: 'warning', host, message: accel.reason });
-    for (const record of await mgr.list()) out.push({ kind: 'instance', host, record });
+    const out = await this.accelWarning(host, mgr);
+    const records = await mgr.list();
+    for (const record of records) out.push({ kind: 'instance', host, record });
+    if (!records.length) out.push({ kind: 'empty', host });
     return out;
+  }
+
+  /** The software-emulation hint, if known within a moment: a first probe (seconds on a new host) must not hold the listing. */
+  private async accelWarning(host: Host, mgr: InstanceManager): Promise<InstanceNode[]> {
+    const verdict = mgr.acceleration().catch(() => undefined);
+    const v = await Promise.race([verdict, new Promise<'later'>(r => setTimeout(() => r('later'), 2000))]);
+    if (v === 'later') {
+      if (!this.probing.has(mgr)) { this.probing.add(mgr); void verdict.then(() => this.refresh()); }
+      return [];
+    }
+    return v?.accel === 'tcg' ? [{ kind: 'warning', host, message: v.reason }] : [];
   }
 }
 

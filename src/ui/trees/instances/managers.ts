@@ -6,7 +6,7 @@ import { LibvirtDriver } from '../../../backend/kvm/libvirt';
 import type { InstanceType } from '../../../backend/kvm/types';
 import { config, UiContext } from '../../context';
 import { trustedCertificates } from '../../commands/metadata/keys';
-import { hostIsDown, hostLayout, orderedHosts, withTimeout } from '../hosts';
+import { hostLayout, hostProblem, orderedHosts, withTimeout } from '../hosts';
 
 /** One InstanceManager per host, shared by the Instances tree and the instances commands. */
 const byHost = new Map<string, { host: Host; mgr: Promise<InstanceManager> }>();
@@ -43,7 +43,7 @@ export function managerFor(ctx: UiContext, host: Host): Promise<InstanceManager>
 
 /** The managers of the hosts that answer within `timeoutMs`; a host that is down is left out, not waited for. */
 export async function allManagers(ctx: UiContext, timeoutMs = 10_000): Promise<InstanceManager[]> {
-  const hosts = orderedHosts().filter(h => !hostIsDown(h));
+  const hosts = orderedHosts().filter(h => !hostProblem(h));
   const got = await Promise.allSettled(hosts.map(h => withTimeout(managerFor(ctx, h), timeoutMs, h.label)));
   return got.flatMap(r => (r.status === 'fulfilled' ? [r.value] : []));
 }

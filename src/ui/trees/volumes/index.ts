@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import type { Host } from '../../../backend/host/host';
 import type { Volume, VolumeStore } from '../../../backend/volumes/store';
-import { hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
-import { activeHostId, followHosts, hostErrorText, hostIsDown, orderedHosts, withTimeout } from '../hosts';
+import { hostEmptyItem, hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
+import { activeHostId, followHosts, hostProblem, orderedHosts, withTimeout } from '../hosts';
 import { snapshotProvider } from '../snapshot';
 import { VolumeNode, volumeStore, volumeStoreFor } from './store';
 
@@ -32,7 +32,7 @@ export function volumeItem(v: Volume, hostId = 'local'): vscode.TreeItem {
   return item;
 }
 
-type Node = VolumeNode | { kind: 'host'; host: Host } | { kind: 'hostError'; host: Host; message: string };
+type Node = VolumeNode | { kind: 'host'; host: Host } | { kind: 'empty'; host: Host } | { kind: 'hostError'; host: Host; message: string; busy?: boolean };
 
 /** How long a host node waits for its listing before it shows the failure (and the fix) instead. */
 const LIST_TIMEOUT_MS = 15_000;
@@ -46,7 +46,8 @@ class VolumesTree implements vscode.TreeDataProvider<Node> {
 
   getTreeItem(n: Node): vscode.TreeItem {
     if (n.kind === 'host') return hostTreeItem(n.host, n.host.id === activeHostId());
-    if (n.kind === 'hostError') return hostProblemItem(n.host, n.message);
+    if (n.kind === 'hostError') return hostProblemItem(n.host, n.message, n.busy);
+    if (n.kind === 'empty') return hostEmptyItem(n.host, 'No volumes', 'stratus.volumes.create', 'Create a Volume…');
     return volumeItem(n.volume, n.host.id);
   }
 
@@ -56,11 +57,14 @@ class VolumesTree implements vscode.TreeDataProvider<Node> {
       if (hosts.length > 1) return hosts.map(host => ({ kind: 'host' as const, host }));
       return (await this.list(hosts[0])).filter(n => n.kind === 'volume');
     }
-    return parent.kind === 'host' ? this.list(parent.host) : [];
+    if (parent.kind !== 'host') return [];
+    const nodes = await this.list(parent.host);
+    return nodes.length ? nodes : [{ kind: 'empty', host: parent.host }];
   }
 
   private async list(host: Host): Promise<Node[]> {
-    if (hostIsDown(host)) return [{ kind: 'hostError', host, message: hostErrorText(host) }];
+    const problem = hostProblem(host);
+    if (problem) return [{ kind: 'hostError', host, ...problem }];
     try {
       const store = await withTimeout(volumeStoreFor(this.ctx, host), LIST_TIMEOUT_MS, `Listing volumes on ${host.label}`);
       // a remote store reports what is done through it (the local one also watches its folder)

@@ -3,7 +3,7 @@ import type { Host } from '../../../backend/host/host';
 import { hostRegistry } from '../../../backend/hosts/registry';
 import { Volume, VolumeStore } from '../../../backend/volumes/store';
 import type { UiContext } from '../../context';
-import { activeHostId, hostById, hostIsDown, hostLayout, orderedHosts, withTimeout } from '../hosts';
+import { activeHostId, hostById, hostLayout, hostProblem, orderedHosts, withTimeout } from '../hosts';
 
 const stores = new Map<string, VolumeStore>();
 const remoteStores = new WeakMap<Host, Promise<VolumeStore>>();
@@ -44,9 +44,9 @@ export function volumeArg(arg: unknown): { host?: Host; uuid?: string } {
   return { host, uuid: typeof o.uuid === 'string' ? o.uuid : undefined };
 }
 
-/** The hosts a palette pick lists volumes from: every host that is not in error, local first. */
+/** Volumes of every host that is reachable now, local first (for palette picks). */
 export async function allVolumes(ctx: UiContext, timeoutMs = 15_000): Promise<Array<{ host: Host; volume: Volume }>> {
-  const hosts = orderedHosts().filter(h => !hostIsDown(h));
+  const hosts = orderedHosts().filter(h => !hostProblem(h));
   const lists = await Promise.allSettled(hosts.map(host => withTimeout(volumeStoreFor(ctx, host).then(s => s.list()), timeoutMs, `Listing volumes on ${host.label}`)));
   return lists.flatMap((l, i) => {
     if (l.status === 'rejected') { ctx.log.warn((l.reason as Error).message); return []; }
