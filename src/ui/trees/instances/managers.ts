@@ -29,6 +29,8 @@ export function managerFor(ctx: UiContext, host: Host): Promise<InstanceManager>
   const mgr = hostLayout(ctx, host).then(data => new InstanceManager({
     host,
     data,
+    // downloads, drafts of saved images and guest keys stay on this machine
+    localData: ctx.data,
     // stratus.kvm.driver: qemu (no daemon, the embedded default) or libvirt (what KVM servers run)
     driver: config().get<string>('kvm.driver') === 'libvirt' ? new LibvirtDriver(host, data.instances) : undefined,
     instanceTypes: userInstanceTypes(),

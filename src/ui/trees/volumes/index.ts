@@ -4,6 +4,7 @@ import type { Host } from '../../../backend/host/host';
 import type { Volume, VolumeStore } from '../../../backend/volumes/store';
 import { hostEmptyItem, hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
 import { activeHostId, followHosts, hostProblem, orderedHosts, withTimeout } from '../hosts';
+import { managerFor } from '../instances/managers';
 import { snapshotProvider } from '../snapshot';
 import { VolumeNode, volumeStore, volumeStoreFor } from './store';
 
@@ -67,8 +68,13 @@ class VolumesTree implements vscode.TreeDataProvider<Node> {
     if (problem) return [{ kind: 'hostError', host, ...problem }];
     try {
       const store = await withTimeout(volumeStoreFor(this.ctx, host), LIST_TIMEOUT_MS, `Listing volumes on ${host.label}`);
-      // a remote store reports what is done through it (the local one also watches its folder)
-      if (host.kind !== 'local' && !this.followed.has(store)) { this.followed.add(store); this.ctx.ext.subscriptions.push(store.onDidChange(() => this.refresh())); }
+      // a remote store reports only what is done through it (the local one watches its folder): also follow
+      // that host's instances, whose saves and shutdowns add volumes and detach them
+      if (host.kind !== 'local' && !this.followed.has(store)) {
+        this.followed.add(store);
+        this.ctx.ext.subscriptions.push(store.onDidChange(() => this.refresh()));
+        managerFor(this.ctx, host).then(m => this.ctx.ext.subscriptions.push(m.onDidChange(() => this.refresh())), () => undefined);
+      }
       const volumes = await withTimeout(store.list(), LIST_TIMEOUT_MS, `Listing volumes on ${host.label}`);
       return volumes.map(volume => ({ kind: 'volume' as const, host, volume }));
     } catch (e) {
