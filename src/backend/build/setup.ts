@@ -6,7 +6,7 @@ import { LocalHost } from '../host/local';
 import { InstanceManager } from '../kvm/instances';
 import type { GuestForward, InstanceType } from '../kvm/types';
 import type { Marketplace } from '../marketplace/marketplace';
-import { dataLayout, type DataLayout } from '../paths';
+import type { DataLayout } from '../paths';
 import { Build, type BuildOptions } from './build';
 import { marketplaceLookup } from './lookup';
 
@@ -46,9 +46,10 @@ export async function prepareBuild(recipePath: string, o: PrepareOptions): Promi
   const hostId = parseRecipe(await fs.promises.readFile(recipePath, 'utf8').catch(() => '')).recipe.host ?? 'local';
   const host = hostRegistry().get(hostId);
   if (!host && !o.vms) throw new Error(`Unknown host '${hostId}' in ${recipePath}. Configured hosts: ${hostRegistry().hosts().map(h => h.id).join(', ')}`);
-  // A remote KVM host keeps its images and overlays in its own data folder; logs and records stay here.
-  const remoteDir = host?.kind === 'ssh' ? (host as { dataDir?: string }).dataDir : undefined;
-  const vms = o.vms ?? new InstanceManager({ host: host!, data: remoteDir ? dataLayout(remoteDir) : o.data, instanceTypes: o.instanceTypes, acceleration: o.acceleration });
+  // A remote KVM host keeps its images, overlays and saved volumes in its own data folder; logs, records, keys and drafts stay here.
+  const layout = (host as { dataLayout?(keys: string): Promise<DataLayout> } | undefined)?.dataLayout;
+  const data = host?.kind === 'ssh' && layout ? await layout.call(host, o.data.keys) : o.data;
+  const vms = o.vms ?? new InstanceManager({ host: host!, data, localData: o.data, instanceTypes: o.instanceTypes, acceleration: o.acceleration });
   const key = await buildKey(o.data, o.publicKeyFile);
   return Build.prepare(recipePath, {
     data: o.data, vms, ...key,

@@ -80,6 +80,12 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
   let file = ref.startsWith('file://') ? new URL(ref).pathname : ref;
   if (remote && !file.startsWith('/')) throw new Error(`Image ${ref}: give an absolute path on ${ctx.host.label} (files are looked up on the host the instance runs on).`);
   if (!path.isAbsolute(file)) file = path.resolve(file);
+  // a file that is not on the remote host but on this machine (e.g. a recipe's base image) is uploaded
+  if (remote && !(await ctx.host.stat(file)) && fs.existsSync(file)) {
+    const here = /\.gz$/i.test(file) ? await inflateFile(file, local.images, ctx.signal) : file;
+    const p = await toHost(here);
+    return { path: p, format: (await imageInfo(ctx.host, p)).format };
+  }
   if (!(await ctx.host.stat(file))) throw new Error(`Image ${ref} not found: give a file (.img, .img.gz, .qcow2), an http(s) URL, a marketplace identifier or a volume uuid.`);
   if (/\.gz$/i.test(file)) {
     file = remote ? await inflateOnHost(ctx.host, file, ctx.data.images, ctx.signal) : await inflateFile(file, ctx.data.images, ctx.signal);
