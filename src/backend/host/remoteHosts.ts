@@ -20,10 +20,12 @@ export interface HostEntry {
   identityFile?: string;
   /** Stratus's data folder on that host (relative paths are under the SSH user's home). */
   dataDir?: string;
+  /** How marketplace/URL images reach the host: uploaded from here (default) or downloaded by the host. */
+  images?: 'upload' | 'download';
 }
 
 /** What `stratus.hosts` may hold: an ssh-config name, or {name, host, port, user, identityFile, dataDir}. */
-export type HostSetting = string | { name?: string; host: string; port?: number; user?: string; identityFile?: string; dataDir?: string };
+export type HostSetting = string | { name?: string; host: string; port?: number; user?: string; identityFile?: string; dataDir?: string; images?: 'upload' | 'download' };
 
 export const DEFAULT_REMOTE_DATA_DIR = '.local/share/stratus';
 
@@ -32,13 +34,14 @@ export function entryFromSetting(s: HostSetting): HostEntry {
   if (!s || typeof s.host !== 'string' || !s.host) throw new Error(`stratus.hosts: each entry needs "host" (got ${JSON.stringify(s)})`);
   const target = `${s.user ? `${s.user}@` : ''}${s.host.includes(':') ? `[${s.host}]` : s.host}${s.port ? `:${s.port}` : ''}`;
   checkTarget(target);
-  return { name: s.name || s.host, target, identityFile: s.identityFile, dataDir: s.dataDir };
+  if (s.images !== undefined && s.images !== 'upload' && s.images !== 'download') throw new Error(`stratus.hosts: "images" is "upload" or "download" (got ${JSON.stringify(s.images)})`);
+  return { name: s.name || s.host, target, identityFile: s.identityFile, dataDir: s.dataDir, images: s.images };
 }
 
 export function entryToSetting(e: HostEntry): HostSetting {
   const d = parseDestination(e.target);
-  if (!e.identityFile && !e.dataDir && e.name === e.target && !d.user && d.port === 22) return e.name;
-  return { name: e.name, host: d.host, port: d.port === 22 ? undefined : d.port, user: d.user, identityFile: e.identityFile, dataDir: e.dataDir };
+  if (!e.identityFile && !e.dataDir && !e.images && e.name === e.target && !d.user && d.port === 22) return e.name;
+  return { name: e.name, host: d.host, port: d.port === 22 ? undefined : d.port, user: d.user, identityFile: e.identityFile, dataDir: e.dataDir, images: e.images };
 }
 
 function checkTarget(t: string): void { parseDestination(t); }
@@ -90,6 +93,7 @@ export class RemoteKvmHost extends SshHost {
   }
   get dataDir(): string { return this.entry.dataDir ?? DEFAULT_REMOTE_DATA_DIR; }
   get target(): string { return this.entry.target; }
+  get imageTransfer(): 'upload' | 'download' { return this.entry.images ?? 'upload'; }
 
   /**
    * Stratus's folders ON this host, absolute (qemu resolves relative backing files against the overlay, so

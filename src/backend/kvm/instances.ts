@@ -177,7 +177,7 @@ export class InstanceManager {
       const accel = await this.acceleration();
       rec.accel = accel.accel;
       onStep(`Fetching image ${opts.image}`);
-      const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, local: this.localData, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, log: m => this.log(m) });
+      const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, log: m => this.log(m) });
       rec.base = img.path; rec.imageId = img.imageId;
       if (img.metadataFile) rec.originMetadata = img.metadataFile;
       signal?.throwIfAborted();
@@ -231,7 +231,7 @@ export class InstanceManager {
         await store.markAttached(v.uuid, id);
         out.push({ path: v.path, format: v.format, id: `pdisk${i}` });
       } else {
-        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, local: this.localData, signal, trustedSigners: this.options.trustedSigners });
+        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, trustedSigners: this.options.trustedSigners });
         out.push({ path: img.path, format: img.format, readonly: true, id: `ro${i}` });
       }
     }

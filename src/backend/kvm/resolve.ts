@@ -30,6 +30,8 @@ export interface ResolveContext {
   data: DataLayout;
   /** This machine's folders (its marketplace, and the cache where images for a remote host are downloaded first); default `data`. */
   local?: DataLayout;
+  /** Remote host: 'upload' (default) downloads and checks images here, then uploads them; 'download' has the host fetch http(s) images itself. */
+  transfer?: 'upload' | 'download';
   signal?: AbortSignal;
   allowUntrusted?: boolean;
   trustedSigners?: string[];
@@ -60,9 +62,12 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
     const problem = verdictProblem(verdict);
     if (problem && !ctx.allowUntrusted) throw new Error(`Refusing to launch ${ref}: ${problem} (launch anyway with --allow-untrusted).`);
     if (problem) ctx.log?.(`Launching ${ref} despite: ${problem}`);
-    // downloaded and checked (size, checksums) here, then uploaded: the host never needs the marketplace's network
-    const dl = await downloadImage(summarize(xml), local.images, { signal: ctx.signal, onProgress: ctx.onProgress });
-    const onHost = await toHost(dl.path);
+    const summary = summarize(xml);
+    // 'upload': downloaded and checked (size, checksums) here, then uploaded; 'download': fetched and checked by the host itself
+    const dl = remote && ctx.transfer === 'download' && summary.locations.some(l => /^https?:/i.test(l))
+      ? await downloadImageOnHost(ctx.host, summary, ctx.data.images, ctx.signal)
+      : await downloadImage(summary, local.images, { signal: ctx.signal, onProgress: ctx.onProgress });
+    const onHost = remote && ctx.transfer === 'download' && dl.path.startsWith(ctx.data.images) ? dl.path : await toHost(dl.path);
     const metadataFile = (remote ? path.posix : path).join(ctx.data.images, `${ref}.metadata.xml`);
     if (!(await ctx.host.stat(metadataFile))) { await ctx.host.mkdirp(ctx.data.images); await ctx.host.writeFile(metadataFile, xml); }
     return { path: onHost, format: dl.format, imageId: ref, metadataFile };
@@ -74,7 +79,8 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
     return { path: v.path, format: v.format, volumeId: v.uuid, imageId: /^[A-Za-z0-9_-]{27}$/.test(v.identifier) ? v.identifier : undefined, metadataFile: await metaOf(v.path) };
   }
   if (/^https?:\/\//i.test(ref)) {
-    const p = await toHost(await downloadUrl(ref, local.images, { signal: ctx.signal, onProgress: ctx.onProgress }));
+    const p = remote && ctx.transfer === 'download' ? await downloadUrlOnHost(ctx.host, ref, ctx.data.images, ctx.signal)
+      : await toHost(await downloadUrl(ref, local.images, { signal: ctx.signal, onProgress: ctx.onProgress }));
     return { path: p, format: (await imageInfo(ctx.host, p)).format };
   }
   let file = ref.startsWith('file://') ? new URL(ref).pathname : ref;
@@ -91,6 +97,55 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
     file = remote ? await inflateOnHost(ctx.host, file, ctx.data.images, ctx.signal) : await inflateFile(file, ctx.data.images, ctx.signal);
   }
   return { path: file, format: (await imageInfo(ctx.host, file)).format };
+}
+
+const INFLATE: Record<string, string> = { gz: 'gzip -dc', bz2: 'bzip2 -dc', '': 'cat' };
+
+/**
+ * The host fetches the URL with curl (http/https only), inflates it and hashes it in one pass, into a temporary
+ * file renamed into place only once complete. The URL and paths are positional arguments, never shell text.
+ */
+async function fetchOnHost(host: Host, url: string, dest: string, compression: string, signal?: AbortSignal): Promise<{ sha1: string; bytes: number }> {
+  await host.mkdirp(path.posix.dirname(dest));
+  const tmp = `${dest}.part-${process.pid}`;
+  const script = `set -o pipefail; curl -fsSL --proto =http,https -- "$1" | ${INFLATE[compression]} | tee -- "$2" | sha1sum`;
+  try {
+    const out = await host.run(['bash', '-c', script, 'fetch', url, tmp], { signal });
+    const bytes = (await host.stat(tmp))?.size ?? 0;
+    return { sha1: out.split(/\s/)[0], bytes };
+  } catch (e) {
+    await host.remove(tmp).catch(() => undefined);
+    throw new Error(`${host.label} could not download ${url}: ${(e as Error).message}`);
+  }
+}
+
+/** A marketplace image downloaded by the remote host, checked against the metadata (size, SHA-1) as here. */
+async function downloadImageOnHost(host: Host, summary: ReturnType<typeof summarize>, cacheDir: string, signal?: AbortSignal): Promise<{ path: string; format: 'raw' | 'qcow2' }> {
+  const format = summary.format === 'qcow2' ? 'qcow2' : 'raw';
+  const dest = path.posix.join(cacheDir, `${summary.identifier}.${format}`);
+  if (await host.stat(dest)) return { path: dest, format };
+  const want = summary.checksums['SHA-1'];
+  if (!want) throw new Error(`the metadata of ${summary.identifier} has no SHA-1 checksum, so the download cannot be verified`);
+  const url = summary.locations.find(l => /^https?:/i.test(l))!;
+  const c = (summary.compression ?? '').toLowerCase().replace(/^gzip$/, 'gz').replace(/^bzip2$/, 'bz2') || (/\.gz$/i.test(url) ? 'gz' : /\.bz2$/i.test(url) ? 'bz2' : '');
+  const got = await fetchOnHost(host, url, dest, c in INFLATE ? c : '', signal);
+  const tmp = `${dest}.part-${process.pid}`;
+  const problem = summary.bytes !== undefined && got.bytes !== summary.bytes ? `Downloaded image size (${got.bytes}) doesn't match size in image manifest (${summary.bytes})`
+    : got.sha1.replace(/^0+/, '') !== want.toLowerCase().replace(/^0+/, '') ? `Manifest hash code different from downloaded image: image=${got.sha1}, matadata=${want}` : undefined;
+  if (problem) { await host.remove(tmp).catch(() => undefined); throw new Error(problem); }
+  await host.rename(tmp, dest);
+  return { path: dest, format };
+}
+
+/** A URL's image downloaded by the remote host into its cache (url-<hash>), .gz inflated on the way. */
+async function downloadUrlOnHost(host: Host, url: string, cacheDir: string, signal?: AbortSignal): Promise<string> {
+  const u = new URL(url);
+  const key = createHash('sha256').update(url).digest('hex').slice(0, 16);
+  const dest = path.posix.join(cacheDir, `url-${key}.${/\.qcow2(\.gz)?$/i.test(u.pathname) ? 'qcow2' : 'img'}`);
+  if (await host.stat(dest)) return dest;
+  await fetchOnHost(host, url, dest, /\.gz$/i.test(u.pathname) ? 'gz' : '', signal);
+  await host.rename(`${dest}.part-${process.pid}`, dest);
+  return dest;
 }
 
 /** A .gz on a remote host inflated there, once, into its image cache (keyed by path, size and mtime). */

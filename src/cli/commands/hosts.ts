@@ -13,7 +13,7 @@ import { loadSshConfig, parseDestination } from '../../backend/host/sshConfig';
  * silently: an unknown key needs --accept-new-host-key (optionally pinned with --fingerprint).
  */
 
-const USAGE = `host add [--name NAME] [--identity KEYFILE] [--data-dir DIR] [--accept-new-host-key [--fingerprint SHA256:…]] TARGET
+const USAGE = `host add [--name NAME] [--identity KEYFILE] [--data-dir DIR] [--images upload|download] [--accept-new-host-key [--fingerprint SHA256:…]] TARGET
        host list
        host remove NAME
        host check NAME [--min-free-gib N] [--libvirt]
@@ -84,7 +84,9 @@ async function add(args: string[], io: CliIO): Promise<number> {
   const root = dataLayout().root;
   const entries = loadHostEntries(root);
   if (entries.some(e => e.name === name)) throw new CliError(`a host named '${name}' exists already (stratus host remove ${name} first, or use --name)`);
-  const entry: HostEntry = { name, target, identityFile: str(p, 'identity'), dataDir: str(p, 'data-dir') };
+  const images = str(p, 'images');
+  if (images !== undefined && images !== 'upload' && images !== 'download') throw new CliError('--images is upload (fetched here, then sent over SSH) or download (the host fetches them)');
+  const entry: HostEntry = { name, target, identityFile: str(p, 'identity'), dataDir: str(p, 'data-dir'), images };
   const fp = str(p, 'fingerprint');
   const o = openHost(entry, io, p.opts['accept-new-host-key'] ? { fingerprint: fp } : undefined);
   const host = o.host;

@@ -124,6 +124,37 @@ test('on a remote host (real sshd): a marketplace image and a URL are downloaded
     assert.ok(!fs.existsSync(path.join(os.homedir(), 'pwned')) && !fs.existsSync('pwned'));
     await assert.rejects(resolveImage('relative.img', ctx), /absolute path on lab/);
 
+    // images: download — the host fetches (from this machine's address as the host sees it), checks and caches them itself
+    const hostData = tempData('stratus-remote-dl-');
+    const served = new Map<string, Buffer>([['/good.img.gz', zlib.gzipSync(bytes)], ['/bad.img', Buffer.from('not the image')]]);
+    const outer = fx.netns ? fx.host.replace(/\.2$/, '.1') : '127.0.0.1';
+    const web = http.createServer((q, res) => { const b = served.get(q.url ?? ''); if (!b) { res.statusCode = 404; res.end(); return; } res.end(b); });
+    await new Promise<void>(r => web.listen(0, outer, r));
+    const base = `http://${outer}:${(web.address() as import('net').AddressInfo).port}`;
+    try {
+      const dctx = { ...ctx, data: hostData, local: tempData('stratus-local-dl-'), transfer: 'download' as const };
+      const signer2 = signer;
+      const good = await new LocalMarketplace(dctx.local.marketplace);
+      await good.addDraft(signMetadata(draftMetadata({ digests, imageId: id, save: { title: 'tiny', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/good.img.gz`, compression: 'gz' }), signer2));
+      const d = await resolveImage(id, dctx);
+      assert.equal(d.path, path.posix.join(hostData.images, `${id}.raw`));
+      assert.ok((await remote.readFile(d.path)).equals(bytes), 'fetched, inflated and checked by the host');
+      assert.deepEqual(fs.existsSync(dctx.local.images) ? fs.readdirSync(dctx.local.images) : [], [], 'nothing downloaded on this machine');
+      const viaUrl = await resolveImage(`${base}/good.img.gz`, dctx);
+      assert.ok((await remote.readFile(viaUrl.path)).equals(bytes));
+      await assert.rejects(resolveImage(`${base}/missing.img`, dctx), /could not download .*missing\.img/);
+      // a corrupt download is refused by checksum and leaves nothing in the host's cache
+      const badId = sha1ToIdentifier(crypto.createHash('sha1').update('x').digest('hex'));
+      const bad = new LocalMarketplace(dctx.local.marketplace);
+      await bad.addDraft(signMetadata(draftMetadata({ digests: { ...digests, bytes: 13, sha1: crypto.createHash('sha1').update('x').digest('hex') }, imageId: badId, save: { title: 'bad', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/bad.img` }), signer2));
+      await assert.rejects(resolveImage(badId, dctx), /Manifest hash code different from downloaded image/);
+      assert.deepEqual((await remote.readdir(hostData.images)).filter(f => f.startsWith(badId)), [], 'no partial file left on the host');
+      fs.rmSync(dctx.local.root, { recursive: true, force: true });
+    } finally {
+      web.close();
+      fs.rmSync(hostData.root, { recursive: true, force: true });
+    }
+
     const vol = await new VolumeStore(data.volumes, { host: remote }).createFrom(u.path, { type: 'MACHINE_IMAGE_ORIGIN', identifier: id, tag: 'saved' });
     const v = await resolveImage(id, ctx);
     assert.equal(v.volumeId, vol.uuid, 'a saved-image volume on the host wins over the marketplace');
