@@ -47,10 +47,10 @@ try {
     'ssh HOST virsh list --all': ['virsh', '-c', 'qemu:///system', 'list', '--all'],
     'ssh HOST ls instances (qemu-driver equivalent)': ['ls', '-1', data.instances],
   };
-  const timesBase = Object.fromEntries(Object.keys(baselines).map(k => [k, []]));
-  const timesStratus = [];
   const virshOk = (() => { try { execFileSync('ssh', [...ssh, ...baselines['ssh HOST virsh list --all']], { stdio: 'pipe' }); return true; } catch { return false; } })();
   if (!virshOk) delete baselines['ssh HOST virsh list --all'];
+  const timesBase = Object.fromEntries(Object.keys(baselines).map(k => [k, []]));
+  const timesStratus = [];
   let listed = 0, requests = 0;
   for (let i = 0; i < REFRESHES; i++) {   // interleaved so machine load hits both alike
     for (const [name, cmd] of Object.entries(baselines)) {
