@@ -22,7 +22,7 @@ export interface TreeSnapshot {
   contextValue?: string;
   tooltip?: string;
   icon?: string;
-  /** What a click runs. */
+  /** What a click runs (object arguments as their kind and ids). */
   command?: { command: string; arguments?: unknown[] };
   children?: TreeSnapshot[];
 }
