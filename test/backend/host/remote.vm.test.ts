@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import { GuestKeys, guestKeysFile, KnownHosts } from '../../../src/backend/host/
 import { SshHost } from '../../../src/backend/host/ssh';
 import { stageImage } from '../../../src/backend/host/stage';
 import { InstanceManager } from '../../../src/backend/kvm/instances';
+import { LibvirtDriver } from '../../../src/backend/kvm/libvirt';
 import { LocalMarketplace } from '../../../src/backend/marketplace/local';
 import { attachVolume, detachVolume } from '../../../src/backend/volumes/attach';
 import { VolumeStore } from '../../../src/backend/volumes/store';
@@ -142,5 +144,40 @@ test('a guest on a remote KVM host over ONE SSH connection: upload, launch, surv
     fs.rmSync(data.root, { recursive: true, force: true });
     fs.rmSync(local.root, { recursive: true, force: true });
     fs.rmSync(own, { recursive: true, force: true });
+  }
+});
+
+test('the libvirt driver on a remote KVM host: virsh runs there over the same one connection; launch, reach the guest, kill', {
+  skip: skip ?? (spawnSync('virsh', ['-c', 'qemu:///system', 'version'], { encoding: 'utf8' }).status === 0 ? undefined : 'libvirtd is not reachable at qemu:///system (run scripts/setup-kvm.sh)'),
+  timeout: 600_000,
+}, async t => {
+  // libvirtd is this machine's daemon: its qemu forwards ports in this network namespace, so sshd listens here too
+  const fx = await startRemoteHost({ loopback: true });
+  const pool = new ConnectionPool();
+  const own = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-remote-kh-'));
+  const host = new SshHost('remote-libvirt', { host: fx.host, port: fx.port, user: fx.user, privateKey: fx.clientKey, agent: false },
+    { knownHosts: new KnownHosts(path.join(own, 'known_hosts'), [fx.knownHostsFile]) }, pool);
+  const data = tempData('stratus-remote-lv-');
+  fs.chmodSync(data.root, 0o755);   // qemu runs as libvirt-qemu there: it must traverse to the overlay
+  const local = tempData('stratus-remote-lv-local-');
+  const driver = new LibvirtDriver(host, data.instances, 'qemu:///system');
+  const mgr = new InstanceManager({ host, data, localData: local, driver, acceleration: 'tcg', log: m => t.diagnostic(m) });
+  let id: string | undefined;
+  try {
+    const base = await stageImage(host, baseImage(), data.images);
+    const r = await mgr.launch({ image: base, name: 'remote-lv', sshKeys: [], memoryMiB: 1024, vcpu: 2 });
+    id = r.id;
+    assert.equal(r.driver, 'libvirt');
+    assert.equal((await mgr.exec(r.id, 'hostname')).stdout.trim(), 'remote-lv');
+    assert.deepEqual(await driver.list(), [r.id], 'virsh on the remote lists it');
+    assert.equal(pool.opened, 1, 'upload, virsh, boot wait and guest SSH over one connection');
+    await mgr.kill(r.id);
+    id = undefined;
+    assert.equal(await driver.state(r.id), 'missing', 'the domain is gone after kill');
+  } finally {
+    if (id) await mgr.kill(id).catch(e => t.diagnostic(`cleanup kill: ${e.message}`));
+    pool.closeAll();
+    await fx.stop();
+    for (const d of [data.root, local.root, own]) fs.rmSync(d, { recursive: true, force: true });
   }
 });

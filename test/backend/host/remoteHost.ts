@@ -82,8 +82,8 @@ function reapStale(ip: (...a: string[]) => Buffer): void {
   }
 }
 
-function tryNetns(tag: string): { ns: string; hostIf: string; outer: string; inner: string } | undefined {
-  if (process.env.STRATUS_SSH_FIXTURE === 'loopback') return undefined;
+function tryNetns(tag: string, loopback?: boolean): { ns: string; hostIf: string; outer: string; inner: string } | undefined {
+  if (loopback || process.env.STRATUS_SSH_FIXTURE === 'loopback') return undefined;
   const used = execFileSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' });
   let third = 0;
   for (let i = 0; i < 20 && !third; i++) { const t = 100 + Math.floor(Math.random() * 101); if (!used.includes(`10.77.${t}.`)) third = t; }
@@ -111,7 +111,11 @@ function tryNetns(tag: string): { ns: string; hostIf: string; outer: string; inn
   }
 }
 
-export async function startRemoteHost(): Promise<RemoteHostFixture> {
+/**
+ * `loopback`: sshd in this machine's own network namespace, for remote tests that use a daemon of this
+ * machine (libvirtd): its guests' forwarded ports live here, where a real remote's would live on the remote.
+ */
+export async function startRemoteHost(o: { loopback?: boolean } = {}): Promise<RemoteHostFixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-sshd-'));
   const keygen = (f: string, c: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', c, '-f', f]);
   keygen(path.join(dir, 'client_ed25519'), 'stratus-test-client');
@@ -121,7 +125,7 @@ export async function startRemoteHost(): Promise<RemoteHostFixture> {
   fs.mkdirSync('/run/sshd', { recursive: true });
 
   const tag = String(process.pid % 100000) + Math.floor(Math.random() * 10);
-  const net4 = tryNetns(tag);
+  const net4 = tryNetns(tag, o.loopback);
   const host = net4?.inner ?? '127.0.0.1';
   const port = net4 ? 22 : await freePort();
   const listen = net4 ? [`${net4.inner}:22`, '127.0.0.1:22'] : [`127.0.0.1:${port}`];
