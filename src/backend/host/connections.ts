@@ -136,7 +136,9 @@ export class SshConnection {
   }
 
   private async open(): Promise<Client> {
-    this.setState(this.state === 'reconnecting' ? 'reconnecting' : 'connecting');
+    // while retrying, the reason the host is away stays readable (trees show it under the host)
+    if (this.state === 'reconnecting' || this.state === 'error') this.setState('reconnecting', this.lastError);
+    else this.setState('connecting');
     try {
       const c = await this.handshake();
       this.client = c;
@@ -190,7 +192,7 @@ export class SshConnection {
       let refusal: Error | undefined, lastErr: Error | undefined, paused = false, settled = false;
       const limit = s.connectTimeoutMs ?? 20_000;
       let timer = setTimeout(onTimeout, limit);
-      function onTimeout() { if (!paused) { refusal ??= new Error(`Timed out after ${limit / 1000}s connecting to ${endpointLabel(s)}: is the host up and its SSH port reachable?`); c.end(); (sock as Duplex | undefined)?.destroy(); } }
+      function onTimeout() { if (!paused) { refusal ??= new Error(`Timed out after ${limit / 1000}s connecting to ${endpointLabel(s)}: is the host up and its SSH port reachable?`); c.destroy(); (sock as Duplex | undefined)?.destroy(); } }  // end() would wait for a TCP connect that never completes
       const ask = async <T>(f: () => Promise<T>): Promise<T> => {
         paused = true; clearTimeout(timer);
         try { return await f(); } finally { paused = false; timer = setTimeout(onTimeout, limit); }

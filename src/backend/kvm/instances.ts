@@ -80,7 +80,8 @@ export class InstanceManager {
       cacheFile: path.join(this.options.data.root, 'acceleration.json'),
       kernel: this.options.probeKernel ?? defaultProbeKernel(this.options.data),
       mode: this.options.acceleration ?? 'auto',
-    }).then(v => { this.log(`Acceleration on ${this.host.label}: ${v.accel.toUpperCase()} — ${v.reason}`); return v; }));
+    }).then(v => { this.log(`Acceleration on ${this.host.label}: ${v.accel.toUpperCase()} — ${v.reason}`); return v; },
+      e => { this.accelVerdict = undefined; throw e; }));   // a probe cut by an outage is asked again next time
   }
 
   onDidChange(listener: InstanceListener): Disposable {

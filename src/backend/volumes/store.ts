@@ -7,6 +7,8 @@ import * as path from 'path';
 import { isMissing, type Host } from '../host/host';
 import { LocalHost } from '../host/local';
 
+const SHARED_EVENTS = new Map<string, EventEmitter>();
+
 /** pdisk disk types (§8.1, `Disk.DiskType`). */
 export const VOLUME_TYPES = [
   'MACHINE_IMAGE_ORIGIN', 'MACHINE_IMAGE_LIVE', 'DATA_IMAGE_ORIGIN', 'DATA_IMAGE_LIVE',
@@ -98,8 +100,15 @@ async function hostQemuImg(host: Host, args: string[], signal?: AbortSignal): Pr
  * so a crash never leaves a record without its disk.
  */
 export class VolumeStore {
-  private readonly events = new EventEmitter();
+  /** Shared by every store object of the same folder on the same host: a volume saved by the KVM Epilog shows in the tree's store. */
+  private get events(): EventEmitter {
+    const key = `${this.host.id}\0${this.dir}`;
+    let e = SHARED_EVENTS.get(key);
+    if (!e) { e = new EventEmitter(); e.setMaxListeners(0); SHARED_EVENTS.set(key, e); }
+    return e;
+  }
   private watcher?: fs.FSWatcher;
+  private listening = 0;
   private timer?: NodeJS.Timeout;
   readonly owner: string;
   /** Where the folder and its disks are: this machine or a remote KVM host (every file and qemu-img call goes through it). */
@@ -118,6 +127,7 @@ export class VolumeStore {
   /** Fires after any change made by this store, or (while someone listens) by another process in the folder. */
   onDidChange(listener: () => void): Disposable {
     this.events.on('change', listener);
+    this.listening++;
     if (this.local && !this.watcher && fs.existsSync(this.dir)) {
       try {
         this.watcher = fs.watch(this.dir, (_e, name) => {
@@ -130,7 +140,7 @@ export class VolumeStore {
     }
     return { dispose: () => {
       this.events.off('change', listener);
-      if (this.events.listenerCount('change') === 0) { this.watcher?.close(); this.watcher = undefined; clearTimeout(this.timer); }
+      if (--this.listening === 0) { this.watcher?.close(); this.watcher = undefined; clearTimeout(this.timer); }
     } };
   }
 
