@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ConnectionPool, connections, SshPrompts } from './connections';
 import { KnownHosts, userKnownHostsFile, writeAtomic } from './knownHosts';
 import type { DataLayout } from '../paths';
+import { hopsOf, SshHop } from './guestSsh';
 import { preflight, PreflightItem } from './preflight';
 import { SshHost } from './ssh';
 import { loadSshConfig, parseDestination, SshConfig, specFor } from './sshConfig';
@@ -70,6 +71,14 @@ export function saveHostEntries(dataRoot: string, entries: HostEntry[]): void {
 /** The extension's own known_hosts (accepted keys go there); ~/.ssh/known_hosts is read, never written. */
 export function knownHostsFor(dataRoot: string, readFiles = [userKnownHostsFile(), '/etc/ssh/ssh_known_hosts']): KnownHosts {
   return new KnownHosts(path.join(dataRoot, 'known_hosts'), readFiles);
+}
+
+/**
+ * How OpenSSH reaches `host` the way its connection does: the same hops, keys and known_hosts files
+ * (the extension's own file, where keys accepted in the UI went, then the user's), for guestSshArgv.
+ */
+export function sshRouteTo(host: SshHost, dataRoot: string, known = knownHostsFor(dataRoot)): { hops: SshHop[]; knownHostsFiles: string[] } {
+  return { hops: hopsOf(host.conn.spec), knownHostsFiles: [known.ownFile, ...known.readFiles] };
 }
 
 export interface RemoteHostOptions {
