@@ -1,24 +1,30 @@
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
+import { guestKnownHostsFile, guestTerminalArgs } from './guestTerminal';
 import { pickInstance } from './pick';
 
-/** stratus.instances.openSshTerminal: ssh with the instance's key and its pinned host keys (StrictHostKeyChecking=yes). */
+/**
+ * stratus.instances.openSshTerminal: OpenSSH with the instance's key and its pinned host keys; for an
+ * instance of a remote host, through that host (its SSH port is on that host's loopback).
+ */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.openSshTerminal', async (arg?: unknown) => {
     const p = await pickInstance(ctx, arg, ['Running'], 'Open an SSH terminal on');
-    if (!p) return;
+    if (!p) return undefined;
     const r = p.record;
-    if (p.mgr.host.kind !== 'local') {
-      void vscode.window.showWarningMessage(`${r.id} runs on ${p.mgr.host.label}: its SSH port is on that host's loopback; open a terminal there.`);
-      return;
+    // an id or a tree node skips the picker's filter: a stopped guest would only give a refused connection
+    if (r.state !== 'Running') {
+      void vscode.window.showWarningMessage(`Open SSH Terminal: ${r.name} (${r.id}) on ${p.mgr.host.label} is ${r.state}, not Running.`);
+      return undefined;
     }
-    const knownHosts = path.join(ctx.data.instances, r.id, 'known_hosts');
-    await p.mgr.host.writeFile(knownHosts, r.sshHostKeys.map(k => `[${r.ip}]:${r.sshPort} ${k.split(' ').slice(0, 2).join(' ')}`).join('\n') + '\n');
-    const term = vscode.window.createTerminal({
-      name: `ssh ${r.name}`, shellPath: 'ssh',
-      shellArgs: ['-p', String(r.sshPort), '-i', r.privateKeyPath ?? '', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes', `${r.sshUser}@${r.ip}`],
-    });
+    let shellArgs: string[];
+    try {
+      shellArgs = await guestTerminalArgs(ctx, p.mgr.host, r, guestKnownHostsFile(ctx, p.mgr.host, r.id));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Open SSH Terminal: ${(e as Error).message}`);
+      return undefined;
+    }
+    const term = vscode.window.createTerminal({ name: `ssh ${r.name}${p.mgr.host.kind === 'local' ? '' : ` (${p.mgr.host.label})`}`, shellPath: 'ssh', shellArgs });
     term.show();
     return term;
   }));
