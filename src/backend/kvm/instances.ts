@@ -6,6 +6,7 @@ import type { Client } from 'ssh2';
 import { makeContextIso } from '../context/iso';
 import type { ExecResult, Host } from '../host/host';
 import { GuestKeys, guestKeysFile } from '../host/knownHosts';
+import { formatChecklist, preflight, preflightBlocks } from '../host/preflight';
 import { LocalHost } from '../host/local';
 import type { DataLayout } from '../paths';
 import { probeAcceleration, AccelVerdict } from './accel';
@@ -36,6 +37,8 @@ export interface InstanceManagerOptions {
   acceleration?: 'auto' | 'kvm' | 'tcg';
   /** Kernel the acceleration probe boots (default: a *.vmlinuz next to the cached base images). */
   probeKernel?: string;
+  /** Free space a remote host must have for images and overlays before a launch (pre-flight; default 2 GiB). */
+  minFreeBytes?: number;
   /** Trusted signers for marketplace launches (setting stratus.trustedSigners). */
   trustedSigners?: string[];
   log?(message: string): void;
@@ -145,6 +148,14 @@ export class InstanceManager {
   /** Keys live on this machine (the client), whatever host the instance runs on. */
   private async hostLocalRun(argv: string[]): Promise<void> { await new LocalHost().run(argv); }
 
+  /** A remote host is checked before big work; what blocks is said with what to do, and nothing is created. */
+  private async preflight(): Promise<void> {
+    const items = await preflight(this.host, { imagesDir: this.options.data.images, instancesDir: this.options.data.instances,
+      minFreeBytes: this.options.minFreeBytes ?? 2 * 1024 ** 3, libvirt: this.driver.name === 'libvirt' });
+    const blocking = preflightBlocks(items);
+    if (blocking.length) throw new InstanceError(`${this.host.label} is not ready for a launch:\n${formatChecklist(blocking)}`);
+  }
+
   /** Pending → Prolog → Running (SSH login works). Cancel/failure leaves no guest and no overlay. */
   async launch(opts: LaunchOptions, progress: Progress = {}): Promise<InstanceRecord> {
     const { signal, onStep = () => undefined } = progress;
@@ -154,6 +165,7 @@ export class InstanceManager {
       const missing = (['title', 'comment', 'author', 'email'] as const).filter(k => !opts.save![k]?.trim());
       if (missing.length) throw new InstanceError(`With the --save option, please provide ${missing.map(m => `--${m}`).join(', ')}.`);
     }
+    if (this.host.kind !== 'local') await this.preflight();
     const key = opts.privateKeyPath ? { privateKeyPath: opts.privateKeyPath, publicKey: '' } : await this.managedKey();
     const sshKeys = [...opts.sshKeys, ...(key.publicKey ? [key.publicKey] : [])].filter(k => k.trim());
     if (!sshKeys.length) throw new InstanceError('No SSH public key to put into the instance: pass --key FILE (e.g. ~/.ssh/id_ed25519.pub).');

@@ -50,3 +50,27 @@ test('acceleration: forced modes say so; auto without a probe kernel falls back 
     }
   } finally { fs.rmSync(data.root, { recursive: true, force: true }); }
 });
+
+test('a launch on a remote host runs the pre-flight first: a blocking item is said with what to do, and nothing is created', {
+  skip: process.getuid?.() !== 0 ? 'the sshd fixture needs root' : (fs.existsSync('/usr/sbin/sshd') ? undefined : 'sshd is not installed: run scripts/setup.sh'),
+}, async () => {
+  const { startRemoteHost } = await import('../host/remoteHost');
+  const { ConnectionPool } = await import('../../../src/backend/host/connections');
+  const { KnownHosts } = await import('../../../src/backend/host/knownHosts');
+  const { SshHost } = await import('../../../src/backend/host/ssh');
+  const fx = await startRemoteHost();
+  const pool = new ConnectionPool();
+  const data = tempData('stratus-pf-'), local = tempData('stratus-pf-local-');
+  try {
+    const host = new SshHost('lab', { host: fx.host, port: fx.port, user: fx.user, privateKey: fx.clientKey, agent: false },
+      { knownHosts: new KnownHosts(path.join(local.root, 'known_hosts'), [fx.knownHostsFile]) }, pool);
+    const mgr = new InstanceManager({ host, data, localData: local, acceleration: 'tcg', minFreeBytes: 2 ** 60 });
+    await assert.rejects(mgr.launch({ image: '/nonexistent.img', sshKeys: ['ssh-ed25519 AAAA x'] }), (e: Error) =>
+      /lab is not ready for a launch:\n✘ Free space for images: .* free for .*\n {4}→ Free at least/.test(e.message));
+    assert.deepEqual(fs.existsSync(data.instances) ? fs.readdirSync(data.instances) : [], [], 'no instance folder was created');
+  } finally {
+    pool.closeAll();
+    await fx.stop();
+    for (const d of [data.root, local.root]) fs.rmSync(d, { recursive: true, force: true });
+  }
+});
