@@ -97,6 +97,42 @@ describe('Hosts: remote host nodes in the Instances and Volumes trees', function
     assert.deepEqual(node(after, HOST)!.children!.map(c => c.label), ['remote-keep']);
   });
 
+  // A guest cannot boot cheaply here: the argv is proven against a real sshd in test/backend/host/guestSsh.test.ts.
+  // What the workbench shows is that the commands find the remote instance and answer clearly instead of throwing.
+  it('Open SSH Terminal and Check Image Readiness on a remote instance that is not Running, or unknown: a clear message', async () => {
+    const id = 'i-wb-remote-done';
+    const now = new Date().toISOString();
+    // the "remote" shares this file system: the record is where the host's manager looks for it
+    fs.mkdirSync(path.join(dataDir, 'instances', id), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'instances', id, 'instance.json'), JSON.stringify({
+      id, name: 'stopped-remote', hostId: HOST, driver: 'qemu', state: 'Done', type: 'm1.small', vcpu: 1, memoryMiB: 512, imageRef: 'x', base: '', overlay: '', accel: 'tcg',
+      ip: '127.0.0.1', sshPort: 2299, sshUser: 'root', sshHostKeys: [], guestForwards: [], disks: [], createdAt: now, updatedAt: now,
+    }));
+    const snap = await until('stratus.instances', s => !!node(s, HOST)?.children?.some(c => c.label?.startsWith('stopped-remote')), 'the Done instance under its host', 30_000);
+    assert.match(node(snap, HOST)!.children!.find(c => c.label?.startsWith('stopped-remote'))!.contextValue ?? '', /^instance\.Done/);
+
+    const terminals = vscode.window.terminals.length;
+    const asNode = { kind: 'instance', host: { id: HOST, kind: 'ssh' }, record: { id } };
+    for (const arg of [id, asNode]) {
+      assert.equal(await vscode.commands.executeCommand('stratus.instances.openSshTerminal', arg), undefined, 'no terminal for a stopped guest');
+      assert.equal(await vscode.commands.executeCommand('stratus.images.checkReadiness', arg), undefined, 'no checklist for a stopped guest');
+    }
+    assert.equal(await vscode.commands.executeCommand('stratus.instances.openSshTerminal', 'i-wb-no-such'), undefined);
+    assert.equal(await vscode.commands.executeCommand('stratus.images.checkReadiness', { instanceId: 'i-wb-no-such' }), undefined);
+    assert.equal(vscode.window.terminals.length, terminals, 'no terminal was opened');
+
+    if (hasHarness()) {
+      const texts = await waitForText('.notifications-toasts', t => ['Open SSH Terminal: stopped-remote', 'Check Image Readiness: stopped-remote', 'No instance i-wb-no-such']
+        .every(m => t.join('\n').includes(m)));
+      const all = texts.join('\n');
+      assert.match(all, new RegExp(`Open SSH Terminal: stopped-remote \\(${id}\\) on ${HOST} is Done, not Running`));
+      assert.match(all, new RegExp(`Check Image Readiness: stopped-remote \\(${id}\\) on ${HOST} is Done`));
+      assert.doesNotMatch(all, /not supported/, 'remote instances are no longer refused');
+      assert.ok(await screenshot('remote-instance-not-running', '.notifications-toasts'));
+      await vscode.commands.executeCommand('notifications.clearAll');
+    }
+  });
+
   it('a host that went away shows its error and a Reconnect child; this machine still lists', async () => {
     fx!.killSessions();
     await fx!.stop();

@@ -11,11 +11,12 @@ export interface CheckReadinessArgs { instanceId?: string; root?: string; show?:
  * disk but the login key) or an unpacked root file system; the result opens as a Markdown checklist.
  */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.images.checkReadiness', async (arg?: CheckReadinessArgs | { id?: string }) => {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.images.checkReadiness', async (arg?: CheckReadinessArgs | { id?: string } | string) => {
     const title = 'Check Image Readiness';
     // from the Instances tree: { kind: 'instance', host, record }
     const node = arg as { kind?: string } | undefined;
-    const a = (arg ?? {}) as CheckReadinessArgs & { id?: string };
+    // an instance id alone, as the other instance commands take it
+    const a = (typeof arg === 'string' ? { instanceId: arg } : arg ?? {}) as CheckReadinessArgs & { id?: string };
     let root = a.root;
     let picked: Picked | undefined;
     if (!root) {
