@@ -6,23 +6,12 @@ import type { CliCommand, CliIO } from '../command';
 import { CliError } from '../command';
 import { LocalHost } from '../../backend/host/local';
 import { dataLayout } from '../../backend/paths';
-import { InstanceError, InstanceManager } from '../../backend/kvm/instances';
+import { InstanceError, type InstanceManager } from '../../backend/kvm/instances';
 import { exportImage } from '../../backend/kvm/images';
-import { LibvirtDriver } from '../../backend/kvm/libvirt';
 import { DEFAULT_INSTANCE_TYPE, ExtraDiskSpec, InstanceRecord, LaunchOptions } from '../../backend/kvm/types';
 import { ContextError, createMultipart, encodeUserData, readParts } from '../../core/context/cloudinit';
 import { VolumeStore } from '../../backend/volumes/store';
 import { hostOption, withTarget } from '../target';
-
-/** This machine's instances ($STRATUS_DATA_DIR/instances), for commands without --host. */
-export function localManager(io?: CliIO): InstanceManager {
-  const data = dataLayout();
-  const accel = process.env.STRATUS_KVM_ACCEL;
-  return new InstanceManager({
-    host: new LocalHost(), data, driver: process.env.STRATUS_KVM_DRIVER === 'libvirt' ? new LibvirtDriver(new LocalHost(), data.instances) : undefined,
-    acceleration: accel === 'kvm' || accel === 'tcg' ? accel : 'auto', log: m => io?.err(m),
-  });
-}
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 function opts(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): { values: Values; positionals: string[] } {
@@ -78,6 +67,59 @@ export function describeTable(rs: InstanceRecord[]): string {
   return [head, ...rows].map(row => row.map((c, i) => c.padEnd(widths[i])).join(' ').trimEnd()).join('\n');
 }
 
+async function launch(mgr: InstanceManager, values: Values, positionals: string[], io: CliIO): Promise<number> {
+  if (values['list-types']) {
+    io.out(`  ${'Type'.padEnd(10)} ${'CPU'.padEnd(6)} ${'RAM'.padEnd(9)} SWAP`);
+    for (const t of mgr.instanceTypes()) io.out(`${t.name === DEFAULT_INSTANCE_TYPE ? '*' : ' '} ${t.name.padEnd(10)} ${`${t.vcpu} CPU`.padEnd(6)} ${`${t.memoryMiB} MB`.padEnd(9)} ${t.swapMiB} MB`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CliError('give exactly one image: a marketplace identifier, a volume uuid, a URL or a file');
+  const method = (values['context-method'] as string | undefined) ?? (values['cloud-init'] ? 'cloud-init' : 'one');
+  if (method !== 'one' && method !== 'cloud-init') throw new CliError('--context-method is one or cloud-init');
+  const sshKeys = readKeys((values.key as string[] | undefined) ?? []);
+  let userData: string | undefined;
+  if (values['cloud-init']) {
+    const parts = await wrap(() => readParts((values['cloud-init'] as string[]).flatMap(c => c.split('#'))));
+    sshKeys.push(...parts.filter(p => p.mimetype === 'ssh').flatMap(p => p.content.toString('utf8').split(/\r?\n/).filter(l => l.trim() && !l.startsWith('Comment:'))));
+    const rest = parts.filter(p => p.mimetype !== 'ssh');
+    if (rest.length) {
+      const mp = createMultipart(rest);
+      await wrap(async () => encodeUserData(mp));   // the original's 16 KiB gzip limit and message
+      userData = mp.toString('latin1');
+    }
+  }
+  const num = (v: unknown, what: string) => { if (v === undefined) return undefined; const n = Number(v); if (!Number.isInteger(n) || n <= 0) throw new CliError(`${what} must be a positive integer`); return n; };
+  const disks: ExtraDiskSpec[] = [
+    ...((values['volatile-disk'] as string[] | undefined) ?? []).map(g => ({ kind: 'volatile' as const, sizeGiB: num(g, '--volatile-disk')! })),
+    ...((values['persistent-disk'] as string[] | undefined) ?? []).map(u => ({ kind: 'persistent' as const, volumeId: u })),
+    ...((values['readonly-disk'] as string[] | undefined) ?? []).map(i => ({ kind: 'readonly' as const, image: i })),
+  ];
+  const lo: LaunchOptions = {
+    image: positionals[0], type: values.type as string | undefined, vcpu: num(values.cpu, '--cpu'), memoryMiB: num(values.ram, '--ram'),
+    name: values['vm-name'] as string | undefined, sshKeys, contextMethod: method === 'one' ? 'stratuslab' : 'cloud-init',
+    contextVars: contextVars((values.context as string[] | undefined) ?? [], (values['context-file'] as string[] | undefined) ?? []),
+    userData, disks, allowUntrusted: !!values['allow-untrusted'], bootTimeoutMs: values.wait ? num(values.wait, '--wait')! * 1000 : undefined,
+  };
+  if (values.save) {
+    lo.save = { title: (values.title as string) ?? '', comment: (values.comment as string) ?? '', author: (values.author as string) ?? '',
+      email: ((values['author-email'] ?? values.email) as string) ?? '', version: (values['image-version'] ?? values.version) as string | undefined };
+  }
+  const accel = await mgr.acceleration();
+  if (accel.accel === 'tcg') io.err(`warning: ${accel.reason}`);
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  try {
+    const r = await wrap(() => mgr.launch(lo, { signal: ac.signal, onStep: s => { if (!values.quiet) io.err(s); } }));
+    if (values.quiet) io.out(`${r.id}, ${r.ip}:${r.sshPort}`);
+    else {
+      io.out(`Machine 1 (vm ID: ${r.id})`);
+      io.out(`\tPublic ip: ${r.ip} (ssh port ${r.sshPort}): ssh -p ${r.sshPort} -i ${r.privateKeyPath} root@${r.ip}`);
+    }
+    return 0;
+  } finally { process.removeListener('SIGINT', onSig); }
+}
+
 const run: CliCommand = {
   name: 'run-instance',
   summary: 'Launch an instance from a marketplace id, volume uuid, URL or file (.img, .img.gz, .qcow2) and wait for SSH',
@@ -96,59 +138,7 @@ const run: CliCommand = {
       author: { type: 'string' }, email: { type: 'string' }, 'author-email': { type: 'string' }, version: { type: 'string' }, 'image-version': { type: 'string' },
       'list-types': { type: 'boolean', short: 'l' }, ...hostOption,
     });
-    return withTarget(values.host as string | undefined, io, async t => {
-    const mgr = t.manager(io);
-    if (values['list-types']) {
-      io.out(`  ${'Type'.padEnd(10)} ${'CPU'.padEnd(6)} ${'RAM'.padEnd(9)} SWAP`);
-      for (const t of mgr.instanceTypes()) io.out(`${t.name === DEFAULT_INSTANCE_TYPE ? '*' : ' '} ${t.name.padEnd(10)} ${`${t.vcpu} CPU`.padEnd(6)} ${`${t.memoryMiB} MB`.padEnd(9)} ${t.swapMiB} MB`);
-      return 0;
-    }
-    if (positionals.length !== 1) throw new CliError('give exactly one image: a marketplace identifier, a volume uuid, a URL or a file');
-    const method = (values['context-method'] as string | undefined) ?? (values['cloud-init'] ? 'cloud-init' : 'one');
-    if (method !== 'one' && method !== 'cloud-init') throw new CliError('--context-method is one or cloud-init');
-    const sshKeys = readKeys((values.key as string[] | undefined) ?? []);
-    let userData: string | undefined;
-    if (values['cloud-init']) {
-      const parts = await wrap(() => readParts((values['cloud-init'] as string[]).flatMap(c => c.split('#'))));
-      sshKeys.push(...parts.filter(p => p.mimetype === 'ssh').flatMap(p => p.content.toString('utf8').split(/\r?\n/).filter(l => l.trim() && !l.startsWith('Comment:'))));
-      const rest = parts.filter(p => p.mimetype !== 'ssh');
-      if (rest.length) {
-        const mp = createMultipart(rest);
-        await wrap(async () => encodeUserData(mp));   // the original's 16 KiB gzip limit and message
-        userData = mp.toString('latin1');
-      }
-    }
-    const num = (v: unknown, what: string) => { if (v === undefined) return undefined; const n = Number(v); if (!Number.isInteger(n) || n <= 0) throw new CliError(`${what} must be a positive integer`); return n; };
-    const disks: ExtraDiskSpec[] = [
-      ...((values['volatile-disk'] as string[] | undefined) ?? []).map(g => ({ kind: 'volatile' as const, sizeGiB: num(g, '--volatile-disk')! })),
-      ...((values['persistent-disk'] as string[] | undefined) ?? []).map(u => ({ kind: 'persistent' as const, volumeId: u })),
-      ...((values['readonly-disk'] as string[] | undefined) ?? []).map(i => ({ kind: 'readonly' as const, image: i })),
-    ];
-    const lo: LaunchOptions = {
-      image: positionals[0], type: values.type as string | undefined, vcpu: num(values.cpu, '--cpu'), memoryMiB: num(values.ram, '--ram'),
-      name: values['vm-name'] as string | undefined, sshKeys, contextMethod: method === 'one' ? 'stratuslab' : 'cloud-init',
-      contextVars: contextVars((values.context as string[] | undefined) ?? [], (values['context-file'] as string[] | undefined) ?? []),
-      userData, disks, allowUntrusted: !!values['allow-untrusted'], bootTimeoutMs: values.wait ? num(values.wait, '--wait')! * 1000 : undefined,
-    };
-    if (values.save) {
-      lo.save = { title: (values.title as string) ?? '', comment: (values.comment as string) ?? '', author: (values.author as string) ?? '',
-        email: ((values['author-email'] ?? values.email) as string) ?? '', version: (values['image-version'] ?? values.version) as string | undefined };
-    }
-    const accel = await mgr.acceleration();
-    if (accel.accel === 'tcg') io.err(`warning: ${accel.reason}`);
-    const ac = new AbortController();
-    const onSig = () => ac.abort();
-    process.once('SIGINT', onSig);
-    try {
-      const r = await wrap(() => mgr.launch(lo, { signal: ac.signal, onStep: s => { if (!values.quiet) io.err(s); } }));
-      if (values.quiet) io.out(`${r.id}, ${r.ip}:${r.sshPort}`);
-      else {
-        io.out(`Machine 1 (vm ID: ${r.id})`);
-        io.out(`\tPublic ip: ${r.ip} (ssh port ${r.sshPort}): ssh -p ${r.sshPort} -i ${r.privateKeyPath} root@${r.ip}`);
-      }
-      return 0;
-    } finally { process.removeListener('SIGINT', onSig); }
-    });
+    return withTarget(values.host as string | undefined, io, t => launch(t.manager(io), values, positionals, io));
   },
 };
 
@@ -187,16 +177,16 @@ const shutdown: CliCommand = {
   async run(args, io) {
     const { values, positionals } = opts(args, { input: { type: 'string', short: 'i' }, ...hostOption });
     return withTarget(values.host as string | undefined, io, async t => {
-    const mgr = t.manager(io);
-    for (const id of ids(values, positionals)) {
-      const r = await wrap(() => mgr.shutdown(id, { onStep: s => io.err(s) }));
-      if (r.saved) {
-        io.out(`${id}: new image ${r.saved.imageId} (volume ${r.saved.volumeId}, ${r.saved.bytes} bytes)`);
-        if (r.saved.metadataPath) io.out(`\tdraft metadata (valid 2 days): ${r.saved.metadataPath}`);
-        if (r.saved.metadataProblem) io.err(`warning: no draft metadata: ${r.saved.metadataProblem}`);
-      } else io.out(`${id}: ${r.state}`);
-    }
-    return 0;
+      const mgr = t.manager(io);
+      for (const id of ids(values, positionals)) {
+        const r = await wrap(() => mgr.shutdown(id, { onStep: s => io.err(s) }));
+        if (r.saved) {
+          io.out(`${id}: new image ${r.saved.imageId} (volume ${r.saved.volumeId}, ${r.saved.bytes} bytes)`);
+          if (r.saved.metadataPath) io.out(`\tdraft metadata (valid 2 days): ${r.saved.metadataPath}`);
+          if (r.saved.metadataProblem) io.err(`warning: no draft metadata: ${r.saved.metadataProblem}`);
+        } else io.out(`${id}: ${r.state}`);
+      }
+      return 0;
     });
   },
 };

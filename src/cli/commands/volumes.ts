@@ -35,20 +35,20 @@ const create: CliCommand = {
     const { values } = opts(args, { size: { type: 'string', short: 's' }, tag: { type: 'string', short: 't' }, private: { type: 'boolean' },
       public: { type: 'boolean' }, format: { type: 'string' }, cow: { type: 'string' }, ...hostOption });
     return withTarget(values.host as string | undefined, io, async t => {
-    const store = t.volumes();
-    if (values.cow) {
-      const v = await wrap(() => store.copyOnWrite(values.cow as string, { tag: values.tag as string | undefined }));
+      const store = t.volumes();
+      if (values.cow) {
+        const v = await wrap(() => store.copyOnWrite(values.cow as string, { tag: values.tag as string | undefined }));
+        io.out(`DISK ${v.uuid}`);
+        return 0;
+      }
+      const size = Number(values.size);
+      if (values.size === undefined || !/^\d+$/.test(String(values.size))) throw new CliError('Volume size must be a valid integer between 1 and 1024');
+      if (values.public && values.private) throw new CliError('give --public or --private, not both');
+      const format = (values.format ?? 'qcow2') as string;
+      if (format !== 'qcow2' && format !== 'raw') throw new CliError('--format is qcow2 or raw');
+      const v = await wrap(() => store.create({ sizeGiB: size, tag: values.tag as string | undefined, visibility: values.public ? 'PUBLIC' : 'PRIVATE', format: format as 'qcow2' | 'raw' }));
       io.out(`DISK ${v.uuid}`);
       return 0;
-    }
-    const size = Number(values.size);
-    if (values.size === undefined || !/^\d+$/.test(String(values.size))) throw new CliError('Volume size must be a valid integer between 1 and 1024');
-    if (values.public && values.private) throw new CliError('give --public or --private, not both');
-    const format = (values.format ?? 'qcow2') as string;
-    if (format !== 'qcow2' && format !== 'raw') throw new CliError('--format is qcow2 or raw');
-    const v = await wrap(() => store.create({ sizeGiB: size, tag: values.tag as string | undefined, visibility: values.public ? 'PUBLIC' : 'PRIVATE', format: format as 'qcow2' | 'raw' }));
-    io.out(`DISK ${v.uuid}`);
-    return 0;
     });
   },
 };
