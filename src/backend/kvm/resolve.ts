@@ -64,10 +64,10 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
     if (problem) ctx.log?.(`Launching ${ref} despite: ${problem}`);
     const summary = summarize(xml);
     // 'upload': downloaded and checked (size, checksums) here, then uploaded; 'download': fetched and checked by the host itself
-    const dl = remote && ctx.transfer === 'download' && summary.locations.some(l => /^https?:/i.test(l))
-      ? await downloadImageOnHost(ctx.host, summary, ctx.data.images, ctx.signal)
+    const byHost = remote && ctx.transfer === 'download' && summary.locations.some(l => /^https?:/i.test(l));
+    const dl = byHost ? await downloadImageOnHost(ctx.host, summary, ctx.data.images, ctx.signal)
       : await downloadImage(summary, local.images, { signal: ctx.signal, onProgress: ctx.onProgress });
-    const onHost = remote && ctx.transfer === 'download' && dl.path.startsWith(ctx.data.images) ? dl.path : await toHost(dl.path);
+    const onHost = byHost ? dl.path : await toHost(dl.path);
     const metadataFile = (remote ? path.posix : path).join(ctx.data.images, `${ref}.metadata.xml`);
     if (!(await ctx.host.stat(metadataFile))) { await ctx.host.mkdirp(ctx.data.images); await ctx.host.writeFile(metadataFile, xml); }
     return { path: onHost, format: dl.format, imageId: ref, metadataFile };
