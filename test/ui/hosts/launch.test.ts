@@ -35,6 +35,7 @@ describe('Hosts: launch and save a real guest on a remote KVM host from the comm
   let dataDir = '';
   let id: string | undefined;
   let volume: string | undefined;
+  let draft: string | undefined;
   const cfg = () => vscode.workspace.getConfiguration('stratus');
 
   before(async function () {
@@ -47,6 +48,14 @@ describe('Hosts: launch and save a real guest on a remote KVM host from the comm
   after(async () => {
     if (id) await vscode.commands.executeCommand('stratus.instances.kill', id, { confirm: false });
     if (volume) await vscode.commands.executeCommand('stratus.volumes.delete', { host: HOST, uuid: volume, confirmed: true });
+    if (draft) {
+      // the draft would show in the Marketplace tree of later suites: discarded from disk, then the tree re-reads the store
+      const mp = path.join((await stratusApi()).dataRoot, 'marketplace');
+      fs.rmSync(path.join(mp, 'private', draft), { recursive: true, force: true });
+      await vscode.commands.executeCommand('stratus.marketplace.refresh');
+      const left = (await new LocalMarketplace(mp, { rescan: true }).entries(true)).filter(e => e.key.identifier === draft);
+      assert.deepEqual(left, [], 'the test\'s draft is gone from the local marketplace');
+    }
     await cfg().update('hosts', undefined, vscode.ConfigurationTarget.Global);
     await fx?.stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -78,5 +87,6 @@ describe('Hosts: launch and save a real guest on a remote KVM host from the comm
     const api = await stratusApi();
     const drafts = await new LocalMarketplace(path.join(api.dataRoot, 'marketplace')).entries(true);
     assert.ok(drafts.some(d => d.key.identifier === saved.imageId), 'the signed draft is in the local marketplace');
+    draft = saved.imageId;
   });
 });
