@@ -19,6 +19,11 @@ const SAVE_MARGIN = 64 * 2 ** 20;
  * (streamed, no raw copy), it is registered as a MACHINE_IMAGE_ORIGIN volume, and a signed draft
  * metadata entry (valid 2 days, recomputed bytes and checksums) goes to the local marketplace.
  */
+/** Where the Epilog moves the overlay: the saved image's volume file, named by the uuid chosen before the move. */
+export function movedOverlay(host: Host, data: DataLayout, volumeUuid: string): string {
+  return (host.kind === 'local' ? path : path.posix).join(data.volumes, `${volumeUuid}.qcow2`);
+}
+
 export interface EpilogOptions {
   signal?: AbortSignal;
   onStep?(s: string): void;
@@ -39,7 +44,7 @@ export async function runEpilog(host: Host, rec: InstanceRecord, data: DataLayou
   let source = rec.overlay;
   let overlay = await host.stat(source);
   if (!overlay && rec.saveVolume) {
-    const moved = (host.kind === 'local' ? path : path.posix).join(data.volumes, `${rec.saveVolume}.qcow2`);
+    const moved = movedOverlay(host, data, rec.saveVolume);
     const done = await store.get(rec.saveVolume);
     if (done) throw new Error(`the image was already saved as volume ${done.uuid}`);
     if ((overlay = await host.stat(moved))) { source = moved; o.log?.(`${rec.id}: resuming an interrupted save from ${moved}`); }

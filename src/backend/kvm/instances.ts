@@ -11,7 +11,7 @@ import { LocalHost } from '../host/local';
 import type { DataLayout } from '../paths';
 import { probeAcceleration, AccelVerdict } from './accel';
 import type { DomainDisk, Driver } from './driver';
-import { runEpilog } from './epilog';
+import { movedOverlay, runEpilog } from './epilog';
 import { imageInfo } from './images';
 import { freePort, QemuDriver } from './qemu';
 import { resolveImage } from './resolve';
@@ -339,7 +339,7 @@ export class InstanceManager {
   /** The disk to save is still there: the overlay, or where an interrupted save had already moved it. */
   private async hasDisk(rec: InstanceRecord): Promise<boolean> {
     if (await this.host.stat(rec.overlay)) return true;
-    return !!rec.saveVolume && !!(await this.host.stat((this.host.kind === 'local' ? path : path.posix).join(this.options.data.volumes, `${rec.saveVolume}.qcow2`)));
+    return !!rec.saveVolume && !!(await this.host.stat(movedOverlay(this.host, this.options.data, rec.saveVolume)));
   }
 
   private async cleanup(rec: InstanceRecord): Promise<void> {

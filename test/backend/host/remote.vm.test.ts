@@ -5,8 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { ConnectionPool } from '../../../src/backend/host/connections';
-import { GuestKeys, guestKeysFile, KnownHosts } from '../../../src/backend/host/knownHosts';
-import { SshHost } from '../../../src/backend/host/ssh';
+import { GuestKeys, guestKeysFile } from '../../../src/backend/host/knownHosts';
 import { stageImage } from '../../../src/backend/host/stage';
 import { InstanceManager } from '../../../src/backend/kvm/instances';
 import { LibvirtDriver } from '../../../src/backend/kvm/libvirt';
@@ -14,7 +13,7 @@ import { LocalMarketplace } from '../../../src/backend/marketplace/local';
 import { attachVolume, detachVolume } from '../../../src/backend/volumes/attach';
 import { VolumeStore } from '../../../src/backend/volumes/store';
 import { baseImage, qemuProcessesOf, tempData, vmSkipReason } from '../kvm/fixtures';
-import { sshdAvailable, startRemoteHost } from './remoteHost';
+import { fixtureHost, sshdAvailable, startRemoteHost } from './remoteHost';
 
 const skip = vmSkipReason() ?? sshdAvailable();
 
@@ -24,8 +23,7 @@ test('a guest on a remote KVM host over ONE SSH connection: upload, launch, surv
   t.diagnostic(`remote host ${fx.host}:${fx.port}${fx.netns ? ` in netns ${fx.netns}` : ' (loopback fallback)'}`);
   const pool = new ConnectionPool();
   const own = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-remote-kh-'));
-  const host = new SshHost('remote-kvm', { host: fx.host, port: fx.port, user: fx.user, privateKey: fx.clientKey, agent: false },
-    { knownHosts: new KnownHosts(path.join(own, 'known_hosts'), [fx.knownHostsFile]) }, pool);
+  const host = fixtureHost(fx, 'remote-kvm', pool, own);
   // the remote's data folder (this machine's disk is shared, but everything goes through the SshHost)
   const data = tempData('stratus-remote-data-');
   const local = tempData('stratus-remote-local-');   // this machine's folders: drafts, guest keys, downloads
@@ -155,8 +153,7 @@ test('the libvirt driver on a remote KVM host: virsh runs there over the same on
   const fx = await startRemoteHost({ loopback: true });
   const pool = new ConnectionPool();
   const own = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-remote-kh-'));
-  const host = new SshHost('remote-libvirt', { host: fx.host, port: fx.port, user: fx.user, privateKey: fx.clientKey, agent: false },
-    { knownHosts: new KnownHosts(path.join(own, 'known_hosts'), [fx.knownHostsFile]) }, pool);
+  const host = fixtureHost(fx, 'remote-libvirt', pool, own);
   const data = tempData('stratus-remote-lv-');
   fs.chmodSync(data.root, 0o755);   // qemu runs as libvirt-qemu there: it must traverse to the overlay
   const local = tempData('stratus-remote-lv-local-');

@@ -3,6 +3,9 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import type { ConnectionPool } from '../../../src/backend/host/connections';
+import { KnownHosts } from '../../../src/backend/host/knownHosts';
+import { SshHost } from '../../../src/backend/host/ssh';
 
 /**
  * A real "remote host" for the SSH tests: OpenSSH sshd with key-only auth (fresh ed25519 host and
@@ -203,4 +206,10 @@ export async function startRemoteHost(o: { loopback?: boolean } = {}): Promise<R
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** An SshHost logged into the fixture with its client key, trusting only its host key (own known_hosts in `dir`). */
+export function fixtureHost(fx: RemoteHostFixture, id: string, pool: ConnectionPool, dir: string): SshHost {
+  return new SshHost(id, { host: fx.host, port: fx.port, user: fx.user, privateKey: fx.clientKey, agent: false },
+    { knownHosts: new KnownHosts(path.join(dir, 'known_hosts'), [fx.knownHostsFile]) }, pool);
 }

@@ -6,6 +6,8 @@ import { LocalHost } from '../../../src/backend/host/local';
 import { InstanceManager } from '../../../src/backend/kvm/instances';
 import { probeAcceleration } from '../../../src/backend/kvm/accel';
 import { tempData } from './fixtures';
+import { ConnectionPool } from '../../../src/backend/host/connections';
+import { fixtureHost, sshdAvailable, startRemoteHost } from '../host/remoteHost';
 
 test('instance types: §7.2 defaults plus valid user types (invalid ones ignored)', () => {
   const data = tempData();
@@ -52,18 +54,13 @@ test('acceleration: forced modes say so; auto without a probe kernel falls back 
 });
 
 test('a launch on a remote host runs the pre-flight first: a blocking item is said with what to do, and nothing is created', {
-  skip: process.getuid?.() !== 0 ? 'the sshd fixture needs root' : (fs.existsSync('/usr/sbin/sshd') ? undefined : 'sshd is not installed: run scripts/setup.sh'),
+  skip: sshdAvailable(),
 }, async () => {
-  const { startRemoteHost } = await import('../host/remoteHost');
-  const { ConnectionPool } = await import('../../../src/backend/host/connections');
-  const { KnownHosts } = await import('../../../src/backend/host/knownHosts');
-  const { SshHost } = await import('../../../src/backend/host/ssh');
   const fx = await startRemoteHost();
   const pool = new ConnectionPool();
   const data = tempData('stratus-pf-'), local = tempData('stratus-pf-local-');
   try {
-    const host = new SshHost('lab', { host: fx.host, port: fx.port, user: fx.user, privateKey: fx.clientKey, agent: false },
-      { knownHosts: new KnownHosts(path.join(local.root, 'known_hosts'), [fx.knownHostsFile]) }, pool);
+    const host = fixtureHost(fx, 'lab', pool, local.root);
     const mgr = new InstanceManager({ host, data, localData: local, acceleration: 'tcg', minFreeBytes: 2 ** 60 });
     await assert.rejects(mgr.launch({ image: '/nonexistent.img', sshKeys: ['ssh-ed25519 AAAA x'] }), (e: Error) =>
       /lab is not ready for a launch:\n✘ Free space for images: .* free for .*\n {4}→ Free at least/.test(e.message));

@@ -15,6 +15,8 @@ import { VolumeStore } from '../../../src/backend/volumes/store';
 import { generateCertificate, signMetadata } from '../../../src/core/metadata/sign';
 import { sha1ToIdentifier } from '../../../src/core/metadata/identifier';
 import { tempData } from './fixtures';
+import { ConnectionPool } from '../../../src/backend/host/connections';
+import { fixtureHost, sshdAvailable, startRemoteHost } from '../host/remoteHost';
 
 const has = (t: string) => { try { execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }); return true; } catch { return false; } };
 const skip = has('qemu-img') ? undefined : 'qemu-img is needed: run scripts/setup.sh';
@@ -85,17 +87,12 @@ test('a URL (.img.gz inflated into the cache), a volume uuid, a .gz file, and cl
 });
 
 test('on a remote host (real sshd): a marketplace image and a URL are downloaded here and uploaded there, a .gz on the host is inflated there, a saved volume is found by identifier', {
-  skip: skip ?? (process.getuid?.() !== 0 ? 'the sshd fixture needs root' : undefined) ?? (fs.existsSync('/usr/sbin/sshd') ? undefined : 'sshd is not installed: run scripts/setup.sh'),
+  skip: skip ?? sshdAvailable(),
 }, async () => {
-  const { startRemoteHost } = await import('../host/remoteHost');
-  const { ConnectionPool } = await import('../../../src/backend/host/connections');
-  const { KnownHosts } = await import('../../../src/backend/host/knownHosts');
-  const { SshHost } = await import('../../../src/backend/host/ssh');
   const fx = await startRemoteHost();
   const pool = new ConnectionPool();
   const local = tempData(), data = tempData('stratus-remote-');
-  const remote = new SshHost('lab', { host: fx.host, port: fx.port, user: fx.user, privateKey: fx.clientKey, agent: false },
-    { knownHosts: new KnownHosts(path.join(local.root, 'known_hosts'), [fx.knownHostsFile]) }, pool);
+  const remote = fixtureHost(fx, 'lab', pool, local.root);
   const server = http.createServer((_q, res) => res.end(zlib.gzipSync(bytes)));
   const { file, bytes } = rawImage(local.root);
   await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
