@@ -85,12 +85,18 @@ function reapStale(ip: (...a: string[]) => Buffer): void {
   }
 }
 
+// Never reused within a process: a later test's known_hosts would meet an earlier fixture's key at the
+// same address and (rightly) refuse it as a changed host key.
+const subnetsUsed = new Set<number>();
+let fixtures = 0;
+
 function tryNetns(tag: string, loopback?: boolean): { ns: string; hostIf: string; outer: string; inner: string } | undefined {
   if (loopback || process.env.STRATUS_SSH_FIXTURE === 'loopback') return undefined;
   const used = execFileSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' });
   let third = 0;
-  for (let i = 0; i < 20 && !third; i++) { const t = 100 + Math.floor(Math.random() * 101); if (!used.includes(`10.77.${t}.`)) third = t; }
+  for (let i = 0; i < 40 && !third; i++) { const t = 100 + Math.floor(Math.random() * 101); if (!used.includes(`10.77.${t}.`) && !subnetsUsed.has(t)) third = t; }
   if (!third) return undefined;
+  subnetsUsed.add(third);
   const ns = `stratus-ssh-${process.pid}-${tag}`, hostIf = `vss${tag}a`, peer = `vss${tag}b`;
   const outer = `10.77.${third}.1`, inner = `10.77.${third}.2`;
   const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'pipe' });
@@ -127,7 +133,7 @@ export async function startRemoteHost(o: { loopback?: boolean } = {}): Promise<R
   fs.chmodSync(path.join(dir, 'authorized_keys'), 0o600);
   fs.mkdirSync('/run/sshd', { recursive: true });
 
-  const tag = String(process.pid % 100000) + Math.floor(Math.random() * 10);
+  const tag = `${process.pid % 100000}${fixtures++}`;
   const net4 = tryNetns(tag, o.loopback);
   const host = net4?.inner ?? '127.0.0.1';
   const port = net4 ? 22 : await freePort();
