@@ -70,6 +70,21 @@ describe('stratus host (CLI) against a real sshd', { skip: sshdAvailable() }, ()
     assert.match((await cli('describe-instance', '--host', 'r1')).out, /^id\s+state/m);
     assert.equal((await cli('delete-volume', '--host', 'r1', uuid)).code, 0);
     assert.equal(fs.existsSync(listed[0].path), false);
+
+    // a disk of this machine imported into the host's store, exported back here: same raw content
+    const disk = path.join(home, 'disk.img');
+    const content = Buffer.alloc(1 << 20, 0); content.write('stratus remote import', 4096);
+    fs.writeFileSync(disk, content);
+    r = await cli('import-image', '--host', 'r1', '--format', 'raw', disk);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /Uploading to r1/);
+    const imported = /^DISK (\S+)/m.exec(r.out)![1];
+    assert.ok(/^METADATA (\S+)/m.exec(r.out)![1].startsWith(path.join(remoteData, 'volumes')), 'the draft is beside the disk on the host');
+    const back = path.join(home, 'back.img');
+    r = await cli('export-volume', '--host', 'r1', imported, '--format', 'img', '-o', back);
+    assert.equal(r.code, 0, r.err);
+    assert.ok(fs.readFileSync(back).equals(content), 'the round trip keeps the bytes');
+    assert.equal((await cli('delete-volume', '--host', 'r1', imported)).code, 0);
     r = await cli('describe-volumes', '--host', 'nope');
     assert.equal(r.code, 2);
     assert.match(r.err, /no host named 'nope'/);

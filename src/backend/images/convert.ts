@@ -11,7 +11,7 @@ export class ImageError extends Error {}
 
 export type Progress = (fraction: number, message: string) => void;
 
-const fmtBytes = (n: number) => n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
+export const fmtBytes = (n: number) => n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 export async function checkSpace(dir: string, needed: number): Promise<void> {
   const st = await fs.promises.statfs(dir);
@@ -41,15 +41,17 @@ export function runTool(argv: string[], opts: { signal?: AbortSignal; onStdout?(
   });
 }
 
+/** Reads the percentage `qemu-img convert -p` prints. */
+export function convertProgress(onProgress: Progress | undefined, label: string): (chunk: string) => void {
+  return s => {
+    const m = /\((\d+(?:\.\d+)?)\/100%\)[^(]*$/.exec(s);
+    if (m) onProgress?.(Number(m[1]) / 100, label);
+  };
+}
+
 /** `qemu-img convert -p`, reporting its percentage. */
 export function qemuConvert(src: string, srcFormat: string, dest: string, destFormat: string, opts: { signal?: AbortSignal; onProgress?: Progress; label?: string } = {}): Promise<string> {
-  return runTool(['qemu-img', 'convert', '-p', '-f', srcFormat, '-O', destFormat, src, dest], {
-    signal: opts.signal,
-    onStdout: s => {
-      const m = /\((\d+(?:\.\d+)?)\/100%\)[^(]*$/.exec(s);
-      if (m) opts.onProgress?.(Number(m[1]) / 100, opts.label ?? 'Converting');
-    },
-  });
+  return runTool(['qemu-img', 'convert', '-p', '-f', srcFormat, '-O', destFormat, src, dest], { signal: opts.signal, onStdout: convertProgress(opts.onProgress, opts.label ?? 'Converting') });
 }
 
 export type Compression = 'gz' | 'bz2' | 'xz' | undefined;

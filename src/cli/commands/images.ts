@@ -8,7 +8,7 @@ import { LocalHost } from '../../backend/host/local';
 import { InstanceManager } from '../../backend/kvm/instances';
 import { dataLayout } from '../../backend/paths';
 import { READINESS_ITEMS, checkInstance, checkRootfs, formatReadiness, verdict } from '../../backend/readiness/check';
-import { openStore } from './volumes';
+import { HOST_USAGE, hostOption, withTarget } from '../target';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 function opts(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): { values: Values; positionals: string[] } {
@@ -38,16 +38,16 @@ function progressPrinter(err: (t: string) => void) {
 const importCmd: CliCommand = {
   name: 'import-image',
   summary: 'Import a VDI/VMDK/VHD(X)/qcow2/raw image (.gz/.bz2 too) into the volume store, with draft metadata',
-  usage: 'import-image [--format raw|qcow2] [--tag TAG] [--author EMAIL] [--no-metadata] FILE',
+  usage: `import-image [--format raw|qcow2] [--tag TAG] [--author EMAIL] [--no-metadata] ${HOST_USAGE} FILE`,
   async run(args, io) {
-    const { values, positionals } = opts(args, { format: { type: 'string' }, tag: { type: 'string', short: 't' }, author: { type: 'string' }, 'no-metadata': { type: 'boolean' } });
+    const { values, positionals } = opts(args, { format: { type: 'string' }, tag: { type: 'string', short: 't' }, author: { type: 'string' }, 'no-metadata': { type: 'boolean' }, ...hostOption });
     if (positionals.length !== 1) throw new CliError('give exactly one image file');
     const format = (values.format ?? 'qcow2') as string;
     if (format !== 'raw' && format !== 'qcow2') throw new CliError('--format is raw or qcow2');
     const tag = values.tag as string | undefined;
-    const r = await cancellable(signal => importImage(openStore(), positionals[0], {
-      format, tag, author: values.author as string | undefined, metadata: !values['no-metadata'], signal, onProgress: progressPrinter(io.err),
-    }));
+    const r = await withTarget(values.host as string | undefined, io, t => cancellable(signal => importImage(t.volumes(), positionals[0], {
+      format, tag, author: values.author as string | undefined, metadata: !values['no-metadata'], staging: t.local.volumes, signal, onProgress: progressPrinter(io.err),
+    })));
     io.out(`DISK ${r.volume.uuid}`);
     if (r.identifier) io.out(`IDENTIFIER ${r.identifier}`);
     if (r.metadataPath) io.out(`METADATA ${r.metadataPath}`);
@@ -58,14 +58,15 @@ const importCmd: CliCommand = {
 const exportCmd: CliCommand = {
   name: 'export-volume',
   summary: 'Export a volume as raw .img.gz (for publishing), raw .img or a standalone qcow2',
-  usage: 'export-volume UUID --format img.gz|img|qcow2 -o|--output FILE',
+  usage: `export-volume UUID --format img.gz|img|qcow2 -o|--output FILE ${HOST_USAGE}`,
   async run(args, io) {
-    const { values, positionals } = opts(args, { format: { type: 'string' }, output: { type: 'string', short: 'o' } });
+    const { values, positionals } = opts(args, { format: { type: 'string' }, output: { type: 'string', short: 'o' }, ...hostOption });
     if (positionals.length !== 1) throw new CliError('give exactly one volume UUID');
     const format = (values.format ?? 'img.gz') as string;
     if (!['img.gz', 'img', 'qcow2'].includes(format)) throw new CliError('--format is img.gz, img or qcow2');
     if (!values.output) throw new CliError('give the output file with -o FILE');
-    const out = await cancellable(signal => exportVolume(openStore(), positionals[0], values.output as string, format as ExportFormat, { signal, onProgress: progressPrinter(io.err) }));
+    const out = await withTarget(values.host as string | undefined, io, t =>
+      cancellable(signal => exportVolume(t.volumes(), positionals[0], values.output as string, format as ExportFormat, { signal, onProgress: progressPrinter(io.err) })));
     io.out(`EXPORTED ${out}`);
     return 0;
   },

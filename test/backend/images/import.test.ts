@@ -9,6 +9,8 @@ import * as zlib from 'zlib';
 import { VolumeStore } from '../../../src/backend/volumes/store';
 import { exportVolume, importImage } from '../../../src/backend/images/import';
 import { sha1ToIdentifier } from '../../../src/core/metadata/identifier';
+import { ConnectionPool } from '../../../src/backend/host/connections';
+import { fixtureHost, sshdAvailable, startRemoteHost } from '../host/remoteHost';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-imp-'));
 const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
@@ -129,4 +131,52 @@ test('space pre-check names the free and the needed space', async () => {
   const d = tmp();
   await assert.rejects(checkSpace(d, 2 ** 60), (e: Error) => /^Not enough free space in .+: [\d.]+ GiB free, 1073741824\.00 GiB needed\./.test(e.message));
   await checkSpace(d, 1);
+});
+
+test('a remote host\'s store (real sshd): import converts here and lands there with its draft; export flattens there and brings one file here', {
+  skip: sshdAvailable(),
+}, async () => {
+  const fx = await startRemoteHost();
+  const pool = new ConnectionPool();
+  const d = tmp(), there = tmp();
+  const remote = fixtureHost(fx, 'lab', pool, d);
+  try {
+    const { file, data } = makeRaw(d);
+    const vdi = path.join(d, 'my disk $(touch pwned).vdi');
+    execFileSync('qemu-img', ['convert', '-O', 'vdi', file, vdi]);
+    const store = new VolumeStore(path.join(there, 'volumes'), { host: remote });
+    const staging = path.join(d, 'staging');
+
+    const r = await importImage(store, vdi, { format: 'raw', staging });
+    assert.equal(r.volume.format, 'raw');
+    assert.ok(r.volume.path.startsWith(store.dir + '/'), `the disk is in the host's store: ${r.volume.path}`);
+    assert.equal(sha1(await remote.readFile(r.volume.path)), sha1(data), 'the host holds the raw content');
+    assert.equal(r.identifier, sha1ToIdentifier(sha1(data)));
+    assert.match((await remote.readFile(r.metadataPath!)).toString(), new RegExp(`<dcterms:identifier>${r.identifier}</dcterms:identifier>`));
+    assert.deepEqual(fs.readdirSync(staging), [], 'nothing staged is left here');
+    assert.equal(['/root', os.homedir(), process.cwd(), there].some(p => fs.existsSync(path.join(p, 'pwned'))), false, 'the file name is never shell');
+    assert.equal(r.volume.tag, 'my disk $(touch pwned).vdi');
+    assert.deepEqual(fs.readdirSync(store.dir).filter(n => n.startsWith('.')), [], 'no temp file left there');
+
+    const cow = await store.copyOnWrite(r.volume.uuid);
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x77 0 4k', cow.path]);
+    const expected = Buffer.from(data); expected.fill(0x77, 0, 4096);
+    const gz = await exportVolume(store, cow.uuid, path.join(d, 'out.img.gz'), 'img.gz');
+    assert.equal(sha1(zlib.gunzipSync(fs.readFileSync(gz))), sha1(expected), 'the overlay and its backing, flattened');
+    const q = await exportVolume(store, cow.uuid, path.join(d, 'out.qcow2'), 'qcow2');
+    assert.equal(JSON.parse(execFileSync('qemu-img', ['info', '--output=json', q]).toString())['backing-filename'], undefined, 'standalone');
+    assert.equal(sha1(rawOf(q, d)), sha1(expected));
+    assert.deepEqual(fs.readdirSync(store.dir).filter(n => n.startsWith('.')), [], 'the flattened copy is removed there');
+    assert.deepEqual(fs.readdirSync(d).filter(n => n.startsWith('.out')), [], 'no temp files here');
+
+    const ac = new AbortController();
+    const cancelled = importImage(store, vdi, { staging, signal: ac.signal, onProgress: (_f, m) => { if (m.startsWith('Uploading')) ac.abort(); } });
+    await assert.rejects(cancelled, /Cancelled/);
+    assert.equal((await store.list()).length, 2, 'a cancelled upload registers nothing');
+    assert.deepEqual(fs.readdirSync(store.dir).filter(n => n.startsWith('.')), [], 'and leaves no partial file there');
+    assert.deepEqual(fs.readdirSync(staging), []);
+  } finally {
+    pool.closeAll();
+    await fx.stop();
+  }
 });

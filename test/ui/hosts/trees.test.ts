@@ -97,6 +97,29 @@ describe('Hosts: remote host nodes in the Instances and Volumes trees', function
     assert.deepEqual(node(after, HOST)!.children!.map(c => c.label), ['remote-keep']);
   });
 
+  it('Import Image into the host\'s volumes (converted here, sent over SFTP), its draft opens here; Export Volume brings the disk back', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-wb-import-'));
+    try {
+      const raw = Buffer.alloc(2 << 20); raw.write('imported to a remote host', 1 << 20);
+      fs.writeFileSync(path.join(work, 'appliance.img'), raw);
+      execFileSync('qemu-img', ['convert', '-O', 'vmdk', path.join(work, 'appliance.img'), path.join(work, 'appliance.vmdk')]);
+      const r = await vscode.commands.executeCommand<{ volume: Volume; identifier: string }>('stratus.images.import', { host: HOST, file: path.join(work, 'appliance.vmdk'), format: 'qcow2', tag: 'imported-here' });
+      assert.ok(r?.volume, 'the import returns its volume');
+      assert.ok(r.volume.path.startsWith(path.join(dataDir, 'volumes') + '/'), `in the host's data folder: ${r.volume.path}`);
+      const draft = vscode.window.activeTextEditor?.document;
+      assert.equal(draft?.isUntitled, true, 'the remote draft opens as an unsaved copy here');
+      assert.equal(draft!.languageId, 'xml');
+      assert.ok(draft!.getText().includes(`<dcterms:identifier>${r.identifier}</dcterms:identifier>`), 'with the identifier of the raw content');
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      await until('stratus.volumes', s => !!node(s, HOST)?.children?.some(c => c.label === 'imported-here'), 'the imported volume under its host');
+
+      const out = await vscode.commands.executeCommand<string>('stratus.volumes.export', { host: HOST, uuid: r.volume.uuid }, { format: 'img', output: path.join(work, 'back.img') });
+      assert.equal(out, path.join(work, 'back.img'));
+      assert.ok(fs.readFileSync(out).equals(raw), 'exported here with the same bytes');
+      assert.equal(await vscode.commands.executeCommand('stratus.volumes.delete', { host: HOST, uuid: r.volume.uuid, confirmed: true }), true);
+    } finally { fs.rmSync(work, { recursive: true, force: true }); }
+  });
+
   // A guest cannot boot cheaply here: the argv is proven against a real sshd in test/backend/host/guestSsh.test.ts.
   // What the workbench shows is that the commands find the remote instance and answer clearly instead of throwing.
   it('Open SSH Terminal and Check Image Readiness on a remote instance that is not Running, or unknown: a clear message', async () => {

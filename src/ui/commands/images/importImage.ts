@@ -2,17 +2,26 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { importImage } from '../../../backend/images/import';
-import { volumeStore } from '../../trees/volumes/store';
+import { hostById } from '../../trees/hosts';
+import { pickHostForVolume, volumeStoreFor } from '../../trees/volumes/store';
 
-export interface ImportImageArgs { file?: string; format?: 'raw' | 'qcow2'; tag?: string; openMetadata?: boolean }
+/** `host`: a host id (scripted default: this machine; from the palette it is asked when there are several hosts). */
+export interface ImportImageArgs { file?: string; format?: 'raw' | 'qcow2'; tag?: string; openMetadata?: boolean; host?: string }
 
 /**
  * stratus.images.import: a VDI/VMDK/VHD(X)/qcow2/raw (.gz/.bz2) disk → a volume, with progress and
- * cancel; then the draft metadata opens for the user to complete, sign and upload.
+ * cancel, into the volumes of this machine or of a remote host (converted here, sent over SFTP); then the
+ * draft metadata opens for the user to complete, sign and upload.
  */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.images.import', async (args?: ImportImageArgs | vscode.Uri) => {
     const a: ImportImageArgs = args instanceof vscode.Uri ? { file: args.fsPath } : args ?? {};
+    // scripted calls without `host` mean this machine; the palette and the Explorer menu ask when there are several hosts
+    const host = args && !(args instanceof vscode.Uri) ? hostById(a.host) : await pickHostForVolume('Import Image: into the volumes of');
+    if (!host) {
+      if (a.host) void vscode.window.showErrorMessage(`Import Image: no host named '${a.host}'.`);
+      return undefined;
+    }
     let file = a.file;
     if (!file) {
       const picked = await vscode.window.showOpenDialog({ title: 'Import Image', canSelectMany: false, openLabel: 'Import',
@@ -31,18 +40,22 @@ export function register(ctx: UiContext): void {
     }
     const tag = a.tag ?? path.basename(file).replace(/\.(gz|bz2|xz)$/i, '').slice(0, 39);
     try {
-      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(file)}`, cancellable: true }, (progress, token) => {
+      const store = await volumeStoreFor(ctx, host);
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(file)}${host.kind === 'local' ? '' : ` to ${host.label}`}`, cancellable: true }, (progress, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
         let last = 0;
-        return importImage(volumeStore(ctx), file!, { format, tag, signal: ac.signal, onProgress: (f, msg) => {
+        return importImage(store, file!, { format, tag, staging: ctx.data.volumes, signal: ac.signal, onProgress: (f, msg) => {
           progress.report({ message: `${msg} ${Math.floor(f * 100)}%`, increment: Math.max(0, (f - last) * 100) }); last = Math.max(last, f);
         } });
       });
-      ctx.log.info(`Imported ${file} (${r.sourceFormat}${r.compression ? ', ' + r.compression : ''}) as volume ${r.volume.uuid}, identifier ${r.identifier ?? '—'}`);
+      ctx.log.info(`Imported ${file} (${r.sourceFormat}${r.compression ? ', ' + r.compression : ''}) as volume ${r.volume.uuid} on ${host.label}, identifier ${r.identifier ?? '—'}`);
       ctx.trees.get('stratus.volumes')?.refresh();
       if (r.metadataPath && a.openMetadata !== false) {
-        await vscode.window.showTextDocument(vscode.Uri.file(r.metadataPath), { preview: false });
+        // a remote draft opens as an unsaved copy: the editor's Sign and Upload work on it here
+        const doc = host.kind === 'local' ? await vscode.workspace.openTextDocument(r.metadataPath)
+          : await vscode.workspace.openTextDocument({ language: 'xml', content: (await host.readFile(r.metadataPath)).toString('utf8') });
+        await vscode.window.showTextDocument(doc, { preview: false });
         void vscode.window.showInformationMessage(`Imported as volume '${r.volume.tag}'. Complete the draft metadata, then sign and upload it.`);
       }
       return r;

@@ -2,20 +2,15 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { ExportFormat, exportVolume } from '../../../backend/images/import';
-import { volumeArg, volumeStore, volumeStoreFor } from '../../trees/volumes/store';
+import { volumeArg, volumeStoreFor } from '../../trees/volumes/store';
 
-/** stratus.volumes.export: raw .img.gz (for publishing), raw .img, or a standalone qcow2; progress with cancel. */
+/** stratus.volumes.export: raw .img.gz (for publishing), raw .img, or a standalone qcow2, written on this machine (a remote volume is flattened there, then downloaded); progress with cancel. */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.volumes.export', async (arg?: unknown, opts?: { format?: ExportFormat; output?: string }) => {
     const { host, uuid } = volumeArg(arg);
     if (!host) return undefined;
-    // exporting reads and converts the disk file where it lives; that is not done over SSH yet
-    if (host.kind !== 'local') {
-      const remote = uuid ? await (await volumeStoreFor(ctx, host)).get(uuid).catch(() => undefined) : undefined;
-      void vscode.window.showErrorMessage(`Export Volume: not supported for remote hosts yet (${host.label}).${remote ? ` The disk is ${remote.path} on that host.` : ''}`);
-      return undefined;
-    }
-    const v = uuid ? await volumeStore(ctx).get(uuid) : undefined;
+    const store = await volumeStoreFor(ctx, host);
+    const v = uuid ? await store.get(uuid) : undefined;
     if (!v) { void vscode.window.showErrorMessage('Export Volume: select a volume in the Volumes view.'); return undefined; }
     let format = opts?.format;
     if (!format) {
@@ -39,7 +34,7 @@ export function register(ctx: UiContext): void {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
         let last = 0;
-        return exportVolume(volumeStore(ctx), v.uuid, output!, format!, { signal: ac.signal, onProgress: (f, msg) => {
+        return exportVolume(store, v.uuid, output!, format!, { signal: ac.signal, onProgress: (f, msg) => {
           progress.report({ message: `${msg} ${Math.floor(f * 100)}%`, increment: Math.max(0, (f - last) * 100) }); last = Math.max(last, f);
         } });
       });
