@@ -127,8 +127,8 @@ export class InstanceManager {
   async list(): Promise<InstanceRecord[]> {
     let names: string[] = [];
     try { names = await this.host.readdir(this.options.data.instances); } catch { /* none yet */ }
-    const out: InstanceRecord[] = [];
-    for (const n of names) { const r = await this.describe(n); if (r) out.push(r); }
+    // all at once: on a remote host the reads share the one connection, so a refresh costs one round trip, not one per instance
+    const out = (await Promise.all(names.map(n => this.describe(n)))).filter((r): r is InstanceRecord => !!r);
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
