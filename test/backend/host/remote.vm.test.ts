@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { ConnectionPool } from '../../../src/backend/host/connections';
 import { GuestKeys, guestKeysFile } from '../../../src/backend/host/knownHosts';
+import { guestKnownHosts, guestSshArgv } from '../../../src/backend/host/guestSsh';
 import { stageImage } from '../../../src/backend/host/stage';
 import { InstanceManager } from '../../../src/backend/kvm/instances';
 import { LibvirtDriver } from '../../../src/backend/kvm/libvirt';
@@ -53,6 +54,23 @@ test('a guest on a remote KVM host over ONE SSH connection: upload, launch, surv
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^remote-guest-/);
     assert.equal(pool.opened, 1, 'upload, launch, boot wait and guest SSH all used one connection');
+
+    // what Open SSH Terminal runs: this machine's OpenSSH through the remote host (its key checked) into the guest (its pinned keys only)
+    const rec = (await mgr.describe(a.id))!;
+    assert.ok(rec.sshHostKeys.length > 0, 'the guest\'s keys were pinned at first contact');
+    const terminal = (keys: string[]) => {
+      const kh = path.join(own, `guest-${keys.length}-known_hosts`);
+      fs.writeFileSync(kh, guestKnownHosts(rec.ip, rec.sshPort, keys));
+      const argv = guestSshArgv({ host: rec.ip, port: rec.sshPort, user: rec.sshUser, identityFile: rec.privateKeyPath!, knownHostsFile: kh, pinned: true },
+        { via: { hops: [{ host: fx.host, port: fx.port, user: fx.user, identityFiles: [fx.clientKeyFile] }], knownHostsFiles: [fx.knownHostsFile] }, batchMode: true, ssh: '/usr/bin/ssh' });
+      return spawnSync('/usr/bin/ssh', ['-F', 'none', ...argv, 'echo', 'terminal-in-$(hostname)'], { encoding: 'utf8', timeout: 60_000 });
+    };
+    const term = terminal(rec.sshHostKeys);
+    assert.equal(term.status, 0, term.stderr);
+    assert.match(term.stdout, /^terminal-in-/);
+    const impostor = terminal([fx.hostKeyPub()]);
+    assert.notEqual(impostor.status, 0, 'a guest key other than the pinned one is refused');
+    assert.match(impostor.stderr, /host key|verification failed/i);
 
     // the connection drops while a command runs in the guest: a clear error, then it comes back on its own
     const inflight = mgr.exec(a.id, 'sleep 30');

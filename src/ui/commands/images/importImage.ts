@@ -1,11 +1,14 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
+import type { Host } from '../../../backend/host/host';
 import { importImage } from '../../../backend/images/import';
 import { hostById } from '../../trees/hosts';
 import { pickHostForVolume, volumeStoreFor } from '../../trees/volumes/store';
 
 /** `host`: a host id (scripted default: this machine; from the palette it is asked when there are several hosts). */
+type HostNode = { kind: 'host'; host: Host };
+
 export interface ImportImageArgs { file?: string; format?: 'raw' | 'qcow2'; tag?: string; openMetadata?: boolean; host?: string }
 
 /**
@@ -14,10 +17,12 @@ export interface ImportImageArgs { file?: string; format?: 'raw' | 'qcow2'; tag?
  * draft metadata opens for the user to complete, sign and upload.
  */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.images.import', async (args?: ImportImageArgs | vscode.Uri) => {
-    const a: ImportImageArgs = args instanceof vscode.Uri ? { file: args.fsPath } : args ?? {};
-    // scripted calls without `host` mean this machine; the palette and the Explorer menu ask when there are several hosts
-    const host = args && !(args instanceof vscode.Uri) ? hostById(a.host) : await pickHostForVolume('Import Image: into the volumes of');
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.images.import', async (args?: ImportImageArgs | vscode.Uri | HostNode) => {
+    const node = args && 'kind' in args && args.kind === 'host' ? args : undefined;
+    const a: ImportImageArgs = args instanceof vscode.Uri ? { file: args.fsPath } : node ? {} : args as ImportImageArgs ?? {};
+    // a host node of the Volumes tree imports there; scripted calls without `host` mean this machine;
+    // the palette and the Explorer menu ask when there are several hosts
+    const host = node?.host ?? (args && !(args instanceof vscode.Uri) ? hostById(a.host) : await pickHostForVolume('Import Image: into the volumes of'));
     if (!host) {
       if (a.host) void vscode.window.showErrorMessage(`Import Image: no host named '${a.host}'.`);
       return undefined;
