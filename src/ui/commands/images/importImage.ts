@@ -6,9 +6,9 @@ import { importImage } from '../../../backend/images/import';
 import { hostById } from '../../trees/hosts';
 import { pickHostForVolume, volumeStoreFor } from '../../trees/volumes/store';
 
-/** `host`: a host id (scripted default: this machine; from the palette it is asked when there are several hosts). */
 type HostNode = { kind: 'host'; host: Host };
 
+/** `host`: a host id (scripted default: this machine; from the palette it is asked when there are several hosts). */
 export interface ImportImageArgs { file?: string; format?: 'raw' | 'qcow2'; tag?: string; openMetadata?: boolean; host?: string }
 
 /**
