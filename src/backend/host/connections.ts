@@ -49,6 +49,13 @@ export class ConnectionLostError extends Error {}
 /** Counters for tests and benches: every TCP+SSH session this process opened. */
 export const sshStats = { opened: 0 };
 
+/**
+ * sshd refuses session channels (exec, sftp) beyond MaxSessions per connection — 10 by default — so a
+ * refresh of many instances next to a running job would fail at random: execs past 8 wait instead
+ * (one more is the SFTP channel, one is left for margin).
+ */
+const SESSION_SLOTS = 8;
+
 export function endpointLabel(s: SshHostSpec): string { return `${s.user}@${s.host}${s.port === 22 ? '' : `:${s.port}`}`; }
 function specKey(s: SshHostSpec): string { return [...(s.proxyJump ?? []).map(endpointLabel), endpointLabel(s)].join(' -> '); }
 
@@ -67,6 +74,8 @@ export class SshConnection {
   private closed = false;
   /** Bumped whenever a connection ends: an operation started under an older generation lost its connection. */
   generation = 0;
+  private freeSessions = SESSION_SLOTS;
+  private sessionWaiters: Array<() => void> = [];
 
   constructor(readonly spec: SshHostSpec, private readonly prompts: SshPrompts, readonly pool: ConnectionPool) {}
 
@@ -111,6 +120,16 @@ export class SshConnection {
         .then(resolve, e => setImmediate(() => (gen !== -1 && gen !== this.generation ? lost(new Error(String(e.message ?? e))) : reject(e))))
         .finally(() => this.inflight.delete(lost));
     });
+  }
+
+  /** Runs `f` holding one of the connection's session-channel slots (an exec); beyond them, callers wait their turn. */
+  async session<T>(f: () => Promise<T>): Promise<T> {
+    if (this.freeSessions > 0) this.freeSessions--;
+    else await new Promise<void>(r => this.sessionWaiters.push(r));
+    try { return await f(); } finally {
+      const next = this.sessionWaiters.shift();
+      if (next) next(); else this.freeSessions++;
+    }
   }
 
   /** A TCP stream to host:port as seen from the remote host (direct-tcpip). */

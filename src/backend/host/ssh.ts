@@ -43,7 +43,7 @@ export class SshHost implements Host {
     // (closing an SSH channel without a tty does not stop the remote process).
     const script = `echo $$; ${opts.cwd ? `cd ${shellQuote([opts.cwd])} && ` : ''}exec ${shellQuote(cmd)}`;
     this.stats.execs++;
-    return this.conn.track(`running ${argv[0]}`, c => new Promise<ExecResult>((resolve, reject) => {
+    return this.conn.session(() => opts.signal?.aborted ? Promise.reject(abortError(opts.signal)) : this.conn.track(`running ${argv[0]}`, c => new Promise<ExecResult>((resolve, reject) => {
       c.exec(script, (err, ch) => {
         if (err) return reject(new Error(`${this.label}: could not start ${argv[0]}: ${err.message}`));
         let pid: number | undefined, head = '', stdout = '', stderr = '', done = false;
@@ -82,7 +82,7 @@ export class SshHost implements Host {
         }));
         if (opts.input !== undefined) ch.end(opts.input); else ch.end();
       });
-    }));
+    })));
   }
 
   async run(argv: string[], opts?: ExecOptions): Promise<string> {

@@ -146,7 +146,8 @@ export async function startRemoteHost(o: { loopback?: boolean } = {}): Promise<R
     'PermitRootLogin prohibit-password', 'PubkeyAuthentication yes', 'StrictModes no',
     'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no',
     'AllowTcpForwarding yes', 'Subsystem sftp internal-sftp', `PidFile ${path.join(dir, 'sshd.pid')}`,
-    'LogLevel VERBOSE', 'MaxStartups 100', 'MaxSessions 100', '',
+    // MaxSessions stays OpenSSH's default (10), as on users' hosts
+    'LogLevel VERBOSE', 'MaxStartups 100', '',
   ].join('\n'));
 
   let proc: ChildProcess | undefined;

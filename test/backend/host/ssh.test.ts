@@ -155,14 +155,14 @@ describe('SshHost against a real sshd', { skip }, () => {
     assert.ok(fs.readFileSync(back2).equals(data));
   });
 
-  test('one connection is shared by concurrent callers of every kind', async () => {
+  test('one connection is shared by concurrent callers of every kind, more at once than sshd\'s MaxSessions (10): they wait their turn', async () => {
     const h = mkHost();
     const h2 = new SshHost('remote-again', spec(), { knownHosts: new KnownHosts(path.join(work, 'x'), [fx.knownHostsFile]) }, pools[pools.length - 1]);
     const f = path.join(work, 'shared.txt');
     fs.writeFileSync(f, 'x');
     const results = await Promise.all([
-      ...Array.from({ length: 12 }, (_, i) => h.run(['echo', String(i)])),
-      ...Array.from({ length: 6 }, () => h2.run(['true'])),
+      ...Array.from({ length: 12 }, (_, i) => h.run(['sh', '-c', `sleep 0.3; echo ${i}`])),
+      ...Array.from({ length: 12 }, () => h2.run(['sleep', '0.3'])),
       h.readFile(f).then(String), h2.stat(f).then(s => String(s?.size)), h.readdir(work).then(l => String(l.length > 0)),
     ]);
     assert.deepEqual(results.slice(0, 12), Array.from({ length: 12 }, (_, i) => `${i}\n`));
