@@ -66,7 +66,7 @@ try {
   }
   const s = median(timesStratus.slice(1));
   console.log(`remote host ${fx.host}:${fx.port}${fx.netns ? ' (netns)' : ' (loopback)'}, ${INSTANCES} instances, ${REFRESHES} refreshes`);
-  console.log(`Stratus list: ${listed} instances, SSH connections opened: ${pool.opened} (goal 1), requests per refresh: ${(requests / (REFRESHES - 1)).toFixed(1)} (1 readdir, then the reads of all instances at once: 2 round trips), all over one connection`);
+  console.log(`Stratus list: ${listed} instances, SSH connections opened: ${pool.opened} (goal 1), requests per refresh: ${(requests / (REFRESHES - 1)).toFixed(1)} (1 readdir, then every instance's read at once), all over one connection`);
   console.log(`  first refresh (includes connecting): ${timesStratus[0].toFixed(1)} ms; median refresh after: ${s.toFixed(1)} ms`);
   for (const [name, ts] of Object.entries(timesBase)) {
     const b = median(ts);

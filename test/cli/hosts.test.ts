@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,7 +28,7 @@ describe('stratus host (CLI) against a real sshd', { skip: sshdAvailable() }, ()
 
   test('add needs an explicit, matching fingerprint; then exec, check, list, remove', async () => {
     const target = `root@${fx.host}:${fx.port}`;
-    const fp = execFileSync('ssh-keygen', ['-lf', path.join(fx.dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1];
+    const fp = fx.fingerprint();
     let r = await cli('host', 'add', '--name', 'r1', '--identity', fx.clientKeyFile, target);
     assert.equal(r.code, 2, r.err);
     assert.ok(r.err.includes(fp) && r.err.includes('--accept-new-host-key'), r.err);

@@ -27,6 +27,8 @@ export interface RemoteHostFixture {
   /** known_hosts with the current host key for host:port and innerHost:innerPort. */
   knownHostsFile: string;
   hostKeyPub(): string;
+  /** SHA256 fingerprint of the host key, as `ssh-keygen -l` prints it (changes after restart({ newHostKey })). */
+  fingerprint(): string;
   /** Kills the per-connection sshd processes (the listener stays): every client connection drops. */
   killSessions(): number;
   /** Restarts the listener; with newHostKey the server is re-keyed (known_hosts file is NOT updated). */
@@ -190,6 +192,8 @@ export async function startRemoteHost(o: { loopback?: boolean } = {}): Promise<R
     clientKey: fs.readFileSync(path.join(dir, 'client_ed25519')),
     knownHostsFile,
     hostKeyPub: () => fs.readFileSync(path.join(dir, 'host_ed25519.pub'), 'utf8').split(' ').slice(0, 2).join(' '),
+    // computed by OpenSSH itself: the reference the extension's own fingerprints are compared with
+    fingerprint: () => execFileSync('ssh-keygen', ['-lf', path.join(dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1],
     killSessions: () => {
       const kids = proc?.pid ? childrenOf(proc.pid) : [];
       for (const c of kids) { try { process.kill(c, 'SIGKILL'); } catch { /* gone */ } }

@@ -1,5 +1,4 @@
 import * as assert from 'assert/strict';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -26,7 +25,7 @@ describe('Hosts: remote KVM hosts over SSH', function () {
   it('adds a host only with its fingerprint accepted, makes it active, checks, reconnects and removes it', async () => {
     const f = fx!;
     const target = `root@${f.host}:${f.port}`;
-    const fp = execFileSync('ssh-keygen', ['-lf', path.join(f.dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1];
+    const fp = f.fingerprint();
     const wrong = await vscode.commands.executeCommand('stratus.hosts.add', { target, name: 'lab', identityFile: f.clientKeyFile, acceptFingerprint: 'SHA256:not-it' });
     assert.equal(wrong, undefined, 'a key that does not match the accepted fingerprint is refused');
     assert.deepEqual(cfg().get('hosts'), []);

@@ -1,5 +1,4 @@
 import * as assert from 'assert/strict';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -7,24 +6,12 @@ import * as vscode from 'vscode';
 import type { InstanceRecord } from '../../../src/backend/kvm/types';
 import { LocalMarketplace } from '../../../src/backend/marketplace/local';
 import type { TreeSnapshot } from '../../../src/ui/context';
-import { stratusApi } from '../api';
-import { sleep } from '../screenshot';
+import { stratusApi, untilTree } from '../api';
 import { RemoteHostFixture, sshdAvailable, startRemoteHost } from '../../backend/host/remoteHost';
 
 const HOST = 'lab-run';
 const base = process.env.STRATUS_TEST_BASE_IMAGE;
 
-async function until(view: string, pred: (s: TreeSnapshot[]) => boolean, what: string, ms = 60_000): Promise<TreeSnapshot[]> {
-  const api = await stratusApi();
-  const end = Date.now() + ms;
-  let snap = await api.treeSnapshot(view, 2);
-  while (!pred(snap)) {
-    if (Date.now() > end) assert.fail(`${view}: ${what} not seen within ${ms / 1000} s: ${JSON.stringify(snap.map(n => [n.label, n.description, n.children?.map(c => c.label)]))}`);
-    await sleep(500);
-    snap = await api.treeSnapshot(view, 2);
-  }
-  return snap;
-}
 const under = (s: TreeSnapshot[], label: string) => s.find(n => n.label === HOST)?.children?.find(c => c.label?.includes(label));
 
 // The user's path end to end on a remote KVM host: Launch Instance on it, Shutdown saves there, the new
@@ -63,7 +50,7 @@ describe('Hosts: launch and save a real guest on a remote KVM host from the comm
 
   it('Launch Instance on the host → Running under it → Shutdown saves there → the volume under the host, the draft here', async () => {
     const f = fx!;
-    const fp = execFileSync('ssh-keygen', ['-lf', path.join(f.dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1];
+    const fp = f.fingerprint();
     assert.equal(await vscode.commands.executeCommand('stratus.hosts.add', { target: `root@${f.host}:${f.port}`, name: HOST, identityFile: f.clientKeyFile, dataDir, acceptFingerprint: fp }), HOST);
     await cfg().update('kvm.acceleration', 'tcg', vscode.ConfigurationTarget.Global);
 
@@ -74,7 +61,7 @@ describe('Hosts: launch and save a real guest on a remote KVM host from the comm
     assert.equal(rec.state, 'Running');
     assert.equal(rec.hostId, HOST);
     assert.ok(rec.overlay.startsWith(path.join(dataDir, 'instances') + '/'), `the guest's disk is in the host's data folder: ${rec.overlay}`);
-    const running = await until('stratus.instances', s => under(s, rec.id)?.contextValue === 'instance.Running.save', 'the guest Running under its host');
+    const running = await untilTree('stratus.instances', s => under(s, rec.id)?.contextValue === 'instance.Running.save', 'the guest Running under its host');
     assert.equal(running.find(n => n.label === 'Local')?.children?.some(c => c.label?.includes(rec.id)), false, 'not under this machine');
 
     const done = await vscode.commands.executeCommand<InstanceRecord>('stratus.instances.shutdown', rec.id);
@@ -83,7 +70,7 @@ describe('Hosts: launch and save a real guest on a remote KVM host from the comm
     const saved = done!.saved!;
     volume = saved.volumeId;
     assert.ok(saved.imagePath.startsWith(path.join(dataDir, 'volumes') + '/'), `the new image stays on the host: ${saved.imagePath}`);
-    await until('stratus.volumes', s => !!under(s, 'wb remote image'), 'the saved image\'s volume under its host');
+    await untilTree('stratus.volumes', s => !!under(s, 'wb remote image'), 'the saved image\'s volume under its host');
     const api = await stratusApi();
     const drafts = await new LocalMarketplace(path.join(api.dataRoot, 'marketplace')).entries(true);
     assert.ok(drafts.some(d => d.key.identifier === saved.imageId), 'the signed draft is in the local marketplace');

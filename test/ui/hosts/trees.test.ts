@@ -6,24 +6,12 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { TreeSnapshot } from '../../../src/ui/context';
 import type { Volume } from '../../../src/backend/volumes/store';
-import { stratusApi } from '../api';
+import { stratusApi, untilTree } from '../api';
 import { hasHarness, screenshot, sleep, waitForText } from '../screenshot';
 import { RemoteHostFixture, sshdAvailable, startRemoteHost } from '../../backend/host/remoteHost';
 
 const HOST = 'lab-trees';
 
-/** Polls a tree until `pred` finds what it wants; fails with the last snapshot. */
-async function until(view: string, pred: (s: TreeSnapshot[]) => boolean, what: string, ms = 60_000): Promise<TreeSnapshot[]> {
-  const api = await stratusApi();
-  const end = Date.now() + ms;
-  let snap = await api.treeSnapshot(view, 2);
-  while (!pred(snap)) {
-    if (Date.now() > end) assert.fail(`${view}: ${what} not seen within ${ms / 1000} s: ${JSON.stringify(snap.map(n => [n.label, n.description, n.contextValue, n.children?.map(c => c.label)]))}`);
-    await sleep(500);
-    snap = await api.treeSnapshot(view, 2);
-  }
-  return snap;
-}
 const node = (snap: TreeSnapshot[], label: string) => snap.find(n => n.label === label);
 
 // A real sshd (test fixture) added as a KVM host: both trees show it by host, with its connection state.
@@ -54,12 +42,12 @@ describe('Hosts: remote host nodes in the Instances and Volumes trees', function
 
   it('shows the remote host connected; a volume created on it is listed under it, its disk in the host\'s data folder; delete works', async () => {
     const f = fx!;
-    const fp = execFileSync('ssh-keygen', ['-lf', path.join(f.dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1];
+    const fp = f.fingerprint();
     const name = await vscode.commands.executeCommand('stratus.hosts.add', { target: `root@${f.host}:${f.port}`, name: HOST, identityFile: f.clientKeyFile, dataDir, acceptFingerprint: fp });
     assert.equal(name, HOST);
 
     const connected = (s: TreeSnapshot[]) => /^connected · /.test(node(s, HOST)?.description ?? '');
-    const inst = await until('stratus.instances', connected, `${HOST} connected`);
+    const inst = await untilTree('stratus.instances', connected, `${HOST} connected`);
     assert.equal(inst[0].label, 'Local', 'this machine first');
     assert.equal(node(inst, HOST)!.contextValue, 'host.ssh.connected');
     const empty = node(inst, HOST)!.children!.find(c => c.contextValue === 'hostEmpty');
@@ -74,7 +62,7 @@ describe('Hosts: remote host nodes in the Instances and Volumes trees', function
     assert.ok(v.path.startsWith(path.join(dataDir, 'volumes') + '/'), `disk in the host's data folder: ${v.path}`);
     assert.ok(fs.existsSync(v.path), 'the disk file exists on the host');
 
-    const vols = await until('stratus.volumes', s => connected(s) && !!node(s, HOST)?.children?.some(c => c.label === 'remote-vol'), 'remote-vol under its host');
+    const vols = await untilTree('stratus.volumes', s => connected(s) && !!node(s, HOST)?.children?.some(c => c.label === 'remote-vol'), 'remote-vol under its host');
     assert.deepEqual(vols.map(n => [n.label, n.contextValue]), [['Local', 'host.local'], [HOST, 'host.ssh.connected']]);
     assert.deepEqual(node(vols, 'Local')!.children!.map(c => c.label), ['here-vol'], 'each volume only under its own host');
     assert.equal(node(vols, HOST)!.children!.find(c => c.label === 'remote-vol')!.contextValue, 'volume.DATA_IMAGE_RAW_READ_WRITE.free');
@@ -93,7 +81,7 @@ describe('Hosts: remote host nodes in the Instances and Volumes trees', function
     assert.ok(keep?.uuid);
     assert.equal(await vscode.commands.executeCommand('stratus.volumes.delete', { host: HOST, uuid: v.uuid, confirmed: true }), true);
     assert.ok(!fs.existsSync(v.path), 'the disk file is gone from the host');
-    const after = await until('stratus.volumes', s => !node(s, HOST)?.children?.some(c => c.label === 'remote-vol'), 'remote-vol gone');
+    const after = await untilTree('stratus.volumes', s => !node(s, HOST)?.children?.some(c => c.label === 'remote-vol'), 'remote-vol gone');
     assert.deepEqual(node(after, HOST)!.children!.map(c => c.label), ['remote-keep']);
   });
 
@@ -111,7 +99,7 @@ describe('Hosts: remote host nodes in the Instances and Volumes trees', function
       assert.equal(draft!.languageId, 'xml');
       assert.ok(draft!.getText().includes(`<dcterms:identifier>${r.identifier}</dcterms:identifier>`), 'with the identifier of the raw content');
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-      await until('stratus.volumes', s => !!node(s, HOST)?.children?.some(c => c.label === 'imported-here'), 'the imported volume under its host');
+      await untilTree('stratus.volumes', s => !!node(s, HOST)?.children?.some(c => c.label === 'imported-here'), 'the imported volume under its host');
 
       const out = await vscode.commands.executeCommand<string>('stratus.volumes.export', { host: HOST, uuid: r.volume.uuid }, { format: 'img', output: path.join(work, 'back.img') });
       assert.equal(out, path.join(work, 'back.img'));
@@ -131,7 +119,7 @@ describe('Hosts: remote host nodes in the Instances and Volumes trees', function
       id, name: 'stopped-remote', hostId: HOST, driver: 'qemu', state: 'Done', type: 'm1.small', vcpu: 1, memoryMiB: 512, imageRef: 'x', base: '', overlay: '', accel: 'tcg',
       ip: '127.0.0.1', sshPort: 2299, sshUser: 'root', sshHostKeys: [], guestForwards: [], disks: [], createdAt: now, updatedAt: now,
     }));
-    const snap = await until('stratus.instances', s => !!node(s, HOST)?.children?.some(c => c.label?.startsWith('stopped-remote')), 'the Done instance under its host', 30_000);
+    const snap = await untilTree('stratus.instances', s => !!node(s, HOST)?.children?.some(c => c.label?.startsWith('stopped-remote')), 'the Done instance under its host', 30_000);
     assert.match(node(snap, HOST)!.children!.find(c => c.label?.startsWith('stopped-remote'))!.contextValue ?? '', /^instance\.Done/);
 
     const terminals = vscode.window.terminals.length;
@@ -163,7 +151,7 @@ describe('Hosts: remote host nodes in the Instances and Volumes trees', function
     const down = (s: TreeSnapshot[]) => node(s, HOST)?.contextValue === 'host.ssh.error' && node(s, HOST)?.children?.[0]?.label === 'Reconnect';
     for (const view of ['stratus.volumes', 'stratus.instances']) {
       const t0 = Date.now();
-      const snap = await until(view, down, `${HOST} in error with a Reconnect child`, 90_000);
+      const snap = await untilTree(view, down, `${HOST} in error with a Reconnect child`, 90_000);
       const fix = node(snap, HOST)!.children![0];
       assert.equal(fix.contextValue, 'hostError');
       assert.deepEqual(fix.command, { command: 'stratus.hosts.reconnect', arguments: [HOST] }, 'a click reconnects');
