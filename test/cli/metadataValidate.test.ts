@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { MINIMAL } from '../core/metadata/fixtures';
+import { signedEntry, originalDeprecation, testKey } from '../backend/marketplace/fixtures';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-cli-md-'));
@@ -55,4 +56,22 @@ test('validate-metadata prints file:line:col diagnostics and the original verdic
   const unsigned = await cli('validate-metadata', good);
   assert.equal(unsigned.code, 1);
   assert.ok(unsigned.out.includes(`Invalid: ${good}\nno signature`));
+});
+
+test('validate-metadata on the original Deprecator\'s document: the unqualified parseType is a warning at its range, not an error', async () => {
+  const entry = signedEntry({ content: 'deprecated via the original client', title: 'Old', valid: '2099-01-01T00:00:00Z' });
+  const file = path.join(dir, 'original-deprecation.xml');
+  const dep = originalDeprecation(entry, 'replaced');
+  fs.writeFileSync(file, dep);
+  const lines = dep.split('\n'), line = lines.findIndex(l => l.includes('<slreq:endorsement parseType=')) + 1;
+  const column = lines[line - 1].indexOf('parseType=') + 1;
+  fs.writeFileSync(path.join(dir, 'signer.pem'), testKey().certificatePem);
+  const r = await cli('validate-metadata', file, '--trusted', path.join(dir, 'signer.pem'));
+  assert.ok(r.out.includes(`${file}:${line}:${column} warning rdf/unqualified-attribute `), r.out);
+  assert.doesNotMatch(r.out, / error rdf\//);
+  assert.doesNotMatch(r.out, /unexpected literal/);
+  const j = JSON.parse((await cli('validate-metadata', file, '--json')).out);
+  assert.deepEqual(j.layers.rdf, { ok: true });
+  assert.deepEqual(j.layers.signature, { ok: true });
+  assert.deepEqual(j.server, { ok: true }, 'the marketplace would accept it');
 });

@@ -56,3 +56,19 @@ export function tamperedEntry(o: ImageSpec, at?: Date): string {
 }
 
 export const isoIn = (days: number, from = new Date()) => new Date(from.getTime() + days * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * What the original StratusLab Deprecator uploads: the entry with its Signature removed, its endorsement
+ * removed and re-appended LAST as `<slreq:endorsement parseType="Resource"/>` (no rdf: prefix), then
+ * `<slterms:deprecated>`; the signer fills that endorsement in place and signs.
+ */
+export function originalDeprecationUnsigned(signedXml: string, reason: string): string {
+  const stripped = signedXml.replace(/<Signature[\s\S]*<\/Signature>/, '').replace(/\s*<slreq:endorsement rdf:parseType="Resource">[\s\S]*?<\/slreq:endorsement>/, '');
+  const shaped = stripped.replace(/(\s*)<\/rdf:Description>/, `<slreq:endorsement parseType="Resource"/><slterms:deprecated>${esc(reason)}</slterms:deprecated>$1</rdf:Description>`);
+  if (!shaped.includes('<slreq:endorsement parseType="Resource"/><slterms:deprecated>')) throw new Error('originalDeprecation: unexpected entry shape');
+  return shaped;
+}
+
+export function originalDeprecation(signedXml: string, reason: string, at: Date = new Date(), key: KeyMaterial = testKey()): string {
+  return signMetadata(originalDeprecationUnsigned(signedXml, reason), key, { now: at });
+}

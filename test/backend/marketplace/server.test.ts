@@ -8,7 +8,7 @@ import { LocalMarketplace } from '../../../src/backend/marketplace/local';
 import { serve, RunningServer } from '../../../src/backend/marketplace/server';
 import { RemoteMarketplace } from '../../../src/backend/marketplace/remote';
 import { MarketplaceError } from '../../../src/backend/marketplace/marketplace';
-import { corpus, corpusDir, corpusSkip, signedEntry, isoIn } from './fixtures';
+import { corpus, corpusDir, corpusSkip, signedEntry, isoIn, originalDeprecation } from './fixtures';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-srv-'));
 const AT_2012 = () => new Date('2012-06-01T00:00:00Z');
@@ -164,4 +164,24 @@ test('RemoteMarketplace: unreachable endpoint errors clearly after retries; bad 
   try {
     await assert.rejects(new RemoteMarketplace(`http://127.0.0.1:${(hang.address() as any).port}`, { timeoutMs: 200, retries: 0 }).list(), /did not answer within 200 ms/);
   } finally { hang.closeAllConnections(); hang.close(); }
+});
+
+test('a deprecation shaped like the original Deprecator\'s (unqualified parseType, endorsement last), signed by us: 201 and listed as deprecated', async () => {
+  const t0 = new Date(Date.now() - 60_000);
+  const entry = signedEntry({ content: 'old image', title: 'Old', valid: isoIn(30) }, t0);
+  const dep = originalDeprecation(entry, 'superseded by a newer image', new Date());
+  assert.match(dep, /<slreq:endorsement parseType="Resource">\s*<dcterms:created>/, 'the signer kept the attribute and filled the endorsement');
+  await withServer(async s => {
+    assert.equal((await request(`${s.url}/metadata`, { method: 'POST', body: entry, type: 'application/xml' })).status, 201);
+    const up = await request(`${s.url}/metadata`, { method: 'POST', body: dep, type: 'application/xml' });
+    assert.equal(up.status, 201, `${up.status} ${up.text}`);
+    const id = /<dcterms:identifier>([^<]+)</.exec(entry)![1];
+    assert.equal((await request(`${s.url}/metadata/${id}`)).status, 404, 'no longer listed as valid');
+    const listed = await request(`${s.url}/metadata/${id}?status=deprecated`);
+    assert.equal(listed.status, 200);
+    assert.match(listed.body, /<slterms:deprecated>superseded by a newer image<\/slterms:deprecated>/);
+    const remote = new RemoteMarketplace(s.url + '/', { retries: 0 });
+    const page = await remote.list({ status: 'deprecated' } as any);
+    assert.equal(page.entries.find(e => e.key.identifier === id)?.summary.deprecated, 'superseded by a newer image');
+  });
 });

@@ -7,6 +7,8 @@ import { verifySignature, verifySignedContent } from '../../../src/core/metadata
 import { parseXml } from '../../../src/core/xml';
 import { NS } from '../../../src/core/metadata/types';
 import { MINIMAL } from './testkeys';
+import { ALG, newSignedXml } from '../../../src/core/metadata/dsig';
+import { trustVerdict, verdictProblem } from '../../../src/backend/marketplace/trust';
 
 const key = generateCertificate({ commonName: 'Jane Tester', email: 'jane.tester@example.org', password: 'x' });
 const signed = signMetadata(MINIMAL, key);
@@ -84,4 +86,23 @@ test('comments are not signed, so we never read values from the unsigned DOM: a 
 test('a changed Reference (URI="#id", or no enveloped transform) fails', () => {
   assertRejected(signed.replace('<Reference URI="">', '<Reference URI="#x">'), /^signature validation: false/);
   assertRejected(signed.replace(/<Transforms>.*?<\/Transforms>/, ''), /^signature validation: false/);
+});
+
+test('a correctly signed Reference to one Id-referenced Description (URI="#x") is invalid: only URI="" over the whole document is the profile', () => {
+  // The signature genuinely covers the Description with Id="x"; an unsigned Description before it names another checksum and location.
+  const genuine = withoutSig.replace('<rdf:Description ', '<rdf:Description Id="x" ');
+  const unsigned = '<rdf:Description rdf:about="#MMZu9WvwKIro-rtBQfDk4PsKO7_"><dcterms:identifier>MMZu9WvwKIro-rtBQfDk4PsKO7_</dcterms:identifier><slreq:checksum rdf:parseType="Resource"><slreq:algorithm>SHA-1</slreq:algorithm><slreq:value>0000000000000000000000000000000000000000</slreq:value></slreq:checksum><slterms:location>http://evil.example/x.img</slterms:location></rdf:Description>';
+  const doc = genuine.replace(/(<rdf:RDF[^>]*>)/, `$1${unsigned}`);
+  const sx = newSignedXml({ privateKey: key.privateKeyPem, publicCert: key.certificatePem, signatureAlgorithm: ALG.rsaSha1, canonicalizationAlgorithm: ALG.c14nWithComments });
+  sx.addReference({ xpath: "//*[@Id='x']", transforms: [ALG.enveloped, ALG.c14n], digestAlgorithm: ALG.sha1 });
+  sx.computeSignature(doc, { location: { reference: '/*', action: 'append' } });
+  const attack = sx.getSignedXml();
+  assert.match(attack, /<Reference URI="#x">/);
+  const { verdict, signedXml } = verifySignedContent(attack);
+  assert.equal(verdict.status, 'invalid');
+  assert.match(verdict.message!, /content \(ref='#x'\) validity: false/);
+  assert.equal(signedXml, undefined);
+  const trust = trustVerdict(attack, { trusted: [key.certificatePem] });
+  assert.equal(trust.trusted, false);
+  assert.match(verdictProblem(trust)!, /^the signature is not valid/);
 });
