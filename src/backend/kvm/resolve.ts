@@ -62,7 +62,8 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
     const problem = verdictProblem(verdict);
     if (problem && !ctx.allowUntrusted) throw new Error(`Refusing to launch ${ref}: ${problem} (launch anyway with --allow-untrusted).`);
     if (problem) ctx.log?.(`Launching ${ref} despite: ${problem}`);
-    const summary = summarize(xml);
+    // read from the bytes the signature covers (the raw text only when it does not verify and the user allowed that)
+    const summary = verdict.summary;
     // 'upload': downloaded and checked (size, checksums) here, then uploaded; 'download': fetched and checked by the host itself
     const byHost = remote && ctx.transfer === 'download' && summary.locations.some(l => /^https?:/i.test(l));
     const dl = byHost ? await downloadImageOnHost(ctx.host, summary, ctx.data.images, ctx.signal)

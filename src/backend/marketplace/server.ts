@@ -5,6 +5,7 @@ import { MarketplaceError } from './marketplace';
 import { entryUrl, parseKeyString, EMAIL_RE } from '../../core/marketplace/keys';
 import { hasFilters, parseQuery, QueryError, row, ListQuery } from '../../core/marketplace/query';
 import { toRdfJson } from '../../core/marketplace/rdfjson';
+import { decodeXml, declareUtf8 } from '../../core/xml';
 
 /** No real limit in the original; refuse absurd bodies before buffering them. */
 const MAX_BODY = 10_240_000;
@@ -97,7 +98,7 @@ async function post(store: LocalMarketplace, opts: ServeOptions, req: http.Incom
     xml = file;
   } else if (/^(application\/(rdf\+)?xml|text\/xml)/.test(type) || type === '') {
     if (!body.length) throw new MarketplaceError(400, 'post with null entity');
-    xml = body.toString('utf8');
+    try { xml = declareUtf8(decodeXml(body)); } catch (e) { throw new MarketplaceError(400, `invalid metadata: ${(e as Error).message}`); }
   } else throw new MarketplaceError(415, `unsupported content type ${type}: POST the signed XML as application/xml`);
   const ok = await store.upload(xml);
   res.setHeader('Location', entryUrl(base, ok.key));

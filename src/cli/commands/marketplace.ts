@@ -12,7 +12,7 @@ import { downloadImage } from '../../backend/marketplace/download';
 import { trustVerdict, verdictProblem } from '../../backend/marketplace/trust';
 import { parseKeyString, IDENTIFIER_RE } from '../../core/marketplace/keys';
 import { ListQuery, Status, LocationFilter, row } from '../../core/marketplace/query';
-import { summarize } from '../../core/metadata/summary';
+import { decodeXml, declareUtf8 } from '../../core/xml';
 import { signMetadata, loadPkcs12, loadPem, KeyMaterial } from '../../core/metadata/sign';
 
 const str = (p: Parsed, ...names: string[]) => { for (const n of names) if (typeof p.opts[n] === 'string') return p.opts[n] as string; return undefined; };
@@ -152,7 +152,9 @@ const uploadCmd: CliCommand = {
     const file = p.pos[0];
     if (!file) throw new CliError('give the signed metadata file to upload');
     let xml: string;
-    try { xml = fs.readFileSync(file, 'utf8'); } catch { throw new CliError(`Cannot read ${file}`); }
+    let bytes: Buffer;
+    try { bytes = fs.readFileSync(file); } catch { throw new CliError(`Cannot read ${file}`); }
+    try { xml = declareUtf8(decodeXml(bytes)); } catch (e) { throw new CliError(`${file}: ${(e as Error).message}`); }
     const mp = open(p);
     try {
       const ok = await mp.upload(xml);
@@ -176,10 +178,12 @@ const downloadCmd: CliCommand = {
       const latest = await findLatest(mp, id, { email: str(p, 'email') });
       if (!latest) { io.err(`no entry for ${id} in ${endpointOf(p) ?? LOCAL_ENDPOINT}`); return 1; }
       const xml = latest.xml ?? await mp.get(latest.key);
-      const problem = verdictProblem(trustVerdict(xml, { trusted: trustedFrom(p) }));
+      const verdict = trustVerdict(xml, { trusted: trustedFrom(p) });
+      const problem = verdictProblem(verdict);
       if (problem && !p.opts['force-untrusted']) { io.err(`refusing ${id}: ${problem} (--force-untrusted overrides)`); return 1; }
       let last = 0;
-      const r = await downloadImage(summarize(xml), str(p, 'cache') ?? dataLayout().images, {
+      // verdict.summary is read from the bytes the signature covers (the raw text only when it does not verify and the user forced it)
+      const r = await downloadImage(verdict.summary, str(p, 'cache') ?? dataLayout().images, {
         onProgress: (done, total) => { const now = Date.now(); if (now - last > 1000) { last = now; io.err(`${done}${total ? `/${total}` : ''} bytes`); } },
       });
       io.out(r.path);

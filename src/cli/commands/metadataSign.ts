@@ -7,6 +7,8 @@ import { CliCommand, CliError } from '../command';
 import { signMetadata, generateCertificate, loadPem, loadPkcs12, SignatureProfile } from '../../core/metadata/sign';
 import { verifySignature } from '../../core/metadata/verify';
 import type { KeyMaterial } from '../../core/metadata/certs';
+import { SignError } from '../../core/metadata/endorsement';
+import { decodeXml, XmlEncodingError } from '../../core/xml';
 
 function writeAtomic(file: string, data: string | Buffer, mode?: number): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
@@ -19,6 +21,14 @@ function readFileOrFail(file: string, what: string): Buffer {
 }
 
 /** Password from --password-file, else STRATUS_P12_PASSWORD / STRATUSLAB_P12_PASSWORD (never on the command line). */
+/** A metadata file as text in its declared encoding; an unreadable encoding is a one-line user error. */
+export function readMetadataFile(file: string): string {
+  try { return decodeXml(readFileOrFail(file, 'metadata file')); } catch (e) {
+    if (e instanceof XmlEncodingError) throw new CliError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
 function password(file: string | undefined, purpose: string): string {
   if (file) return readFileOrFail(file, 'password file').toString('utf8').replace(/\r?\n$/, '');
   const env = process.env.STRATUS_P12_PASSWORD ?? process.env.STRATUSLAB_P12_PASSWORD;
@@ -57,8 +67,12 @@ const signMetadataCommand: CliCommand = {
       const p12 = v.p12 ?? process.env.STRATUSLAB_P12_CERTIFICATE ?? path.join(os.homedir(), '.globus', 'usercert.p12');
       key = loadPkcs12(readFileOrFail(p12, 'certificate file'), password(v['password-file'], 'the PKCS#12 certificate'));
     }
-    const text = readFileOrFail(file, 'metadata file').toString('utf8');
-    const signed = signMetadata(text, key, { email: v.email, profile: v.profile as SignatureProfile | undefined });
+    const text = readMetadataFile(file);
+    let signed: string;
+    try { signed = signMetadata(text, key, { email: v.email, profile: v.profile as SignatureProfile | undefined }); } catch (e) {
+      if (e instanceof SignError) throw new CliError(`${file}: ${e.message}`);
+      throw e;
+    }
     const out = v.output ?? file;
     if (!v.output) fs.copyFileSync(file, `${file}.orig`);
     writeAtomic(out, signed);
@@ -76,7 +90,7 @@ const verifyMetadataCommand: CliCommand = {
     const opts = values as { trusted?: string[]; json?: boolean };
     if (positionals.length !== 1) throw new CliError('give exactly one metadata FILE');
     const trusted = (opts.trusted ?? []).map(f => readFileOrFail(f, 'trusted certificate').toString('utf8'));
-    const v = verifySignature(readFileOrFail(positionals[0], 'metadata file').toString('utf8'), { trusted });
+    const v = verifySignature(readMetadataFile(positionals[0]), { trusted });
     if (opts.json) {
       io.out(JSON.stringify(v, (k, x) => (k === 'certificatePem' ? undefined : x), 2));
       return v.status === 'valid' ? 0 : 1;
@@ -85,7 +99,8 @@ const verifyMetadataCommand: CliCommand = {
     if (v.signer) {
       lines.push(`Signer:    ${v.signer.subject}`, `Issuer:    ${v.signer.issuer}`, `E-mail:    ${v.signer.email ?? '(none in the certificate)'}`,
         `Validity:  ${v.signer.notBefore} .. ${v.signer.notAfter}`, `Serial:    ${v.signer.serial}`,
-        `Trust:     ${v.trusted ? 'trusted' : 'untrusted (not in --trusted)'}`);
+        // Trust in a signer means nothing for a signature that does not verify.
+        `Trust:     ${v.status !== 'valid' ? 'not assessed (the signature is invalid)' : v.trusted ? 'trusted' : 'untrusted (not in --trusted)'}`);
     }
     if (v.endorserMatches !== undefined) lines.push(`Endorser:  ${v.endorserMatches ? 'matches the certificate' : 'DOES NOT match the certificate'}`);
     for (const w of v.warnings ?? []) lines.push(`Warning:   ${w}`);

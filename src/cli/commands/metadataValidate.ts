@@ -4,6 +4,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { CliCommand, CliError } from '../command';
 import { validateMetadata, CheckedLayer } from '../../core/metadata/validate';
+import { decodeXml, XmlEncodingError } from '../../core/xml';
 import { buildMetadata, computeDigests, defaultOutputName, BuildError, BuildOptions } from '../../core/metadata/build';
 
 function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
@@ -38,7 +39,12 @@ const validateCommand: CliCommand = {
     const reports: unknown[] = [];
     for (const file of positionals) {
       let text: string;
-      try { text = fs.readFileSync(file, 'utf8'); } catch { io.err(`Cannot read ${file}`); invalid++; continue; }
+      let bytes: Buffer;
+      try { bytes = fs.readFileSync(file); } catch { io.err(`Cannot read ${file}`); invalid++; continue; }
+      try { text = decodeXml(bytes); } catch (e) {
+        if (!(e instanceof XmlEncodingError)) throw e;
+        io.out(`${file}:1:1 error parse/encoding ${e.message}\nInvalid: ${file}`); invalid++; continue;
+      }
       const r = validateMetadata(text, { layers, trusted, digests });
       if (!r.verdict.client.ok) invalid++;
       if (v.json) { reports.push({ file, valid: r.verdict.client.ok, message: r.verdict.client.message, server: r.verdict.server, layers: r.verdict.layers, diagnostics: r.diagnostics, signature: r.signature && { ...r.signature, signer: r.signature.signer && { ...r.signature.signer, certificatePem: undefined } } }); continue; }

@@ -1,6 +1,7 @@
 import { parseXml } from '../xml';
 import type { Element } from '@xmldom/xmldom';
 import { NS } from '../metadata/types';
+import { rdfAttribute } from '../metadata/rdf';
 
 type RdfValue = { type: 'literal' | 'bnode' | 'uri'; value: string };
 export type RdfJson = Record<string, Record<string, RdfValue[]>>;
@@ -24,12 +25,12 @@ export function toRdfJson(xml: string): RdfJson {
       const c = n as Element;
       const pred = (c.namespaceURI ?? '') + (c.localName ?? c.nodeName);
       let value: RdfValue;
-      if (c.getAttributeNS(NS.rdf, 'parseType') === 'Resource') {
+      if (rdfAttribute(c, 'parseType') === 'Resource') {
         const b = `_:b${bnodes++}`;
         describe(b, c);
         value = { type: 'bnode', value: b };
-      } else if (c.hasAttributeNS(NS.rdf, 'resource')) {
-        value = { type: 'uri', value: resolve(c.getAttributeNS(NS.rdf, 'resource')!) };
+      } else if (rdfAttribute(c, 'resource') !== undefined) {
+        value = { type: 'uri', value: resolve(rdfAttribute(c, 'resource')!) };
       } else value = { type: 'literal', value: c.textContent ?? '' };
       (props[pred] ??= []).push(value);
     }
@@ -37,7 +38,7 @@ export function toRdfJson(xml: string): RdfJson {
   for (let n = root.firstChild; n; n = n.nextSibling) {
     const el = n as Element;
     if (n.nodeType !== 1 || el.namespaceURI !== NS.rdf || el.localName !== 'Description') continue;
-    const about = el.getAttributeNS(NS.rdf, 'about');
+    const about = rdfAttribute(el, 'about');
     describe(about ? resolve(about) : `_:b${bnodes++}`, el);
   }
   return out;

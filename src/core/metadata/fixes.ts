@@ -5,7 +5,8 @@
 import type { Element } from '@xmldom/xmldom';
 import { parseXml } from '../xml';
 import { NS } from './types';
-import { descriptions, kids, textOf, SourceMap } from './dom';
+import { descendants, descriptions, kids, textOf, SourceMap } from './dom';
+import { UNQUALIFIED_RDF } from './rdf';
 import { sha1ToIdentifier } from './identifier';
 import { CLIENT_REQUIRED, ImageDigests } from './advice';
 import { isoSeconds, validUntil } from './build';
@@ -119,4 +120,27 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
   let out = text;
   for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
   return out;
+}
+
+/**
+ * Qualifies the unqualified RDF attribute (ID, about, resource, parseType, type) that starts at `range`
+ * (the rdf/unqualified-attribute diagnostic's range) with the rdf prefix in scope there, declaring
+ * xmlns:rdf on the element when the RDF namespace has no prefix.
+ */
+export function qualifyRdfAttribute(text: string, range: { line: number; column: number }): TextEdit[] {
+  const parsed = parseXml(text);
+  if (!parsed.doc) return [];
+  const src = new SourceMap(text);
+  const at = src.offset(range.line, range.column);
+  const m = /^([A-Za-z]+)\s*=/.exec(text.slice(at, at + 20));
+  if (!m || !UNQUALIFIED_RDF.has(m[1])) return [];
+  for (const el of descendants(parsed.doc)) {
+    const tag = span(src, src.element(el));
+    if (at <= tag.start || at >= tag.end) continue;
+    const attr = el.getAttributeNode(m[1]);
+    if (!attr || attr.namespaceURI) return [];
+    const prefix = el.lookupPrefix(NS.rdf);
+    return [{ start: at, end: at, newText: prefix ? `${prefix}:` : `xmlns:rdf="${NS.rdf}" rdf:` }];
+  }
+  return [];
 }

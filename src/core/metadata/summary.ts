@@ -3,6 +3,7 @@ import type { Document, Element } from '@xmldom/xmldom';
 import { parseXml } from '../xml';
 import { NS, MetadataSummary } from './types';
 import { childIndex, descendants, descriptions, kids, textOf } from './dom';
+import { rdfAttribute } from './rdf';
 
 /** Summarizes the first rdf:Description. Throws when the text is not well-formed XML or has no Description. */
 export function summarize(input: Document | string): MetadataSummary {
@@ -24,7 +25,7 @@ export function summarize(input: Document | string): MetadataSummary {
     if (alg && value !== undefined && !(alg in checksums)) checksums[alg] = value.toLowerCase();
   }
   const bytes = first(NS.slreq, 'bytes');
-  const about = desc.getAttributeNS(NS.rdf, 'about') ?? '';
+  const about = rdfAttribute(desc, 'about') ?? '';
   return {
     identifier: first(NS.dcterms, 'identifier') ?? about.replace(/^#/, ''),
     email: endorser ? first(NS.slreq, 'email', endorser) : undefined,

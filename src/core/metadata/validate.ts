@@ -69,15 +69,15 @@ export function validateMetadata(text: string, opts: ValidateOptions = {}): Vali
   if (want.has('signature')) {
     signature = verifySignature(text, { trusted: opts.trusted, now: opts.now });
     layers.signature = signature.status === 'valid' ? { ok: true } : { ok: false, message: signature.message ?? (signature.status === 'absent' ? 'no signature' : 'invalid signature') };
-    diagnostics.push(...signatureDiagnostics(signature, src.name(doc.documentElement!), !!opts.trusted?.length));
+    for (const d of signatureDiagnostics(signature, src.name(doc.documentElement!), !!opts.trusted?.length)) diagnostics.push(d);
   }
   for (const [layer, check] of [['schema', checkSchema], ['constraints', checkConstraints], ['rdf', checkRdf]] as const) {
     if (!want.has(layer)) continue;
     const r = check(doc, src);
     layers[layer] = r.message === undefined ? { ok: true } : { ok: false, message: r.message };
-    diagnostics.push(...r.diagnostics);
+    for (const d of r.diagnostics) diagnostics.push(d);   // no spread: a huge list would overflow the call stack
   }
-  if (want.has('advice')) diagnostics.push(...checkAdvice(doc, src, { now: opts.now, digests: opts.digests }));
+  if (want.has('advice')) for (const d of checkAdvice(doc, src, { now: opts.now, digests: opts.digests })) diagnostics.push(d);
   let summary: MetadataSummary | undefined;
   try { summary = summarize(doc); } catch { summary = undefined; }
   return { diagnostics, verdict: { client: chain(CLIENT_ORDER, layers), server: chain(SERVER_ORDER, layers), layers }, summary, signature };

@@ -50,7 +50,8 @@ export function verifySignedContent(text: string, opts: VerifyOptions = {}): Ver
   if (!sigs.length) return { verdict: { status: 'absent', message: 'no signature' } };
   const sig = sigs[0];
   const range = rangeOf(sig);
-  const invalid = (message: string, extra: Partial<SignatureVerdict> = {}): VerifiedContent => ({ verdict: { status: 'invalid', message, range, ...extra } });
+  // A signature that does not verify proves nothing about its signer: never 'trusted'.
+  const invalid = (message: string, extra: Partial<SignatureVerdict> = {}): VerifiedContent => ({ verdict: { status: 'invalid', message, range, ...extra, trusted: extra.trusted === undefined ? undefined : false } });
 
   const signedInfo = dsigKids(sig, 'SignedInfo');
   const sigValue = dsigKids(sig, 'SignatureValue');
@@ -210,6 +211,8 @@ function profileProblem(doc: Document, sigs: Element[], sig: Element, refs: Elem
     if (c.nodeType === 1 && !((c as Element).namespaceURI === NS.dsig && ['X509Data', 'KeyValue', 'KeyName'].includes((c as Element).localName!))) return `unexpected <${(c as Element).tagName}> in KeyInfo`;
   }
   if (refs.length !== 1) return `${refs.length} Reference elements; exactly one (URI="") is allowed`;
+  // URI="#id" would sign one element and leave the rest of the document (another Description) unsigned.
+  if (!refs[0].hasAttribute('URI') || refs[0].getAttribute('URI') !== '') return `the Reference must be URI="" (the whole document), not URI="${refs[0].getAttribute('URI') ?? ''}"`;
   const transforms = dsigKids(dsigKids(refs[0], 'Transforms')[0] ?? refs[0], 'Transform').map(t => t.getAttribute('Algorithm'));
   if (transforms[0] !== ALG.enveloped) return 'the Reference must use the enveloped-signature transform';
   return undefined;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { fixAbout, setValidity, addMissingElements, TextEdit } from '../../../core/metadata/fixes';
+import { fixAbout, setValidity, addMissingElements, qualifyRdfAttribute, TextEdit } from '../../../core/metadata/fixes';
 import { isMetadataDocument } from './detect';
 
 export const RECOMPUTE_COMMAND = 'stratus.metadata.recomputeFromImage';
@@ -37,6 +37,10 @@ export class MetadataCodeActions implements vscode.CodeActionProvider {
       if (code === 'advice/missing-element') add('missing', 'Add the elements the client requires', d, () => addMissingElements(text));
       if (/^(constraints\/(identifier-sha1|sha1-invalid|identifier-invalid)|advice\/stale-)/.test(code)) {
         add('recompute', 'Recompute identifier, bytes and checksums from an image…', d, () => ({ title: 'Recompute from image', command: RECOMPUTE_COMMAND, arguments: [doc.uri] }));
+      }
+      if (code === 'rdf/unqualified-attribute') {
+        const name = doc.getText(d.range).split('=')[0].trim();
+        add(`qualify ${d.range.start.line}:${d.range.start.character}`, `Write rdf:${name}`, d, () => qualifyRdfAttribute(text, { line: d.range.start.line + 1, column: d.range.start.character + 1 }));
       }
       if (code === 'signature/invalid') add('sign', 'Re-sign the document…', d, () => ({ title: 'Re-sign', command: 'stratus.metadata.sign', arguments: [{ uri: doc.uri }] }));
     }
