@@ -183,6 +183,7 @@ export class InstanceManager {
     await this.host.mkdirp(dir);
     await this.write(rec);
     const created: string[] = [];
+    let vmStarted = false;
     try {
       onStep('Starting machine(s)');
       rec.state = 'Prolog';
@@ -209,6 +210,7 @@ export class InstanceManager {
       await this.driver.define({ id, name: rec.name, dir, vcpu: rec.vcpu, memoryMiB: rec.memoryMiB, accel: rec.accel, disks, sshPort: rec.sshPort, guestForwards: rec.guestForwards });
       signal?.throwIfAborted();
       await this.driver.start(id);
+      vmStarted = true;
       await this.write(rec);
       onStep('Waiting for machine to boot');
       await this.waitReady(rec, opts.bootTimeoutMs ?? 300_000, signal);
@@ -222,7 +224,8 @@ export class InstanceManager {
       await this.driver.undefine(id).catch(() => undefined);
       await this.releaseDisks(rec);
       for (const f of created) await this.host.remove(f).catch(() => undefined);
-      if (cancelled) { await this.host.remove(dir).catch(() => undefined); this.events.emit('change', { ...rec, state: 'Done' }); }
+      // Nothing to show when no guest ever ran (unknown image, failed download …): the error says it all, no Failed record is left.
+      if (cancelled || !vmStarted) { await this.host.remove(dir).catch(() => undefined); this.events.emit('change', { ...rec, state: 'Done' }); }
       else { rec.state = 'Failed'; rec.error = (e as Error).message; delete rec.busyPid; await this.write(rec).catch(() => undefined); }
       throw cancelled ? new InstanceError('Launch cancelled: the instance and its disks were removed.') : e;
     }
