@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-require('../dist/cli.js');
+// One launcher for `stratus` and the original names (stratus-run-instance …): the program name picks the subcommand.
+require('../dist/cli.js').runProgram(process.argv[1] || 'stratus', process.argv.slice(2));

@@ -1,28 +1,47 @@
 import { allCommands } from './commands';
 import { CliError, CliIO } from './command';
+import { aliasOf } from './aliases';
+import { describeError } from './errors';
 
 const io: CliIO = { out: t => process.stdout.write(t.endsWith('\n') ? t : t + '\n'), err: t => process.stderr.write(t.endsWith('\n') ? t : t + '\n') };
 
 function help(): string {
   const w = Math.max(...allCommands.map(c => c.name.length), 4);
-  return ['usage: stratus <command> [options]', '', 'commands:', ...allCommands.map(c => `  ${c.name.padEnd(w)}  ${c.summary}`), '', 'stratus <command> --help shows the options of one command.'].join('\n');
+  return ['usage: stratus <command> [options]', '', 'commands:', ...allCommands.map(c => `  ${c.name.padEnd(w)}  ${c.summary}`), '',
+    'stratus <command> --help shows the options of one command. The original names (stratus-run-instance, stratus-create-image …) run the same commands.'].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs one command; `program` is how the user called it (`stratus`, or an original name such as `stratus-run-instance`). */
+export async function main(argv: string[], program = 'stratus'): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') { io.out(help()); return 0; }
   const cmd = allCommands.find(c => c.name === name);
-  if (!cmd) { io.err(`stratus: unknown command '${name}'. Run 'stratus --help' for the list.`); return 2; }
+  if (!cmd) { io.err(`stratus: unknown command '${name}' — run 'stratus --help' for the list`); return 2; }
+  const shown = program === 'stratus' ? `stratus ${name}` : program;
   if (rest.includes('--help') || rest.includes('-h')) { io.out(`usage: stratus ${cmd.usage}\n\n${cmd.summary}`); return 0; }
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    if (e instanceof CliError) { io.err(`stratus ${name}: ${e.message}`); return 2; }
-    io.err(`stratus ${name}: ${(e as Error).stack || e}`);
+    if (process.env.STRATUS_DEBUG === '1') io.err(String((e as Error)?.stack ?? e));
+    if (e instanceof CliError) {
+      const hint = e.exitCode === 2 && !e.message.includes(' — ') ? ` — run '${shown} --help' for the options` : '';
+      io.err(`${shown}: ${e.message}${hint}`);
+      return e.exitCode;
+    }
+    io.err(`${shown}: ${describeError(e)}`);
     return 1;
   }
 }
 
-if (require.main === module || (process.argv[1] && /(^|[\\/])(cli\.js|stratus(\.js)?)$/.test(process.argv[1]))) {
+/** Entry of bin/stratus.js and of the original names (bin/stratus-run-instance.js …). */
+export function runProgram(programPath: string, args: string[]): void {
+  const alias = aliasOf(programPath);
+  const program = programPath.replace(/^.*[\\/]/, '').replace(/\.(js|cmd|ps1|exe)$/i, '');
+  const run = alias === undefined ? Promise.resolve((io.err(`stratus: '${program}' is not a Stratus command — run 'stratus --help'`), 2))
+    : main([...alias, ...args], alias.length ? program : 'stratus');
+  run.then(code => { process.exitCode = code; });
+}
+
+if (require.main === module || (process.argv[1] && /(^|[\\/])cli\.js$/.test(process.argv[1]))) {
   main(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }

@@ -4,6 +4,7 @@ import { LocalHost } from '../backend/host/local';
 import { InstanceManager } from '../backend/kvm/instances';
 import { LibvirtDriver } from '../backend/kvm/libvirt';
 import { dataLayout, DataLayout } from '../backend/paths';
+import { remoteEndpoints, remoteMetadataFetcher } from '../backend/marketplace/sources';
 import { VolumeStore } from '../backend/volumes/store';
 import type { CliIO } from './command';
 import { connectOrExplain, findHost, openHost } from './commands/hosts';
@@ -18,7 +19,8 @@ export interface Target {
   data: DataLayout;
   /** This machine's folders. */
   local: DataLayout;
-  manager(io?: CliIO): InstanceManager;
+  /** `endpoints`: remote marketplaces asked for identifiers the embedded one lacks (plus $STRATUSLAB_MARKETPLACE_ENDPOINT). */
+  manager(io?: CliIO, endpoints?: string[]): InstanceManager;
   volumes(): VolumeStore;
 }
 
@@ -41,9 +43,11 @@ function target(host: Host, data: DataLayout, local: DataLayout): Target {
   return {
     host, data, local,
     // STRATUS_KVM_ACCEL=auto|kvm|tcg overrides the probe; STRATUS_KVM_DRIVER=libvirt drives libvirtd through virsh (stratus.kvm.driver)
-    manager: io => {
+    manager: (io, endpoints) => {
       const accel = process.env.STRATUS_KVM_ACCEL;
+      const remotes = remoteEndpoints(endpoints, process.env.STRATUSLAB_MARKETPLACE_ENDPOINT);
       return new InstanceManager({
+        fetchMetadata: remoteMetadataFetcher(remotes, ep => io?.err(`Image metadata from marketplace ${ep}`)),
         host, data, localData: local, driver: process.env.STRATUS_KVM_DRIVER === 'libvirt' ? new LibvirtDriver(host, data.instances) : undefined,
         acceleration: accel === 'kvm' || accel === 'tcg' ? accel : 'auto', log: m => io?.err(m),
       });

@@ -13,6 +13,7 @@ import { probeAcceleration, AccelVerdict } from './accel';
 import type { DomainDisk, Driver } from './driver';
 import { movedOverlay, runEpilog } from './epilog';
 import { imageInfo } from './images';
+import { cpuPercent } from './cpu';
 import { freePort, QemuDriver } from './qemu';
 import { resolveImage } from './resolve';
 import { parseHostKeys, sshConnect, sshExec } from './ssh';
@@ -41,6 +42,8 @@ export interface InstanceManagerOptions {
   minFreeBytes?: number;
   /** Trusted signers for marketplace launches (setting stratus.trustedSigners). */
   trustedSigners?: string[];
+  /** Metadata of an identifier the embedded marketplace lacks: the configured remote marketplaces (see marketplace/sources). */
+  fetchMetadata?(identifier: string): Promise<string | undefined>;
   log?(message: string): void;
 }
 
@@ -183,6 +186,7 @@ export class InstanceManager {
     await this.host.mkdirp(dir);
     await this.write(rec);
     const created: string[] = [];
+    let vmStarted = false;
     try {
       onStep('Starting machine(s)');
       rec.state = 'Prolog';
@@ -190,7 +194,7 @@ export class InstanceManager {
       const accel = await this.acceleration();
       rec.accel = accel.accel;
       onStep(`Fetching image ${opts.image}`);
-      const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, log: m => this.log(m) });
+      const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata, log: m => this.log(m) });
       rec.base = img.path; rec.imageId = img.imageId;
       if (img.metadataFile) rec.originMetadata = img.metadataFile;
       signal?.throwIfAborted();
@@ -199,6 +203,9 @@ export class InstanceManager {
       created.push(rec.overlay);
       const disks: DomainDisk[] = [{ path: rec.overlay, format: 'qcow2', id: 'root' }];
       disks.push(...await this.extraDisks(id, rec.disks, created, signal));
+      const swapMiB = opts.swapMiB ?? type.swapMiB;
+      if (swapMiB > 0) disks.push(await this.swapDisk(dir, swapMiB, created));
+      rec.swapMiB = swapMiB;
       onStep('Preparing the context');
       const iso = await makeContextIso(this.host, dir, {
         instanceId: id, hostname: rec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63), sshKeys, userData: opts.userData, vars: opts.contextVars,
@@ -209,6 +216,7 @@ export class InstanceManager {
       await this.driver.define({ id, name: rec.name, dir, vcpu: rec.vcpu, memoryMiB: rec.memoryMiB, accel: rec.accel, disks, sshPort: rec.sshPort, guestForwards: rec.guestForwards });
       signal?.throwIfAborted();
       await this.driver.start(id);
+      vmStarted = true;
       await this.write(rec);
       onStep('Waiting for machine to boot');
       await this.waitReady(rec, opts.bootTimeoutMs ?? 300_000, signal);
@@ -222,10 +230,34 @@ export class InstanceManager {
       await this.driver.undefine(id).catch(() => undefined);
       await this.releaseDisks(rec);
       for (const f of created) await this.host.remove(f).catch(() => undefined);
-      if (cancelled) { await this.host.remove(dir).catch(() => undefined); this.events.emit('change', { ...rec, state: 'Done' }); }
+      // Nothing to show when no guest ever ran (unknown image, failed download …): the error says it all, no Failed record is left.
+      if (cancelled || !vmStarted) { await this.host.remove(dir).catch(() => undefined); this.events.emit('change', { ...rec, state: 'Done' }); }
       else { rec.state = 'Failed'; rec.error = (e as Error).message; delete rec.busyPid; await this.write(rec).catch(() => undefined); }
       throw cancelled ? new InstanceError('Launch cancelled: the instance and its disks were removed.') : e;
     }
+  }
+
+  /**
+   * The instance type's swap disk (the original attached it as a disk of type swap): a sparse raw file
+   * formatted with mkswap and labelled 'swap', so the guest can `swapon LABEL=swap`. After the extra disks,
+   * so their device names do not move.
+   */
+  private async swapDisk(dir: string, swapMiB: number, created: string[]): Promise<DomainDisk> {
+    const f = path.join(dir, 'swap.img');
+    await this.host.run(['truncate', '-s', `${swapMiB}M`, f]);
+    created.push(f);
+    await this.host.run(['mkswap', '-L', 'swap', f]).catch(e => this.log(`swap disk left unformatted (${(e as Error).message.split('\n')[0]}): run mkswap in the guest`));
+    return { path: f, format: 'raw', id: 'swap' };
+  }
+
+  /** cpu% per instance id, measured from its guest process over half a second (instances without a live process are left out). */
+  async cpuUsage(ids: string[]): Promise<Map<string, number>> {
+    const livePid = (this.driver as { livePid?(id: string): Promise<number | undefined> }).livePid;
+    if (!livePid) return new Map();
+    const pids = new Map<number, string>();
+    for (const id of ids) { const pid = await livePid.call(this.driver, id).catch(() => undefined); if (pid) pids.set(pid, id); }
+    const byPid = await cpuPercent(this.host, [...pids.keys()]).catch(() => new Map<number, number>());
+    return new Map([...byPid].map(([pid, v]) => [pids.get(pid)!, v]));
   }
 
   private async extraDisks(id: string, specs: ExtraDiskSpec[], created: string[], signal?: AbortSignal): Promise<DomainDisk[]> {
@@ -244,7 +276,7 @@ export class InstanceManager {
         await store.markAttached(v.uuid, id);
         out.push({ path: v.path, format: v.format, id: `pdisk${i}` });
       } else {
-        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, trustedSigners: this.options.trustedSigners });
+        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata });
         out.push({ path: img.path, format: img.format, readonly: true, id: `ro${i}` });
       }
     }

@@ -57,7 +57,7 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
     const vol = (await store.list()).find(v => v.identifier === ref && v.type === 'MACHINE_IMAGE_ORIGIN');
     if (vol) return { path: vol.path, format: vol.format, imageId: ref, volumeId: vol.uuid, metadataFile: await metaOf(vol.path) };
     const xml = await findMetadata(ref, ctx);
-    if (!xml) throw new Error(`No marketplace entry for image ${ref}: add its metadata to the marketplace first.`);
+    if (!xml) throw new Error(`No marketplace entry for image ${ref} (looked in the embedded marketplace${ctx.fetchMetadata ? ' and the configured remote ones' : ''}) — upload its metadata, or name a marketplace that has it (--marketplace-endpoint URL, stratus.marketplaces)`);
     const verdict = trustVerdict(xml, { trusted: ctx.trustedSigners });
     const problem = verdictProblem(verdict);
     if (problem && !ctx.allowUntrusted) throw new Error(`Refusing to launch ${ref}: ${problem} (launch anyway with --allow-untrusted).`);

@@ -49,6 +49,8 @@ export interface LaunchOptions {
   disks?: ExtraDiskSpec[];
   /** Launch a marketplace image whose trust verdict is not 'trusted'. */
   allowUntrusted?: boolean;
+  /** Swap disk size (MiB, `--swap`); default: the instance type's. 0 = none. */
+  swapMiB?: number;
   /** Bounds the wait for SSH readiness (default 300 s: TCG boots take 25–50 s on a busy machine). */
   bootTimeoutMs?: number;
 }
@@ -95,6 +97,8 @@ export interface InstanceRecord {
   sshHostKeys: string[];
   guestForwards: GuestForward[];
   disks: ExtraDiskSpec[];
+  /** Size of the swap disk attached (the instance type's, or --swap); absent in records made before swap disks. */
+  swapMiB?: number;
   save?: SaveFields;
   saved?: SaveResult;
   /** uuid the saved image's volume gets, chosen before the overlay moves: a save cut midway resumes from it. */

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import type { CliCommand, CliIO } from '../command';
-import { CliError } from '../command';
+import { CliError, inputError } from '../command';
 import { LocalHost } from '../../backend/host/local';
 import { dataLayout } from '../../backend/paths';
 import { InstanceError, type InstanceManager } from '../../backend/kvm/instances';
@@ -54,15 +54,15 @@ export function contextVars(inline: string[], files: string[]): Record<string, s
   return vars;
 }
 
-export function describeLine(r: InstanceRecord): string[] {
-  return [r.id, r.state, String(r.vcpu), `${r.memoryMiB * 1024} kB`, '-', `${r.ip}:${r.sshPort}`, r.name];
+export function describeLine(r: InstanceRecord, cpu?: number): string[] {
+  return [r.id, r.state, String(r.vcpu), `${r.memoryMiB * 1024} kB`, cpu === undefined ? '-' : String(cpu), `${r.ip}:${r.sshPort}`, r.name];
 }
 
 /** The original's table: id(4) state(10) vcpu(5) memory(10) cpu%(5) host/ip(24) name(16), widened to the longest value + 1. */
-export function describeTable(rs: InstanceRecord[]): string {
+export function describeTable(rs: InstanceRecord[], cpu: Map<string, number> = new Map()): string {
   const head = ['id', 'state', 'vcpu', 'memory', 'cpu%', 'host/ip', 'name'];
   const widths = [4, 10, 5, 10, 5, 24, 16];
-  const rows = rs.map(describeLine);
+  const rows = rs.map(r => describeLine(r, cpu.get(r.id)));
   for (const row of [head, ...rows]) row.forEach((c, i) => { widths[i] = Math.max(widths[i], c.length + 1); });
   return [head, ...rows].map(row => row.map((c, i) => c.padEnd(widths[i])).join(' ').trimEnd()).join('\n');
 }
@@ -99,7 +99,9 @@ async function launch(mgr: InstanceManager, values: Values, positionals: string[
     name: values['vm-name'] as string | undefined, sshKeys, contextMethod: method === 'one' ? 'stratuslab' : 'cloud-init',
     contextVars: contextVars((values.context as string[] | undefined) ?? [], (values['context-file'] as string[] | undefined) ?? []),
     userData, disks, allowUntrusted: !!values['allow-untrusted'], bootTimeoutMs: values.wait ? num(values.wait, '--wait')! * 1000 : undefined,
+    swapMiB: values.swap === '0' ? 0 : num(values.swap, '--swap'),
   };
+  if (values.number !== undefined && num(values.number, '--number') !== 1) throw new CliError('-n/--number: one instance per command here — run the command once per instance');
   if (values.save) {
     lo.save = { title: (values.title as string) ?? '', comment: (values.comment as string) ?? '', author: (values.author as string) ?? '',
       email: ((values['author-email'] ?? values.email) as string) ?? '', version: (values['image-version'] ?? values.version) as string | undefined };
@@ -111,6 +113,7 @@ async function launch(mgr: InstanceManager, values: Values, positionals: string[
   process.once('SIGINT', onSig);
   try {
     const r = await wrap(() => mgr.launch(lo, { signal: ac.signal, onStep: s => { if (!values.quiet) io.err(s); } }));
+    if (values.output) fs.writeFileSync(values.output as string, `${r.id}\n`);
     if (values.quiet) io.out(`${r.id}, ${r.ip}:${r.sshPort}`);
     else {
       io.out(`Machine 1 (vm ID: ${r.id})`);
@@ -123,7 +126,8 @@ async function launch(mgr: InstanceManager, values: Values, positionals: string[
 const run: CliCommand = {
   name: 'run-instance',
   summary: 'Launch an instance from a marketplace id, volume uuid, URL or file (.img, .img.gz, .qcow2) and wait for SSH',
-  usage: 'run-instance IMAGE [-H|--host NAME] [-t|--type TYPE] [-k|--key FILE]… [--cpu N] [--ram MB] [--vm-name NAME]\n' +
+  usage: 'run-instance IMAGE [-H|--host NAME] [-t|--type TYPE] [-k|--key FILE]… [--cpu N] [--ram MB] [--swap MB] [--vm-name NAME]\n' +
+    '  [--marketplace-endpoint URL] [-o|--output FILE] [-n|--number 1]\n' +
     '  [--context K=V#K2=V2] [--context-file FILE] [--context-method one|cloud-init] [--cloud-init MIME,FILE#MIME,FILE]\n' +
     '  [--volatile-disk GB] [--persistent-disk UUID] [--readonly-disk ID] [--allow-untrusted] [--wait SECONDS] [-q]\n' +
     '  [--save --title T --comment C --author A --author-email E [--image-version V]]\n' +
@@ -137,8 +141,11 @@ const run: CliCommand = {
       wait: { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, save: { type: 'boolean' }, title: { type: 'string' }, comment: { type: 'string' },
       author: { type: 'string' }, email: { type: 'string' }, 'author-email': { type: 'string' }, version: { type: 'string' }, 'image-version': { type: 'string' },
       'list-types': { type: 'boolean', short: 'l' }, ...hostOption,
+      // the original's: a remote marketplace for identifiers, swap size, VM ids to a file, instance count (1), no URL check (a no-op)
+      'marketplace-endpoint': { type: 'string', multiple: true }, swap: { type: 'string' }, output: { type: 'string', short: 'o' },
+      number: { type: 'string', short: 'n' }, 'no-check-image-url': { type: 'boolean' },
     });
-    return withTarget(values.host as string | undefined, io, t => launch(t.manager(io), values, positionals, io));
+    return withTarget(values.host as string | undefined, io, t => launch(t.manager(io, values['marketplace-endpoint'] as string[] | undefined), values, positionals, io));
   },
 };
 
@@ -148,11 +155,16 @@ const describe: CliCommand = {
   usage: 'describe-instance [-H|--host NAME] [-v] [ID…]',
   async run(args, io) {
     const { values, positionals } = opts(args, { verbose: { type: 'boolean', short: 'v', multiple: true }, ...hostOption });
-    const all = await withTarget(values.host as string | undefined, io, t => t.manager().list());
-    const rs = positionals.length ? positionals.map(id => { const r = all.find(x => x.id === id); if (!r) throw new CliError(`No instance ${id}.`); return r; }) : all;
     const verbose = ((values.verbose as boolean[] | undefined) ?? []).length;
+    // cpu% is measured from each running guest's process on its host (half a second), as the original's monitor showed it
+    const { rs, cpu } = await withTarget(values.host as string | undefined, io, async t => {
+      const mgr = t.manager();
+      const all = await mgr.list();
+      const rs = positionals.length ? positionals.map(id => { const r = all.find(x => x.id === id); if (!r) throw inputError(`No instance ${id} — run describe-instance without an id for the list`); return r; }) : all;
+      return { rs, cpu: await mgr.cpuUsage(rs.filter(r => r.state === 'Running' || r.state === 'Shutdown').map(r => r.id)) };
+    });
     if (verbose >= 3 && rs.length === 1) { io.out(JSON.stringify(rs[0], null, 2)); return 0; }
-    const table = describeTable(rs).split('\n');
+    const table = describeTable(rs, cpu).split('\n');
     io.out(table[0]);
     rs.forEach((r, i) => {
       io.out(table[i + 1]);

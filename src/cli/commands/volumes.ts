@@ -4,6 +4,7 @@ import { CliError } from '../command';
 import { dataLayout } from '../../backend/paths';
 import { Volume, VolumeError, VolumeStore, checkUuid } from '../../backend/volumes/store';
 import { hostOption, withTarget } from '../target';
+import { attachVolume, detachVolume } from '../../backend/volumes/attach';
 
 /** pdisk-like volumes in the data folder ($STRATUS_DATA_DIR/volumes), with the original commands' output (§8.3). */
 export function openStore(): VolumeStore { return new VolumeStore(dataLayout().volumes); }
@@ -113,4 +114,29 @@ const copy: CliCommand = {
   },
 };
 
-export const volumesCommands: CliCommand[] = [create, describe, del, copy];
+/** stratus-attach-volume / stratus-detach-volume: hot-plug volumes into a Running instance on the same host. */
+function attachCommand(detach: boolean): CliCommand {
+  const name = detach ? 'detach-volume' : 'attach-volume';
+  return {
+    name,
+    summary: detach ? 'Hot-detach volumes from an instance' : 'Hot-attach volumes to a Running instance (prints the guest device)',
+    usage: `${name} [-H|--host NAME] -i|--instance VM_ID UUID …`,
+    async run(args, io) {
+      const { values, positionals } = opts(args, { instance: { type: 'string', short: 'i' }, ...hostOption });
+      const vm = values.instance as string | undefined;
+      if (!vm) throw new CliError('give the instance with -i VM_ID (see describe-instance)');
+      if (!positionals.length) throw new CliError(`give the UUID of the volume(s) to ${detach ? 'detach' : 'attach'}`);
+      for (const u of positionals) await wrap(async () => checkUuid(u));
+      return withTarget(values.host as string | undefined, io, async t => {
+        const mgr = t.manager(io), store = t.volumes();
+        for (const u of positionals) {
+          if (detach) { await wrap(() => detachVolume(mgr, store, vm, u)); io.out(`DETACHED ${u} from VM ${vm}`); }
+          else { const dev = await wrap(() => attachVolume(mgr, store, vm, u)); io.out(`ATTACHED ${u} in VM ${vm} on /dev/${dev.replace(/^\/dev\//, '')}`); }
+        }
+        return 0;
+      });
+    },
+  };
+}
+
+export const volumesCommands: CliCommand[] = [create, describe, del, copy, attachCommand(false), attachCommand(true)];

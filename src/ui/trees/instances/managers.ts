@@ -4,6 +4,7 @@ import { hostRegistry } from '../../../backend/hosts/registry';
 import { InstanceManager } from '../../../backend/kvm/instances';
 import { LibvirtDriver } from '../../../backend/kvm/libvirt';
 import type { InstanceType } from '../../../backend/kvm/types';
+import { remoteEndpoints, remoteMetadataFetcher } from '../../../backend/marketplace/sources';
 import { config, UiContext } from '../../context';
 import { trustedCertificates } from '../../commands/metadata/keys';
 import { hostLayout, hostProblem, orderedHosts, withTimeout } from '../hosts';
@@ -36,6 +37,8 @@ export function managerFor(ctx: UiContext, host: Host): Promise<InstanceManager>
     instanceTypes: userInstanceTypes(),
     acceleration: config().get<'auto' | 'kvm' | 'tcg'>('kvm.acceleration') ?? 'auto',
     trustedSigners: trustedCertificates(ctx.log),
+    // an identifier only a configured remote marketplace has (Launch on a remote entry) is fetched from it
+    fetchMetadata: remoteMetadataFetcher(remoteEndpoints(config().get<string[]>('marketplaces')), ep => ctx.log.info(`Image metadata from marketplace ${ep}`)),
     log: m => ctx.log.info(m),
   }));
   byHost.set(host.id, { host, mgr });
@@ -55,7 +58,7 @@ export function resetManagers(): void { byHost.clear(); }
 
 export function watchSettings(ctx: UiContext, onChange: () => void): void {
   ctx.ext.subscriptions.push(vscode.workspace.onDidChangeConfiguration(e => {
-    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.kvm.driver') || e.affectsConfiguration('stratus.trustedCertificates')) {
+    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.kvm.driver') || e.affectsConfiguration('stratus.trustedCertificates') || e.affectsConfiguration('stratus.marketplaces')) {
       resetManagers(); onChange();
     }
   }));
