@@ -1,5 +1,8 @@
 import { allCommands } from './commands';
 import { CliError, CliIO } from './command';
+import { dataLayout } from '../backend/paths';
+import { localBuilderTrust } from '../backend/firststart/localBuilder';
+import { setDefaultTrusted } from '../backend/marketplace/trust';
 
 const io: CliIO = { out: t => process.stdout.write(t.endsWith('\n') ? t : t + '\n'), err: t => process.stderr.write(t.endsWith('\n') ? t : t + '\n') };
 
@@ -15,6 +18,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!cmd) { io.err(`stratus: unknown command '${name}'. Run 'stratus --help' for the list.`); return 2; }
   if (rest.includes('--help') || rest.includes('-h')) { io.out(`usage: stratus ${cmd.usage}\n\n${cmd.summary}`); return 0; }
   try {
+    // the local builder certificate is trusted by default, as in the extension
+    setDefaultTrusted(localBuilderTrust(dataLayout()));
     return await cmd.run(rest, io);
   } catch (e) {
     if (e instanceof CliError) { io.err(`stratus ${name}: ${e.message}`); return 2; }

@@ -39,7 +39,7 @@ export interface InstanceManagerOptions {
   probeKernel?: string;
   /** Free space a remote host must have for images and overlays before a launch (pre-flight; default 2 GiB). */
   minFreeBytes?: number;
-  /** Trusted signers for marketplace launches (setting stratus.trustedSigners). */
+  /** Trusted signers for marketplace launches (setting stratus.trustedCertificates). */
   trustedSigners?: string[];
   log?(message: string): void;
 }
