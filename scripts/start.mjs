@@ -2,9 +2,13 @@
 // on the embedded defaults (local marketplace, images, instances and volumes under one data folder).
 // Installs what a fresh clone lacks, builds, prints the URL and runs until Ctrl-C. Node built-ins only.
 // env: PORT (default 8080, else a free port), STRATUS_DATA_DIR (default <repo>/.stratus-data),
-//      STRATUS_WORKSPACE (folder to open; default <data>/workspace), STRATUS_START_NO_BUILD=1,
+//      STRATUS_WORKSPACE (folder to open; default <data>/workspace, a copy of samples/webserver on first start),
+//      STRATUS_START_NO_BUILD=1 (the build is also skipped when dist/ is newer than every source),
 //      STRATUS_START_STATE (user-data + extensions folder; default <repo>/.host/start).
+// The base image the set-up built is handed to the extension (STRATUS_BASE_IMAGE), which publishes it once
+// into the embedded marketplace, signed by the local builder certificate.
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -18,7 +22,26 @@ function run(cmd, args) {
   if (r.status !== 0) { console.error(`npm start: \`${cmd} ${args.join(' ')}\` failed (exit ${r.status})`); process.exit(1); }
 }
 if (!fs.existsSync('node_modules') || !fs.existsSync(CODE_SERVER)) run('bash', ['scripts/setup.sh']);
-if (!process.env.STRATUS_START_NO_BUILD) run('npm', ['run', '-s', 'build']);
+// Already built from these sources: no build (keeps `npm start` fast when nothing changed).
+function newest(p) {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map(e => newest(path.join(p, e))));
+}
+const upToDate = () => {
+  try { return fs.statSync('dist/extension.js').mtimeMs > Math.max(newest('src'), newest('package.json'), newest('webpack.config.js'), newest('tsconfig.json')); } catch { return false; }
+};
+if (!process.env.STRATUS_START_NO_BUILD && !upToDate()) run('npm', ['run', '-s', 'build']);
+
+// The set-up's base image (scripts/setup-kvm.sh caches it under a hash of the build script).
+function baseImage() {
+  if (process.env.STRATUS_BASE_IMAGE) return process.env.STRATUS_BASE_IMAGE;
+  const hash = crypto.createHash('sha256').update(fs.readFileSync('scripts/build-base-image.sh')).digest('hex').slice(0, 12);
+  const img = path.join(process.env.STRATUS_IMAGE_CACHE || '/var/cache/stratus', `base-${hash}.qcow2`);
+  return fs.existsSync(img) ? img : undefined;
+}
+const base = baseImage();
+if (!base) console.log('npm start: no base image yet, so the marketplace starts empty; `bash scripts/setup-kvm.sh` builds it (about 2 min), then restart.');
 
 const portFree = port => new Promise(res => {
   const s = net.createServer().once('error', () => res(false));
@@ -38,8 +61,9 @@ fs.symlinkSync(ROOT, path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.versi
 
 const dataDir = path.resolve(process.env.STRATUS_DATA_DIR || path.join(ROOT, '.stratus-data'));
 const workspace = path.resolve(process.env.STRATUS_WORKSPACE || path.join(dataDir, 'workspace'));
+if (!process.env.STRATUS_WORKSPACE && !fs.existsSync(workspace)) fs.cpSync(path.join(ROOT, 'samples', 'webserver'), workspace, { recursive: true });
 fs.mkdirSync(workspace, { recursive: true });
-const srv = await startCodeServer({ port, dir: state, env: { STRATUS_DATA_DIR: dataDir } });
+const srv = await startCodeServer({ port, dir: state, env: { STRATUS_DATA_DIR: dataDir, ...(base ? { STRATUS_BASE_IMAGE: base } : {}) } });
 const url = `${srv.base}/?folder=${encodeURIComponent(workspace)}`;
 console.log(`\nStratus ${pkg.version} in VS Code (code-server) — data folder ${dataDir}\n\n  Open ${url}\n\n(server log: ${srv.logFile}; Ctrl-C to stop)`);
 const stop = () => { srv.stop(); process.exit(0); };

@@ -2,6 +2,9 @@ import { allCommands } from './commands';
 import { CliError, CliIO } from './command';
 import { aliasOf } from './aliases';
 import { describeError } from './errors';
+import { dataLayout } from '../backend/paths';
+import { localBuilderTrust } from '../backend/firststart/localBuilder';
+import { setDefaultTrusted } from '../backend/marketplace/trust';
 
 const io: CliIO = { out: t => process.stdout.write(t.endsWith('\n') ? t : t + '\n'), err: t => process.stderr.write(t.endsWith('\n') ? t : t + '\n') };
 
@@ -20,6 +23,8 @@ export async function main(argv: string[], program = 'stratus'): Promise<number>
   const shown = program === 'stratus' ? `stratus ${name}` : program;
   if (rest.includes('--help') || rest.includes('-h')) { io.out(`usage: stratus ${cmd.usage}\n\n${cmd.summary}`); return 0; }
   try {
+    // the local builder certificate is trusted by default, as in the extension
+    setDefaultTrusted(localBuilderTrust(dataLayout()));
     return await cmd.run(rest, io);
   } catch (e) {
     if (process.env.STRATUS_DEBUG === '1') io.err(String((e as Error)?.stack ?? e));

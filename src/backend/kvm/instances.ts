@@ -40,7 +40,7 @@ export interface InstanceManagerOptions {
   probeKernel?: string;
   /** Free space a remote host must have for images and overlays before a launch (pre-flight; default 2 GiB). */
   minFreeBytes?: number;
-  /** Trusted signers for marketplace launches (setting stratus.trustedSigners). */
+  /** Trusted signers for marketplace launches (setting stratus.trustedCertificates). */
   trustedSigners?: string[];
   /** Metadata of an identifier the embedded marketplace lacks: the configured remote marketplaces (see marketplace/sources). */
   fetchMetadata?(identifier: string): Promise<string | undefined>;

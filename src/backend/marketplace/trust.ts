@@ -14,7 +14,7 @@ export interface TrustVerdict {
   signatureMessage?: string;
   signer?: string;
   signerIssuer?: string;
-  /** Signer (or its issuer) is in the user's trusted list (`stratus.trustedSigners`). */
+  /** Signer (or its issuer) is in the user's trusted list (`stratus.trustedCertificates`) or trusted by default. */
   trusted: boolean;
   endorserMatches: boolean;
   state: TrustState;
@@ -36,6 +36,14 @@ export interface TrustOptions {
 }
 
 interface Cached { sig: SignatureVerdict; summary: MetadataSummary }
+
+/**
+ * Certificates trusted by default (the local builder's): they make their signatures trusted, but unlike the
+ * user's own list they do not make every other signer refused.
+ */
+let defaultTrusted: string[] = [];
+export function setDefaultTrusted(pems: string[]): void { defaultTrusted = pems.map(p => p.trim()); }
+export function getDefaultTrusted(): string[] { return [...defaultTrusted]; }
 const cache = new Map<string, Cached>();
 const CACHE_MAX = 20000;
 
@@ -44,7 +52,8 @@ const CACHE_MAX = 20000;
  * changes under its hash. Dates and the download result are re-applied on every call (they depend on now).
  */
 export function trustVerdict(entryXml: string, opts: TrustOptions = {}): TrustVerdict {
-  const trusted = [...(opts.trusted ?? [])].sort();
+  const own = (opts.trusted ?? []).filter(t => !defaultTrusted.includes(t.trim()));
+  const trusted = [...new Set([...own, ...defaultTrusted])].sort();
   const id = crypto.createHash('sha256').update(entryXml).update('\u0000' + trusted.join('\u0000')).digest('hex');
   let c = cache.get(id);
   if (!c) {
@@ -55,7 +64,7 @@ export function trustVerdict(entryXml: string, opts: TrustOptions = {}): TrustVe
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
     cache.set(id, c);
   }
-  return assess(c.sig, c.summary, trusted.length > 0, opts);
+  return assess(c.sig, c.summary, own.length > 0, opts);
 }
 
 function assess(sig: SignatureVerdict, s: MetadataSummary, haveTrustList: boolean, opts: TrustOptions): TrustVerdict {
@@ -79,7 +88,7 @@ function assess(sig: SignatureVerdict, s: MetadataSummary, haveTrustList: boolea
   if (state === 'expired') bad.push(`expired on ${s.valid}`);
   if (state === 'undated') bad.push('no dcterms:valid date (the marketplace never lists it)');
   if (checksum === 'mismatch') bad.push(`the downloaded image's SHA-1 ${normHex(opts.downloaded!.sha1)} differs from the metadata's ${s.checksums['SHA-1'] ?? '(none)'}`);
-  if (sig.status === 'valid' && !trusted) (haveTrustList ? bad : warn).push(`signer ${sig.signer?.subject ?? '(unknown)'} is not in your trusted signers (stratus.trustedSigners)`);
+  if (sig.status === 'valid' && !trusted) (haveTrustList ? bad : warn).push(`signer ${sig.signer?.subject ?? '(unknown)'} is not trusted (add its certificate to the setting stratus.trustedCertificates)`);
   if (state === 'expiring') warn.push(`expires on ${s.valid}`);
   return {
     signature: sig.status, signatureMessage: sig.message, signer: sig.signer?.subject, signerIssuer: sig.signer?.issuer,

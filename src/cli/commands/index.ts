@@ -7,8 +7,9 @@ import { contextCommands } from './context';
 import { recipeCommands } from './recipe';
 import { hostsCommands } from './hosts';
 import { imagesCommands } from './images';
+import { firstStartCommands } from './firstStart';
 
 export const allCommands: CliCommand[] = [
   ...metadataCommands, ...marketplaceCommands, ...instancesCommands, ...volumesCommands,
-  ...contextCommands, ...recipeCommands, ...hostsCommands, ...imagesCommands,
+  ...contextCommands, ...recipeCommands, ...hostsCommands, ...imagesCommands, ...firstStartCommands,
 ];

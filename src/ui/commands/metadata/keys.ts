@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { config, UiContext } from '../../context';
 import { CertificateError, loadPem, loadPkcs12 } from '../../../core/metadata/certs';
 import type { KeyMaterial } from '../../../core/metadata/certs';
+import { getDefaultTrusted } from '../../../backend/marketplace/trust';
 
 const LAST_CERT = 'stratus.metadata.lastCertificate';
 const secretKey = (certPath: string) => `stratus.certificatePassword:${path.resolve(certPath)}`;
@@ -15,15 +16,16 @@ function expand(p: string): string {
 }
 
 /**
- * PEM texts of stratus.trustedCertificates, the one trust list every view (editor, marketplace, launch)
- * reads. Entries are files or PEM text; unreadable files are logged.
+ * PEM texts of stratus.trustedCertificates plus the local builder certificate (trusted by default until the
+ * user removes that): the one trust list every view (editor, marketplace, launch) reads. Entries are files
+ * or PEM text; unreadable files are logged.
  */
 export function trustedCertificates(log?: vscode.LogOutputChannel): string[] {
   const entries = config().get<string[]>('trustedCertificates') ?? [];
-  return entries.flatMap(f => {
+  return [...entries.flatMap(f => {
     if (f.includes('-----BEGIN')) return [f];
     try { return [fs.readFileSync(expand(f), 'utf8')]; } catch (e) { log?.warn(`trusted certificates: cannot read ${f}: ${(e as Error).message}`); return []; }
-  });
+  }), ...getDefaultTrusted()];
 }
 
 export interface KeyRequest { certPath?: string; keyPath?: string; password?: string }

@@ -17,7 +17,8 @@ export function register(ctx: UiContext): void {
   provider.view = view;
   provider.updateDescription();
   ctx.ext.subscriptions.push(view, provider.watchLocal(), vscode.workspace.onDidChangeConfiguration(e => {
-    if (e.affectsConfiguration('stratus.marketplaces') || e.affectsConfiguration('stratus.marketplace') || e.affectsConfiguration('stratus.trustedCertificates')) provider.refresh();
+    if (e.affectsConfiguration('stratus.trustedCertificates')) provider.retrust();
+    else if (e.affectsConfiguration('stratus.marketplaces') || e.affectsConfiguration('stratus.marketplace')) provider.refresh();
   }));
   ctx.trees.set('stratus.marketplace', { refresh: () => provider.refresh(), snapshot: d => snapshotProvider(provider, d ?? 4) });
 }

@@ -65,6 +65,12 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
     this.changed.fire();
   }
 
+  /** The trust list changed (setting, local builder trust): every verdict is recomputed. */
+  retrust(): void {
+    this.verdicts.clear();
+    this.refresh();
+  }
+
   /**
    * Other writers (the KVM save hook's drafts, a CLI upload, a server) change the local store's journal or index:
    * re-read it shortly after, so their entries appear without a manual Refresh.

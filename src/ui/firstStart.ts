@@ -1,0 +1,85 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { fileSecrets, localBuilderFiles, localBuilderTrust, SecretStore, setLocalBuilderTrusted } from '../backend/firststart/localBuilder';
+import { seedBaseImage, seedMarkerFile, setupBaseImage, SeedResult } from '../backend/firststart/seed';
+import { setDefaultTrusted } from '../backend/marketplace/trust';
+import { config, UiContext } from './context';
+import { marketplaceTree } from './trees/marketplace';
+
+/**
+ * First start: trust the local builder certificate by default, and on a fresh data folder publish the base
+ * image the set-up built into the embedded marketplace (in the background; the tree shows it when done).
+ * The base image comes from `stratus.baseImage` or $STRATUS_BASE_IMAGE (npm start sets it).
+ */
+
+function secrets(ctx: UiContext): SecretStore {
+  return { get: n => Promise.resolve(ctx.ext.secrets.get(n)), store: (n, v) => Promise.resolve(ctx.ext.secrets.store(n, v)) };
+}
+
+function applyTrust(ctx: UiContext): void {
+  setDefaultTrusted(localBuilderTrust(ctx.data));
+  try { marketplaceTree().retrust(); } catch { /* view not registered (tests of other areas) */ }
+  ctx.trees.get('stratus.instances')?.refresh();
+}
+
+/** Explicit only (setting or npm start's env): the set-up's cache is offered by the command, never seeded silently. */
+export function configuredBaseImage(): string | undefined {
+  return config().get<string>('baseImage') || process.env.STRATUS_BASE_IMAGE || undefined;
+}
+
+export async function publishBaseImage(ctx: UiContext, image: string, force = false): Promise<SeedResult> {
+  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Stratus: publishing the base image' }, p =>
+    seedBaseImage(ctx.data, { image, secrets: secrets(ctx), fallbackSecrets: fileSecrets(ctx.data), force, onStep: s => { p.report({ message: s }); ctx.log.info(`first start: ${s}`); } }));
+  if (r.certificateCreated) ctx.log.info(`first start: made the local builder certificate ${localBuilderFiles(ctx.data).pem} (trusted by default; "Stratus: Stop Trusting the Local Builder Certificate" removes that)`);
+  if (r.published) {
+    ctx.log.info(`first start: published ${image} as ${r.identifier} in the embedded marketplace`);
+    // the Sign command offers the local builder's certificate first (its password is already in SecretStorage)
+    if (!ctx.ext.globalState.get('stratus.metadata.lastCertificate')) await ctx.ext.globalState.update('stratus.metadata.lastCertificate', localBuilderFiles(ctx.data).p12);
+  }
+  applyTrust(ctx);
+  try { marketplaceTree().reload(); } catch { /* no view */ }
+  return r;
+}
+
+export function register(ctx: UiContext): void {
+  setDefaultTrusted(localBuilderTrust(ctx.data));
+  ctx.ext.subscriptions.push(
+    vscode.commands.registerCommand('stratus.marketplace.publishBaseImage', async (arg?: { image?: string; force?: boolean }) => {
+      let image = arg?.image ?? configuredBaseImage() ?? setupBaseImage(ctx.ext.extensionPath);
+      if (!image) {
+        const f = await vscode.window.showOpenDialog({ title: 'Base image to publish (qcow2 built by scripts/setup-kvm.sh)', canSelectMany: false, filters: { 'Disk images': ['qcow2', 'img'] } });
+        image = f?.[0]?.fsPath;
+        if (!image) return undefined;
+      }
+      try {
+        const r = await publishBaseImage(ctx, image, arg?.force ?? true);
+        void vscode.window.showInformationMessage(r.published ? `Published the base image as ${r.identifier} in the embedded marketplace, signed by the local builder certificate.` : `The base image is already published (${r.identifier}).`);
+        return r;
+      } catch (e) {
+        ctx.log.error(`publish base image: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(`Publish Base Image: ${(e as Error).message}`);
+        return undefined;
+      }
+    }),
+    vscode.commands.registerCommand('stratus.localBuilder.untrust', async () => {
+      await setLocalBuilderTrusted(ctx.data, false);
+      applyTrust(ctx);
+      ctx.log.info(`the local builder certificate ${localBuilderFiles(ctx.data).pem} is no longer trusted by default`);
+      void vscode.window.showInformationMessage('The local builder certificate is no longer trusted: images signed by it now show as untrusted. "Stratus: Trust the Local Builder Certificate" gives the trust back.');
+    }),
+    vscode.commands.registerCommand('stratus.localBuilder.trust', async () => {
+      await setLocalBuilderTrusted(ctx.data, true);
+      applyTrust(ctx);
+      void vscode.window.showInformationMessage('The local builder certificate is trusted again.');
+    }),
+  );
+  // a fresh data folder: publish the set-up's base image once, in the background
+  const image = configuredBaseImage();
+  if (image && !fs.existsSync(seedMarkerFile(ctx.data)) && fs.existsSync(image)) {
+    void publishBaseImage(ctx, path.resolve(image)).catch(e => {
+      ctx.log.error(`first start: ${(e as Error).message}`);
+      void vscode.window.showWarningMessage(`Stratus could not publish the base image: ${(e as Error).message}`, 'Show Log').then(c => c && ctx.log.show());
+    });
+  }
+}
