@@ -7,7 +7,7 @@ import type { MetadataSummary } from '../../core/metadata/types';
 import { generateKeyMaterial, signMetadata } from '../../core/metadata/sign';
 import { DRAFT_VALIDITY_DAYS, LocalMarketplace } from '../marketplace/local';
 import { VolumeStore } from '../volumes/store';
-import { rawDigests, RawDigests } from './images';
+import { rawSha1 } from './images';
 import type { InstanceRecord, SaveFields, SaveResult } from './types';
 
 /** Room kept free beyond the overlay itself (metadata, volume record, filesystem slack). */
@@ -16,8 +16,9 @@ const SAVE_MARGIN = 64 * 2 ** 20;
 /**
  * The Epilog of a saved instance (§6.6), after a clean power-off: the overlay becomes the new image
  * (moved, still a qcow2 overlay on its base: O(delta)), its identifier is the SHA-1 of its raw content
- * (streamed, no raw copy), it is registered as a MACHINE_IMAGE_ORIGIN volume, and a signed draft
- * metadata entry (valid 2 days, recomputed bytes and checksums) goes to the local marketplace.
+ * (one streamed pass, no raw copy, no other digest), it is registered as a MACHINE_IMAGE_ORIGIN volume, and a
+ * signed draft metadata entry (valid 2 days, bytes and SHA-1; the MD5/SHA-256/SHA-512 are added from the
+ * volume when the entry is signed: completeChecksums) goes to the local marketplace.
  */
 /** Where the Epilog moves the overlay: the saved image's volume file, named by the uuid chosen before the move. */
 export function movedOverlay(host: Host, data: DataLayout, volumeUuid: string): string {
@@ -56,7 +57,7 @@ export async function runEpilog(host: Host, rec: InstanceRecord, data: DataLayou
     throw new Error(`Not enough disk space to save the image in ${data.volumes}: ${mib(free)} free, ${mib(needed)} needed. Free some space and shut the instance down again (the changes are kept).`);
   }
   o.onStep?.('Computing the new image identifier');
-  const digests = await rawDigests(host, source, 'qcow2', o.signal);
+  const digests = await rawSha1(host, source, 'qcow2', o.signal);
   const imageId = sha1ToIdentifier(digests.sha1);
   o.signal?.throwIfAborted();
 
@@ -83,7 +84,8 @@ export async function runEpilog(host: Host, rec: InstanceRecord, data: DataLayou
 }
 
 export interface DraftInput {
-  digests: RawDigests;
+  /** bytes and SHA-1 always; a checksum absent here is absent from the draft (never a stale value). */
+  digests: { bytes: number; sha1: string; md5?: string; sha256?: string; sha512?: string };
   imageId: string;
   save: SaveFields;
   origin?: MetadataSummary;
@@ -101,13 +103,13 @@ export function nextVersion(v: string | undefined): string {
   return `${m[1]}.${m[2] === undefined ? 1 : Number(m[2]) + 1}`;
 }
 
-/** The unsigned draft: origin fields kept, identity/bytes/checksums recomputed, dated now, valid 2 days. */
+/** The unsigned draft: origin fields kept, identity/bytes/checksums recomputed (those given), dated now, valid 2 days. */
 export function draftMetadata(d: DraftInput): string {
   const now = d.now ?? new Date();
   const iso = (t: Date) => t.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const o = d.origin;
   const el = (name: string, v: string | undefined) => (v === undefined ? '' : `    <${name}>${esc(v)}</${name}>\n`);
-  const sum = (alg: string, v: string) => `    <slreq:checksum rdf:parseType="Resource">\n      <slreq:algorithm>${alg}</slreq:algorithm>\n      <slreq:value>${v}</slreq:value>\n    </slreq:checksum>\n`;
+  const sum = (alg: string, v: string | undefined) => v === undefined ? '' : `    <slreq:checksum rdf:parseType="Resource">\n      <slreq:algorithm>${alg}</slreq:algorithm>\n      <slreq:value>${v}</slreq:value>\n    </slreq:checksum>\n`;
   return `<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:slreq="http://mp.stratuslab.eu/slreq#" xmlns:slterms="http://mp.stratuslab.eu/slterms#" xml:base="http://mp.stratuslab.eu/">
   <rdf:Description rdf:about="#${d.imageId}">

@@ -9,6 +9,8 @@ import { verifySignature } from '../../core/metadata/verify';
 import type { KeyMaterial } from '../../core/metadata/certs';
 import { SignError } from '../../core/metadata/endorsement';
 import { decodeXml, XmlEncodingError } from '../../core/xml';
+import { completeChecksums } from '../../backend/images/checksums';
+import { dataLayout } from '../../backend/paths';
 
 function writeAtomic(file: string, data: string | Buffer, mode?: number): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
@@ -47,13 +49,14 @@ function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>
 const signMetadataCommand: CliCommand = {
   name: 'sign-metadata',
   summary: 'Sign a metadata file (endorsement rebuilt from the certificate; enveloped RSA-SHA1 signature as the original)',
-  usage: 'sign-metadata FILE [--p12 FILE [--password-file F]] | [--key KEY.pem --cert CERT.pem] [--email ADDR] [--profile stratuslab|rsa-sha256] [-o OUT]\n'
+  usage: 'sign-metadata FILE [--p12 FILE [--password-file F]] | [--key KEY.pem --cert CERT.pem] [--email ADDR] [--profile stratuslab|rsa-sha256] [--image IMAGE] [-o OUT]\n'
     + '  Without -o the file is replaced and the original kept as FILE.orig. The P12 defaults to $STRATUSLAB_P12_CERTIFICATE or ~/.globus/usercert.p12;\n'
-    + '  its password comes from --password-file or $STRATUS_P12_PASSWORD. --profile rsa-sha256 is NOT readable by the original StratusLab tools.',
+    + '  its password comes from --password-file or $STRATUS_P12_PASSWORD. --profile rsa-sha256 is NOT readable by the original StratusLab tools.\n'
+    + '  Missing MD5/SHA-256/SHA-512 checksums (a saved image\'s draft has only the SHA-1) are computed first from --image, the volume beside FILE or the draft\'s volume.',
   async run(args, io) {
     const { values, positionals } = parse(args, {
       p12: { type: 'string' }, 'password-file': { type: 'string' }, key: { type: 'string' }, cert: { type: 'string' },
-      email: { type: 'string' }, profile: { type: 'string' }, output: { type: 'string', short: 'o' },
+      email: { type: 'string' }, profile: { type: 'string' }, output: { type: 'string', short: 'o' }, image: { type: 'string' },
     });
     const v = values as Record<string, string | undefined>;
     if (positionals.length !== 1) throw new CliError('give exactly one metadata FILE');
@@ -67,7 +70,13 @@ const signMetadataCommand: CliCommand = {
       const p12 = v.p12 ?? process.env.STRATUSLAB_P12_CERTIFICATE ?? path.join(os.homedir(), '.globus', 'usercert.p12');
       key = loadPkcs12(readFileOrFail(p12, 'certificate file'), password(v['password-file'], 'the PKCS#12 certificate'));
     }
-    const text = readMetadataFile(file);
+    let text = readMetadataFile(file);
+    try {
+      const c = await completeChecksums(text, { image: v.image, metadataFile: file, volumesDir: dataLayout().volumes });
+      text = c.text;
+      if (c.image) io.out(`${c.missing.join(', ')} checksums computed from ${c.image}`);
+      else if (c.missing.length) io.err(`warning: no ${c.missing.join(', ')} checksum in ${file}: give --image IMAGE to compute them from the image`);
+    } catch (e) { throw new CliError((e as Error).message); }
     let signed: string;
     try { signed = signMetadata(text, key, { email: v.email, profile: v.profile as SignatureProfile | undefined }); } catch (e) {
       if (e instanceof SignError) throw new CliError(`${file}: ${e.message}`);

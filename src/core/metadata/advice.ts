@@ -49,6 +49,13 @@ export function checkAdvice(doc: Document, src: SourceMap, opts: { now?: Date; d
     add('warning', 'no-location', `Image location(s) are not set in manifest for the image with ID ${idEl ? textOf(idEl).trim() : ''} (add an slterms:location with the image URL)`, src.name(desc));
   }
 
+  const algs = new Set(kids(desc, NS.slreq, 'checksum').map(c => kids(c, NS.slreq, 'algorithm')[0]).filter(Boolean).map(a => textOf(a).trim()));
+  const absent = ['MD5', 'SHA-256', 'SHA-512'].filter(a => !algs.has(a));
+  if (algs.has('SHA-1') && absent.length) {
+    const sums = kids(desc, NS.slreq, 'checksum');
+    add('info', 'missing-checksums', `no ${absent.join(', ')} checksum (a saved image's draft has only the SHA-1): signing computes them from the image, or Recompute from Image`, src.name(sums[sums.length - 1]));
+  }
+
   if (opts.digests) {
     const d = opts.digests;
     const bytes = kids(desc, NS.slreq, 'bytes')[0];

@@ -144,3 +144,29 @@ export function qualifyRdfAttribute(text: string, range: { line: number; column:
   }
   return [];
 }
+
+/** The checksum algorithms a complete entry carries (what build-metadata writes by default). */
+export const FULL_CHECKSUMS = ['MD5', 'SHA-1', 'SHA-256', 'SHA-512'] as const;
+
+/** Which of MD5/SHA-1/SHA-256/SHA-512 the entry has no checksum for (a saved image's draft has only SHA-1). */
+export function missingChecksums(text: string): string[] {
+  const m = load(text);
+  if (!m) return [];
+  const have = new Set(kids(m.desc, NS.slreq, 'checksum').map(c => kids(c, NS.slreq, 'algorithm')[0]).filter(Boolean).map(a => textOf(a).trim()));
+  return FULL_CHECKSUMS.filter(a => !have.has(a));
+}
+
+/** Adds the missing checksum elements with the image's values, right after the last checksum (the schema's order). */
+export function addMissingChecksums(text: string, d: ImageDigests): TextEdit[] {
+  const m = load(text);
+  if (!m) return [];
+  const missing = missingChecksums(text);
+  const sums = kids(m.desc, NS.slreq, 'checksum');
+  if (!missing.length || !sums.length) return [];
+  const last = sums[sums.length - 1];
+  const at = m.src.text.indexOf('>', m.src.endTagStart(last)) + 1;
+  const q = m.prefixes[NS.slreq], rdf = m.prefixes[NS.rdf];
+  const indent = childIndent(m.src, m.desc);
+  const newText = missing.map(a => `\n${indent}<${q}:checksum ${rdf}:parseType="Resource"><${q}:algorithm>${a}</${q}:algorithm><${q}:value>${d[ALG[a]]}</${q}:value></${q}:checksum>`).join('');
+  return [{ start: at, end: at, newText }];
+}

@@ -115,3 +115,73 @@ test('a save cut after the overlay moved resumes from rec.saveVolume: one volume
     return out.split(' ')[0];
   }
 });
+
+test('the save hashes only the SHA-1 (same identifier as the four-digest pass and the flattened raw); signing adds the other checksums from the volume', {
+  skip: ['qemu-img', 'qemu-io', 'nbdcopy'].find(t => { try { require('child_process').execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }); return false; } catch { return true; } }),
+}, async () => {
+  const { execFileSync, spawnSync } = await import('child_process');
+  const crypto = await import('crypto');
+  const fs = await import('fs');
+  const path = await import('path');
+  const { tempData } = await import('./fixtures');
+  const { LocalHost } = await import('../../../src/backend/host/local');
+  const { runEpilog } = await import('../../../src/backend/kvm/epilog');
+  const { rawDigests, rawSha1 } = await import('../../../src/backend/kvm/images');
+  const { LocalMarketplace } = await import('../../../src/backend/marketplace/local');
+  const { completeChecksums } = await import('../../../src/backend/images/checksums');
+  const { missingChecksums } = await import('../../../src/core/metadata/fixes');
+  const { verifySignature } = await import('../../../src/core/metadata/verify');
+  const data = tempData();
+  const host = new LocalHost();
+  try {
+    const base = path.join(data.root, 'base.qcow2');
+    const seed = path.join(data.root, 'seed.img');
+    const buf = Buffer.alloc(24 << 20); crypto.randomFillSync(buf, 0, 3 << 20);
+    fs.writeFileSync(seed, buf);
+    execFileSync('qemu-img', ['convert', '-O', 'qcow2', seed, base]);
+    const overlay = path.join(data.root, 'overlay.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, overlay]);
+    execFileSync('qemu-io', ['-c', 'write -P 0x33 5M 1M', '-c', 'write -P 0x44 20M 64k', overlay], { stdio: 'ignore' });
+    // today's way (all four digests of the raw content) and the naive way (flatten, hash) on the same content
+    const before = await rawDigests(host, overlay, 'qcow2');
+    const flat = path.join(data.root, 'flat.img');
+    execFileSync('qemu-img', ['convert', '-O', 'raw', overlay, flat]);
+    const flatSha1 = crypto.createHash('sha1').update(fs.readFileSync(flat)).digest('hex');
+    assert.deepEqual(await rawSha1(host, overlay, 'qcow2'), { bytes: before.bytes, sha1: flatSha1 });
+    assert.equal(before.sha1, flatSha1);
+
+    const rec = { id: 'vm-sha1', overlay, base, save: { title: 't', comment: 'c', author: 'Jane Tester', email: 'jane@example.org' } } as any;
+    const saved = await runEpilog(host, rec, data);
+    assert.equal(saved.imageId, sha1ToIdentifier(flatSha1), 'the identifier is unchanged');
+    assert.equal(saved.bytes, before.bytes);
+    assert.equal(saved.metadataProblem, undefined);
+    const draft = fs.readFileSync(saved.metadataPath!, 'utf8');
+    assert.deepEqual(missingChecksums(draft), ['MD5', 'SHA-256', 'SHA-512'], 'the draft carries no value it did not compute');
+    const said = validateMetadata(draft, {}).diagnostics.find(d => d.code === 'advice/missing-checksums');
+    assert.match(said?.message ?? '', /no MD5, SHA-256, SHA-512 checksum .*signing computes them/, 'the draft says they are missing');
+
+    // the draft from the marketplace: its pdisk location names the volume
+    const entry = (await new LocalMarketplace(data.marketplace).entries(true))[0];
+    const fromStore = await new LocalMarketplace(data.marketplace).get(entry.key);
+    const c = await completeChecksums(fromStore, { volumesDir: data.volumes });
+    assert.equal(c.image, saved.imagePath);
+    assert.deepEqual(missingChecksums(c.text), []);
+    // the CLI: sign-metadata on the file beside the volume finds the volume itself
+    const key = generateCertificate({ commonName: 'Jane Tester', email: 'jane@example.org', days: 2, password: 'x' });
+    fs.writeFileSync(path.join(data.root, 'k.pem'), key.privateKeyPem);
+    fs.writeFileSync(path.join(data.root, 'c.pem'), key.certificatePem);
+    const cli = path.resolve(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
+    const r = spawnSync(process.execPath, [cli, 'sign-metadata', saved.metadataPath!, '--key', path.join(data.root, 'k.pem'), '--cert', path.join(data.root, 'c.pem')], { encoding: 'utf8', env: { ...process.env, STRATUS_DATA_DIR: data.root } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /MD5, SHA-256, SHA-512 checksums computed from .*\.qcow2/);
+    const signed = fs.readFileSync(saved.metadataPath!, 'utf8');
+    const s = summarize(signed);
+    assert.deepEqual(s.checksums, { 'MD5': before.md5, 'SHA-1': before.sha1, 'SHA-256': before.sha256, 'SHA-512': before.sha512 });
+    assert.equal(verifySignature(signed, {}).status, 'valid');
+    assert.deepEqual(validateMetadata(signed, {}).diagnostics.filter(d => d.severity === 'error').map(d => d.message), []);
+    // the wrong image is refused rather than mixed in
+    await assert.rejects(completeChecksums(draft, { image: base }), /is not the image this entry describes/);
+  } finally {
+    fs.rmSync(data.root, { recursive: true, force: true });
+  }
+});

@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { computeDigests } from '../../../core/metadata/build';
-import { applyDigests } from '../../../core/metadata/fixes';
+import { addMissingChecksums, applyDigests } from '../../../core/metadata/fixes';
 import { toWorkspaceEdit, RECOMPUTE_COMMAND } from '../../editors/metadata/codeActions';
 import { targetDocument } from './sign';
 
@@ -19,7 +19,7 @@ export function register(ctx: UiContext): void {
     }
     try {
       const d = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checksums of ${path.basename(image)}` }, () => computeDigests(image!));
-      const edits = applyDigests(doc.getText(), d);
+      const edits = [...applyDigests(doc.getText(), d), ...addMissingChecksums(doc.getText(), d)].sort((a, b) => a.start - b.start);
       if (!edits.length) { void vscode.window.showInformationMessage('Identifier, bytes and checksums already match the image.'); return true; }
       const ok = await vscode.workspace.applyEdit(toWorkspaceEdit(doc, edits));
       if (ok && /<([\w.-]+:)?Signature[\s>]/.test(doc.getText())) void vscode.window.showWarningMessage('The content changed: sign the document again (Stratus: Sign Metadata).');

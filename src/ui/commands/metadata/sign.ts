@@ -5,6 +5,7 @@ import { describeCertificate, readCertificates } from '../../../core/metadata/ce
 import { verifySignature } from '../../../core/metadata/verify';
 import type { SignatureVerdict } from '../../../core/metadata/types';
 import { obtainKey, trustedCertificates } from './keys';
+import { completeChecksums } from '../../../backend/images/checksums';
 
 /** Optional arguments (tests, CodeLens, other commands); without them the user is asked. */
 export interface SignArgs { uri?: string | vscode.Uri; certPath?: string; keyPath?: string; password?: string; email?: string; profile?: SignatureProfile }
@@ -31,7 +32,11 @@ export function register(ctx: UiContext): void {
         email = await vscode.window.showInputBox({ prompt: 'The certificate has no e-mail address: e-mail for the endorsement', placeHolder: 'name@example.org', ignoreFocusOut: true });
         if (!email) return undefined;
       }
-      const signed = signMetadata(doc.getText(), got.key, { email, profile: args.profile });
+      // a saved image's draft has only the SHA-1: the other checksums come from its volume before it is signed
+      const c = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checksums of the image' },
+        () => completeChecksums(doc.getText(), { metadataFile: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined, volumesDir: ctx.data.volumes }));
+      if (c.image) ctx.log.info(`${c.missing.join(', ')} checksums computed from ${c.image}`);
+      const signed = signMetadata(c.text, got.key, { email, profile: args.profile });
       const wasDirty = doc.isDirty;
       const edit = new vscode.WorkspaceEdit();
       edit.replace(doc.uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), signed);
@@ -39,6 +44,7 @@ export function register(ctx: UiContext): void {
       if (!wasDirty && !doc.isUntitled) await doc.save();
       const verdict = verifySignature(doc.getText(), { trusted: trustedCertificates(ctx.log) });
       ctx.log.info(`signed ${doc.uri.fsPath || doc.uri.toString()} with ${got.certPath}: ${verdict.status}`);
+      if (c.missing.length && !c.image) void vscode.window.showWarningMessage(`Signed without ${c.missing.join(', ')} checksums (their image was not found): Recompute from Image adds them.`);
       void vscode.window.showInformationMessage(`Signed by ${verdict.signer?.subject ?? 'unknown'}${args.profile === 'rsa-sha256' ? ' (RSA-SHA256: not readable by the original StratusLab tools)' : ''}.`);
       return verdict;
     } catch (e) {

@@ -35,7 +35,7 @@ export class MetadataCodeActions implements vscode.CodeActionProvider {
       if (code === 'constraints/about-identifier') add('about', 'Make rdf:about match the identifier', d, () => fixAbout(text));
       if (code === 'advice/expired' || code === 'advice/expiring' || code === 'constraints/valid-date') add('valid', 'Set validity to 6 months from now', d, () => setValidity(text));
       if (code === 'advice/missing-element') add('missing', 'Add the elements the client requires', d, () => addMissingElements(text));
-      if (/^(constraints\/(identifier-sha1|sha1-invalid|identifier-invalid)|advice\/stale-)/.test(code)) {
+      if (/^(constraints\/(identifier-sha1|sha1-invalid|identifier-invalid)|advice\/(stale-|missing-checksums))/.test(code)) {
         add('recompute', 'Recompute identifier, bytes and checksums from an image…', d, () => ({ title: 'Recompute from image', command: RECOMPUTE_COMMAND, arguments: [doc.uri] }));
       }
       if (code === 'rdf/unqualified-attribute') {
