@@ -5,6 +5,7 @@ import { InstanceManager } from '../../../backend/kvm/instances';
 import { LibvirtDriver } from '../../../backend/kvm/libvirt';
 import type { InstanceType } from '../../../backend/kvm/types';
 import { config, UiContext } from '../../context';
+import { parseNetworkMode, type NetworkMode } from '../../../core/network';
 import { trustedCertificates } from '../../commands/metadata/keys';
 import { hostLayout, hostProblem, orderedHosts, withTimeout } from '../hosts';
 
@@ -22,6 +23,13 @@ export function userInstanceTypes(): InstanceType[] {
   return out;
 }
 
+/** stratus.network: the default network mode (a bad value is logged and nat used). */
+function settingNetwork(ctx: UiContext): NetworkMode | undefined {
+  const v = config().get<string>('network');
+  if (!v) return undefined;
+  try { return parseNetworkMode(v); } catch (e) { ctx.log.warn(`stratus.network: ${(e as Error).message}`); return undefined; }
+}
+
 /** Async: a remote host's manager needs that host's own folders first (one round trip, once per Host object). */
 export function managerFor(ctx: UiContext, host: Host): Promise<InstanceManager> {
   const have = byHost.get(host.id);
@@ -36,6 +44,7 @@ export function managerFor(ctx: UiContext, host: Host): Promise<InstanceManager>
     instanceTypes: userInstanceTypes(),
     acceleration: config().get<'auto' | 'kvm' | 'tcg'>('kvm.acceleration') ?? 'auto',
     trustedSigners: trustedCertificates(ctx.log),
+    defaultNetwork: settingNetwork(ctx),
     log: m => ctx.log.info(m),
   }));
   byHost.set(host.id, { host, mgr });
@@ -55,7 +64,7 @@ export function resetManagers(): void { byHost.clear(); }
 
 export function watchSettings(ctx: UiContext, onChange: () => void): void {
   ctx.ext.subscriptions.push(vscode.workspace.onDidChangeConfiguration(e => {
-    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.kvm.driver') || e.affectsConfiguration('stratus.trustedCertificates')) {
+    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.kvm.driver') || e.affectsConfiguration('stratus.trustedCertificates') || e.affectsConfiguration('stratus.network')) {
       resetManagers(); onChange();
     }
   }));
