@@ -35,7 +35,7 @@ test('run-instance: --save needs all fields (original message), unknown types ar
     assert.match(r.err, /Unknown instance type: z9\.nope/);
     r = await cli(['describe-instance'], env);
     assert.equal(r.code, 0);
-    assert.match(r.out, /^id\s+state\s+vcpu\s+memory\s+cpu%\s+host\/ip\s+name$/m);
+    assert.match(r.out, /^id\s+state\s+vcpu\s+memory\s+cpu%\s+host\/ip\s+name\s+ports$/m);
     r = await cli(['kill-instance'], env);
     assert.match(r.err, /at least one instance id/);
   } finally {
@@ -58,5 +58,6 @@ test('describe table widens columns to the longest value + 1', () => {
   const [head, row] = describeTable([r]).split('\n');
   assert.equal(row.indexOf('Running'), 'vm-0123abcd'.length + 2);
   assert.equal(head.indexOf('state'), row.indexOf('Running'));
-  assert.ok(row.includes('1048576 kB') && row.includes('127.0.0.1:40022') && row.endsWith('a-rather-long-instance-name'));
+  assert.ok(row.includes('1048576 kB') && row.includes('127.0.0.1:40022') && row.includes('a-rather-long-instance-name') && row.endsWith(' -'), 'no published ports: the ports column shows -');
+  assert.ok(head.endsWith('ports'));
 });

@@ -258,6 +258,7 @@ export class Build {
       userData: parts.length ? createMultipart(parts).toString('utf8') : undefined,
       save: r.shutdown ? { title: r.image.title!, comment: r.image.comment!, author: r.image.author!, email: r.image.authorEmail!, version: r.image.version } : undefined,
       guestForwards: this.opts.guestForwards, allowUntrusted: this.opts.allowUntrusted,
+      network: r.network ?? 'nat',   // packages come from the distribution's mirrors unless the recipe seals the VM
       bootTimeoutMs: (r.timeouts.vmStart + r.timeouts.vmPing) * 1000,
     };
     const started = this.milestone('started');

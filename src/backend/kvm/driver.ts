@@ -1,4 +1,4 @@
-import type { GuestForward } from './types';
+import type { GuestForward, NetworkMode, PortMapping } from './types';
 
 /**
  * A hypervisor driver: the qemu driver (no daemon, one folder per instance) or libvirt (virsh).
@@ -28,6 +28,12 @@ export interface DomainSpec {
   /** 127.0.0.1:sshPort on the host → guest :22 (restricted slirp networking). */
   sshPort: number;
   guestForwards: GuestForward[];
+  /** Absent (domains defined before network modes): isolated. */
+  network?: NetworkMode;
+  /** Published ports (host ports resolved) on the host. */
+  ports?: PortMapping[];
+  /** libvirt only: a libvirt network (e.g. 'default') the guest also gets a NIC on, its way out in nat mode. */
+  libvirtNetwork?: string;
 }
 
 export type DomainState = 'running' | 'paused' | 'shutoff' | 'missing';

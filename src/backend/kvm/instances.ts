@@ -15,9 +15,13 @@ import { movedOverlay, runEpilog } from './epilog';
 import { imageInfo } from './images';
 import { cpuPercent } from './cpu';
 import { freePort, QemuDriver } from './qemu';
+import { LibvirtDriver } from './libvirt';
+import { PortForwards } from './forwards';
+import { NetworkError, planNetwork, reservePorts } from './network';
+import { DEFAULT_NETWORK, inboundPorts } from '../../core/network';
 import { resolveImage } from './resolve';
 import { parseHostKeys, sshConnect, sshExec } from './ssh';
-import { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, Disposable, ExtraDiskSpec, InstanceRecord, InstanceType, LaunchOptions, Progress } from './types';
+import { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, Disposable, ExtraDiskSpec, InstanceRecord, InstanceType, LaunchOptions, NetworkMode, Progress } from './types';
 import { VolumeStore } from '../volumes/store';
 
 export interface InstanceManagerOptions {
@@ -44,6 +48,8 @@ export interface InstanceManagerOptions {
   trustedSigners?: string[];
   /** Metadata of an identifier the embedded marketplace lacks: the configured remote marketplaces (see marketplace/sources). */
   fetchMetadata?(identifier: string): Promise<string | undefined>;
+  /** Network mode of launches that do not say (setting stratus.network); default nat. */
+  defaultNetwork?: NetworkMode;
   log?(message: string): void;
 }
 
@@ -61,11 +67,14 @@ export class InstanceManager {
   private accelVerdict?: Promise<AccelVerdict>;
 
   private readonly guestKeys: GuestKeys;
+  /** Remote host: this machine's ends of the instances' published ports. */
+  private readonly forwards?: PortForwards;
 
   constructor(readonly options: InstanceManagerOptions) {
     this.host = options.host;
     this.driver = options.driver ?? new QemuDriver(options.host, options.data.instances);
     this.guestKeys = new GuestKeys(guestKeysFile(this.localData.root));
+    if (this.host.kind !== 'local') this.forwards = new PortForwards(this.host, m => this.log(m));
   }
 
   private get localData(): DataLayout { return this.options.localData ?? this.options.data; }
@@ -123,6 +132,9 @@ export class InstanceManager {
       r.state = 'Failed'; r.error = 'the guest stopped outside Stratus (halted from inside?)' + (r.save ? '; Shutdown still saves it, Kill discards it' : '; Kill discards it');
       await this.write(r);
     }
+    r.network ??= 'isolated';   // records from before network modes
+    r.ports ??= [];
+    if (this.forwards) r.localPorts = await this.forwards.sync(r);
     return r;
   }
 
@@ -173,6 +185,11 @@ export class InstanceManager {
     const sshKeys = [...opts.sshKeys, ...(key.publicKey ? [key.publicKey] : [])].filter(k => k.trim());
     if (!sshKeys.length) throw new InstanceError('No SSH public key to put into the instance: pass --key FILE (e.g. ~/.ssh/id_ed25519.pub).');
 
+    // network problems (a missing bridge, a port in use) are refused before anything exists
+    const network = opts.network ?? this.options.defaultNetwork ?? DEFAULT_NETWORK;
+    const plan = await wrapNetwork(() => planNetwork(this.host, this.driver.name, network, async n => (this.driver as LibvirtDriver).networkActive(n)));
+    const ports = await wrapNetwork(() => reservePorts(this.host, opts.publish ?? []));
+
     const id = `vm-${randomBytes(4).toString('hex')}`;
     const dir = this.dir(id);
     const now = new Date().toISOString();
@@ -181,6 +198,7 @@ export class InstanceManager {
       vcpu: opts.vcpu ?? type.vcpu, memoryMiB: opts.memoryMiB ?? type.memoryMiB, imageRef: opts.image, base: '',
       overlay: path.join(dir, 'overlay.qcow2'), accel: 'tcg', sshPort: 0, ip: '127.0.0.1', sshUser: 'root',
       privateKeyPath: key.privateKeyPath, sshHostKeys: [], guestForwards: opts.guestForwards ?? [], disks: opts.disks ?? [],
+      network, networkDetail: plan.detail, ports,
       save: opts.save, createdAt: now, updatedAt: now, busyPid: process.pid,
     };
     await this.host.mkdirp(dir);
@@ -197,6 +215,7 @@ export class InstanceManager {
       const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata, log: m => this.log(m) });
       rec.base = img.path; rec.imageId = img.imageId;
       if (img.metadataFile) rec.originMetadata = img.metadataFile;
+      if (opts.publishAll) await this.publishInbound(rec, img.metadataFile);
       signal?.throwIfAborted();
       onStep('Creating the copy-on-write disk');
       await this.host.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', img.format, '-b', img.path, rec.overlay]);
@@ -213,9 +232,10 @@ export class InstanceManager {
       created.push(iso);
       disks.push({ path: iso, format: 'raw', media: 'cdrom', readonly: true, id: 'context' });
       rec.sshPort = await freePort(this.host);
-      await this.driver.define({ id, name: rec.name, dir, vcpu: rec.vcpu, memoryMiB: rec.memoryMiB, accel: rec.accel, disks, sshPort: rec.sshPort, guestForwards: rec.guestForwards });
+      await this.driver.define({ id, name: rec.name, dir, vcpu: rec.vcpu, memoryMiB: rec.memoryMiB, accel: rec.accel, disks, sshPort: rec.sshPort, guestForwards: rec.guestForwards,
+        network, ports: rec.ports, libvirtNetwork: plan.libvirtNetwork });
       signal?.throwIfAborted();
-      await this.driver.start(id);
+      await this.driver.start(id).catch(e => { throw portTaken(e, rec.ports, this.host.label); });
       vmStarted = true;
       await this.write(rec);
       onStep('Waiting for machine to boot');
@@ -223,9 +243,11 @@ export class InstanceManager {
       rec.state = 'Running'; rec.runningAt = new Date().toISOString(); delete rec.busyPid;
       await this.write(rec);
       onStep('Done!');
+      if (this.forwards) rec.localPorts = await this.forwards.sync(rec);
       return rec;
     } catch (e) {
-      const cancelled = signal?.aborted;
+      // a port taken meanwhile leaves nothing behind either, like one refused up front
+      const cancelled = signal?.aborted || e instanceof NetworkError;
       await this.driver.destroy(id).catch(() => undefined);
       await this.driver.undefine(id).catch(() => undefined);
       await this.releaseDisks(rec);
@@ -233,6 +255,7 @@ export class InstanceManager {
       // Nothing to show when no guest ever ran (unknown image, failed download …): the error says it all, no Failed record is left.
       if (cancelled || !vmStarted) { await this.host.remove(dir).catch(() => undefined); this.events.emit('change', { ...rec, state: 'Done' }); }
       else { rec.state = 'Failed'; rec.error = (e as Error).message; delete rec.busyPid; await this.write(rec).catch(() => undefined); }
+      if (e instanceof NetworkError) throw new InstanceError(e.message);
       throw cancelled ? new InstanceError('Launch cancelled: the instance and its disks were removed.') : e;
     }
   }
@@ -258,6 +281,14 @@ export class InstanceManager {
     for (const id of ids) { const pid = await livePid.call(this.driver, id).catch(() => undefined); if (pid) pids.set(pid, id); }
     const byPid = await cpuPercent(this.host, [...pids.keys()]).catch(() => new Map<number, number>());
     return new Map([...byPid].map(([pid, v]) => [pids.get(pid)!, v]));
+  }
+
+  /** --publish-all: the image's declared inbound ports, each on a free host port (loopback), unless already published. */
+  private async publishInbound(rec: InstanceRecord, metadataFile?: string): Promise<void> {
+    const xml = metadataFile ? (await this.host.readFile(metadataFile)).toString('utf8') : '';
+    const want = inboundPorts(xml).filter(p => !rec.ports.some(m => m.guestPort === p && m.proto === 'tcp'));
+    if (!want.length) { this.log(`${rec.id}: the image declares no inbound ports to publish`); return; }
+    rec.ports.push(...await reservePorts(this.host, want.map(guestPort => ({ hostAddr: '127.0.0.1', hostPort: 0, guestPort, proto: 'tcp' as const }))));
   }
 
   private async extraDisks(id: string, specs: ExtraDiskSpec[], created: string[], signal?: AbortSignal): Promise<DomainDisk[]> {
@@ -362,6 +393,7 @@ export class InstanceManager {
       await this.host.remove(rec.overlay);
     }
     await this.cleanup(rec);
+    this.forwards?.close(rec.id);
     rec.state = 'Done'; delete rec.busyPid;
     await this.write(rec);
     onStep('Done!');
@@ -389,6 +421,7 @@ export class InstanceManager {
     await this.releaseDisks(rec);
     await this.host.remove(rec.overlay);
     await this.cleanup(rec);
+    this.forwards?.close(rec.id);
     rec.state = 'Done'; rec.error = rec.save && !rec.saved ? 'killed: changes discarded, no image saved' : 'killed';
     delete rec.busyPid;
     await this.write(rec);
@@ -437,6 +470,18 @@ export class InstanceManager {
     if (!r || !(await this.host.stat(r.overlay))) return undefined;
     return imageInfo(this.host, r.overlay);
   }
+}
+
+async function wrapNetwork<T>(f: () => Promise<T>): Promise<T> {
+  try { return await f(); } catch (e) { throw e instanceof NetworkError ? new InstanceError(e.message) : e; }
+}
+
+/** qemu's terse "Could not set up host forwarding rule" (a port taken after the check) as the same clear line. */
+function portTaken(e: unknown, ports: InstanceRecord['ports'], hostLabel: string): unknown {
+  const m = /host forwarding rule '(tcp|udp):([\d.]*):(\d+)-/.exec((e as Error)?.message ?? '');
+  if (!m) return e;
+  const p = ports.find(x => String(x.hostPort) === m[3]);
+  return new NetworkError(`Host port ${m[2] || '127.0.0.1'}:${m[3]}/${m[1]} is already in use on ${hostLabel}: choose another${p ? ` (-p OTHER:${p.guestPort})` : ''} or 0 for a free one.`);
 }
 
 function defaultProbeKernel(data: DataLayout): string | undefined {

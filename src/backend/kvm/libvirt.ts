@@ -2,6 +2,7 @@ import * as path from 'path';
 import type { Host } from '../host/host';
 import { HostCommandError } from '../host/host';
 import type { DomainDisk, DomainSpec, DomainState, Driver } from './driver';
+import { checkedBridge, slirpNetdev } from './netargs';
 
 /** Our tag in a domain's <metadata>: only domains carrying it are ours (users' own VMs are never touched or shown). */
 export const METADATA_NS = 'https://stratus.dev/libvirt/instance/1';
@@ -30,6 +31,12 @@ export class LibvirtDriver implements Driver {
     await this.host.writeFile(file, domainXml(spec));
     if ((await this.state(spec.id)) !== 'missing') await this.undefine(spec.id);   // re-define needs an undefine first
     await this.virsh(['define', file]);
+  }
+
+  /** Whether a libvirt network (e.g. the NAT network 'default') is defined and active. */
+  async networkActive(name: string): Promise<boolean> {
+    const r = await this.host.exec(['virsh', '-q', '-c', this.uri, 'net-info', name]);
+    return r.code === 0 && /^Active:\s+yes$/m.test(r.stdout);
   }
 
   async start(id: string): Promise<void> {
@@ -113,11 +120,12 @@ export class LibvirtDriver implements Driver {
 
 /** The domain XML of a spec (exported for tests and for `virsh define` by hand). */
 export function domainXml(spec: DomainSpec): string {
-  const netdev = [`user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`];
-  for (const f of spec.guestForwards) {
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(f.guestAddr) || ![f.guestPort, f.hostPort].every(p => Number.isInteger(p) && p > 0 && p < 65536)) throw new Error(`guest forward: invalid ${JSON.stringify(f)}`);
-    netdev.push(`guestfwd=tcp:${f.guestAddr}:${f.guestPort}-cmd:nc 127.0.0.1 ${f.hostPort}`);
-  }
+  const netdev = slirpNetdev(spec);
+  const bridge = checkedBridge(spec.network);
+  if (spec.libvirtNetwork !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(spec.libvirtNetwork)) throw new Error(`invalid libvirt network ${spec.libvirtNetwork}`);
+  const nics: string[] = [];
+  if (bridge !== undefined) nics.push(`    <interface type='bridge'><source bridge='${bridge}'/><model type='virtio'/></interface>`);
+  if (spec.libvirtNetwork !== undefined) nics.push(`    <interface type='network'><source network='${spec.libvirtNetwork}'/><model type='virtio'/></interface>`);
   const disks: string[] = [];
   let vd = 0; let sata = 0;
   for (const d of spec.disks) {
@@ -145,9 +153,9 @@ ${disks.join('\n')}
     <serial type='file'><source path='${esc(path.join(spec.dir, 'serial.log'))}'/><target port='0'/></serial>
     <video><model type='none'/></video>
     <memballoon model='none'/>
-  </devices>
+${nics.map(n => n + '\n').join('')}  </devices>
   <qemu:commandline>
-    <qemu:arg value='-netdev'/><qemu:arg value='${esc(netdev.join(','))}'/>
+    <qemu:arg value='-netdev'/><qemu:arg value='${esc(netdev)}'/>
     <qemu:arg value='-device'/><qemu:arg value='virtio-net-pci,netdev=n0,bus=pcie.0,addr=0x10'/>
   </qemu:commandline>
 </domain>

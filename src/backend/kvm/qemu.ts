@@ -2,7 +2,11 @@ import * as net from 'net';
 import * as path from 'path';
 import { isMissing, type Host } from '../host/host';
 import type { DomainDisk, DomainSpec, DomainState, Driver } from './driver';
+import { checkedBridge, slirpNetdev } from './netargs';
 import { QmpClient, QmpError, qemuOptValue } from './qmp';
+
+/** Debian's setuid helper that puts a tap on a bridge allowed by /etc/qemu/bridge.conf. */
+export const BRIDGE_HELPER = '/usr/lib/qemu/qemu-bridge-helper';
 
 /** Where slirp guestfwd entries appear in the guest by default (10.0.2.2 is refused by slirp). */
 export const GUESTFWD_ADDR = '10.0.2.100';
@@ -161,18 +165,11 @@ export class QemuDriver implements Driver {
   }
 }
 
-/** The qemu command line of a domain: restricted slirp, SSH on 127.0.0.1 only, serial to a file. */
-export function qemuArgv(spec: DomainSpec): string[] {
+/** The qemu command line of a domain: slirp per the network mode (SSH on 127.0.0.1 only), serial to a file. */
+export function qemuArgv(spec: DomainSpec, bridgeHelper = BRIDGE_HELPER): string[] {
   const d = spec.dir;
-  const netdev = [`user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`];
-  for (const f of spec.guestForwards) {
-    for (const [k, v] of [['guestAddr', f.guestAddr], ['guestPort', f.guestPort], ['hostPort', f.hostPort]] as const) {
-      if (k === 'guestAddr' ? !/^\d{1,3}(\.\d{1,3}){3}$/.test(String(v)) : !(Number.isInteger(v) && Number(v) > 0 && Number(v) < 65536)) {
-        throw new Error(`guest forward: invalid ${k} ${v}`);
-      }
-    }
-    netdev.push(`guestfwd=tcp:${f.guestAddr}:${f.guestPort}-cmd:nc 127.0.0.1 ${f.hostPort}`);
-  }
+  const netdev = slirpNetdev(spec);
+  const bridge = checkedBridge(spec.network);
   const argv = [
     'qemu-system-x86_64', '-name', `stratus-${spec.id}`, '-machine', 'q35',
     ...(spec.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg']),
@@ -187,7 +184,8 @@ export function qemuArgv(spec: DomainSpec): string[] {
     argv.push('-drive', opts.join(','));
   });
   argv.push(
-    '-netdev', netdev.join(','), '-device', 'virtio-net-pci,netdev=n0',
+    '-netdev', netdev, '-device', 'virtio-net-pci,netdev=n0',
+    ...(bridge !== undefined ? ['-netdev', `bridge,id=n1,br=${bridge},helper=${bridgeHelper}`, '-device', 'virtio-net-pci,netdev=n1'] : []),
     '-display', 'none', '-serial', `file:${path.join(d, 'serial.log')}`,
     '-qmp', `unix:${qemuOptValue(path.join(d, 'qmp.sock'))},server=on,wait=off`,
     '-daemonize', '-pidfile', path.join(d, 'qemu.pid'),

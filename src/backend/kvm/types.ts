@@ -4,6 +4,8 @@ export type InstanceState = 'Pending' | 'Prolog' | 'Running' | 'Shutdown' | 'Epi
 export const INSTANCE_STATES: readonly InstanceState[] = ['Pending', 'Prolog', 'Running', 'Shutdown', 'Epilog', 'Done', 'Failed'];
 
 export { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, type InstanceType } from '../../core/instanceTypes';
+export type { NetworkMode, PortMapping } from '../../core/network';
+import type { NetworkMode, PortMapping } from '../../core/network';
 
 /** The --save fields (§6.6, §7.1): what the Epilog puts into the draft metadata. */
 export interface SaveFields {
@@ -51,6 +53,12 @@ export interface LaunchOptions {
   allowUntrusted?: boolean;
   /** Swap disk size (MiB, `--swap`); default: the instance type's. 0 = none. */
   swapMiB?: number;
+  /** Default 'nat' (setting stratus.network / CLI --network). */
+  network?: NetworkMode;
+  /** Guest ports published on the instance's host (hostPort 0 = a free one). */
+  publish?: PortMapping[];
+  /** Also publish the image metadata's declared inbound ports (slterms:inbound-port) on free host ports. */
+  publishAll?: boolean;
   /** Bounds the wait for SSH readiness (default 300 s: TCG boots take 25–50 s on a busy machine). */
   bootTimeoutMs?: number;
 }
@@ -96,6 +104,14 @@ export interface InstanceRecord {
   /** Guest host keys (OpenSSH public key lines) pinned from the serial log. */
   sshHostKeys: string[];
   guestForwards: GuestForward[];
+  /** Absent in records made before network modes: those were 'isolated'. */
+  network: NetworkMode;
+  /** How the mode was realised, e.g. "QEMU user networking (NAT)", "libvirt network 'default'". */
+  networkDetail?: string;
+  /** Published ports, host ports resolved (never 0), on the instance's host. */
+  ports: PortMapping[];
+  /** Remote host: where each published port is reached from this machine (through the host's SSH connection). */
+  localPorts?: PortMapping[];
   disks: ExtraDiskSpec[];
   /** Size of the swap disk attached (the instance type's, or --swap); absent in records made before swap disks. */
   swapMiB?: number;

@@ -9,6 +9,7 @@ import { dataLayout } from '../../backend/paths';
 import { InstanceError, type InstanceManager } from '../../backend/kvm/instances';
 import { exportImage } from '../../backend/kvm/images';
 import { DEFAULT_INSTANCE_TYPE, ExtraDiskSpec, InstanceRecord, LaunchOptions } from '../../backend/kvm/types';
+import { formatPort, isLoopback, NetworkSpecError, parseNetworkMode, parsePublish } from '../../core/network';
 import { ContextError, createMultipart, encodeUserData, readParts } from '../../core/context/cloudinit';
 import { VolumeStore } from '../../backend/volumes/store';
 import { hostOption, withTarget } from '../target';
@@ -54,14 +55,19 @@ export function contextVars(inline: string[], files: string[]): Record<string, s
   return vars;
 }
 
-export function describeLine(r: InstanceRecord, cpu?: number): string[] {
-  return [r.id, r.state, String(r.vcpu), `${r.memoryMiB * 1024} kB`, cpu === undefined ? '-' : String(cpu), `${r.ip}:${r.sshPort}`, r.name];
+/** The published ports as docker ps shows them; on a remote host, where this machine reaches them when it does. */
+export function portsColumn(r: InstanceRecord): string {
+  return (r.localPorts ?? r.ports ?? []).map(formatPort).join(', ') || '-';
 }
 
-/** The original's table: id(4) state(10) vcpu(5) memory(10) cpu%(5) host/ip(24) name(16), widened to the longest value + 1. */
+export function describeLine(r: InstanceRecord, cpu?: number): string[] {
+  return [r.id, r.state, String(r.vcpu), `${r.memoryMiB * 1024} kB`, cpu === undefined ? '-' : String(cpu), `${r.ip}:${r.sshPort}`, r.name, portsColumn(r)];
+}
+
+/** The original's table: id(4) state(10) vcpu(5) memory(10) cpu%(5) host/ip(24) name(16), widened to the longest value + 1; then the published ports. */
 export function describeTable(rs: InstanceRecord[], cpu: Map<string, number> = new Map()): string {
-  const head = ['id', 'state', 'vcpu', 'memory', 'cpu%', 'host/ip', 'name'];
-  const widths = [4, 10, 5, 10, 5, 24, 16];
+  const head = ['id', 'state', 'vcpu', 'memory', 'cpu%', 'host/ip', 'name', 'ports'];
+  const widths = [4, 10, 5, 10, 5, 24, 16, 5];
   const rows = rs.map(r => describeLine(r, cpu.get(r.id)));
   for (const row of [head, ...rows]) row.forEach((c, i) => { widths[i] = Math.max(widths[i], c.length + 1); });
   return [head, ...rows].map(row => row.map((c, i) => c.padEnd(widths[i])).join(' ').trimEnd()).join('\n');
@@ -94,7 +100,12 @@ async function launch(mgr: InstanceManager, values: Values, positionals: string[
     ...((values['persistent-disk'] as string[] | undefined) ?? []).map(u => ({ kind: 'persistent' as const, volumeId: u })),
     ...((values['readonly-disk'] as string[] | undefined) ?? []).map(i => ({ kind: 'readonly' as const, image: i })),
   ];
+  const net = (f: () => unknown) => { try { return f(); } catch (e) { if (e instanceof NetworkSpecError) throw new CliError(e.message); throw e; } };
+  const publish = ((values.publish as string[] | undefined) ?? []).map(p => net(() => parsePublish(p)) as ReturnType<typeof parsePublish>);
+  for (const p of publish) if (!isLoopback(p.hostAddr)) io.err(`warning: ${p.hostAddr}:${p.hostPort || '(any)'} is reachable from other machines (not only this host's loopback)`);
   const lo: LaunchOptions = {
+    network: (values.network ?? process.env.STRATUS_NETWORK) ? net(() => parseNetworkMode((values.network ?? process.env.STRATUS_NETWORK) as string)) as LaunchOptions['network'] : undefined,
+    publish, publishAll: !!values['publish-all'],
     image: positionals[0], type: values.type as string | undefined, vcpu: num(values.cpu, '--cpu'), memoryMiB: num(values.ram, '--ram'),
     name: values['vm-name'] as string | undefined, sshKeys, contextMethod: method === 'one' ? 'stratuslab' : 'cloud-init',
     contextVars: contextVars((values.context as string[] | undefined) ?? [], (values['context-file'] as string[] | undefined) ?? []),
@@ -118,6 +129,8 @@ async function launch(mgr: InstanceManager, values: Values, positionals: string[
     else {
       io.out(`Machine 1 (vm ID: ${r.id})`);
       io.out(`\tPublic ip: ${r.ip} (ssh port ${r.sshPort}): ssh -p ${r.sshPort} -i ${r.privateKeyPath} root@${r.ip}`);
+      io.out(`\tNetwork: ${r.network}${r.networkDetail ? ` — ${r.networkDetail}` : ''}`);
+      for (const p of r.ports) io.out(`\tPort: ${formatPort(p)}`);
     }
     return 0;
   } finally { process.removeListener('SIGINT', onSig); }
@@ -130,6 +143,7 @@ const run: CliCommand = {
     '  [--marketplace-endpoint URL] [-o|--output FILE] [-n|--number 1]\n' +
     '  [--context K=V#K2=V2] [--context-file FILE] [--context-method one|cloud-init] [--cloud-init MIME,FILE#MIME,FILE]\n' +
     '  [--volatile-disk GB] [--persistent-disk UUID] [--readonly-disk ID] [--allow-untrusted] [--wait SECONDS] [-q]\n' +
+    '  [--network nat|isolated|bridge:NAME] [-p|--publish [HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]]… [--publish-all]\n' +
     '  [--save --title T --comment C --author A --author-email E [--image-version V]]\n' +
     '  run-instance -l|--list-types',
   async run(args, io) {
@@ -144,6 +158,7 @@ const run: CliCommand = {
       // the original's: a remote marketplace for identifiers, swap size, VM ids to a file, instance count (1), no URL check (a no-op)
       'marketplace-endpoint': { type: 'string', multiple: true }, swap: { type: 'string' }, output: { type: 'string', short: 'o' },
       number: { type: 'string', short: 'n' }, 'no-check-image-url': { type: 'boolean' },
+      network: { type: 'string' }, publish: { type: 'string', short: 'p', multiple: true }, 'publish-all': { type: 'boolean' },
     });
     return withTarget(values.host as string | undefined, io, t => launch(t.manager(io, values['marketplace-endpoint'] as string[] | undefined), values, positionals, io));
   },
@@ -169,6 +184,7 @@ const describe: CliCommand = {
     rs.forEach((r, i) => {
       io.out(table[i + 1]);
       if (verbose && r.error) io.out(`    ${r.error}`);
+      if (verbose && r.networkDetail) io.out(`    network ${r.network}: ${r.networkDetail}`);
       if (verbose && r.saved) io.out(`    saved image ${r.saved.imageId} (volume ${r.saved.volumeId})`);
     });
     return 0;

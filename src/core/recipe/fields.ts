@@ -81,6 +81,7 @@ export const FIELDS: Record<string, FieldSpec> = {
     },
   },
   shutdown: { kind: 'boolean', doc: 'Shut the VM down and save the image (default true). false = leave the VM running (`--no-shutdown`), nothing is saved.' },
+  network: { kind: 'string', doc: "Network of the build VM: `nat` (default: packages come from the distribution's mirrors through the host), `isolated` (only `--forward`ed repositories) or `bridge:NAME`." },
   host: { kind: 'string', doc: 'KVM host that runs the build VM (a configured host id; default: this machine).' },
 };
 

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
 import type { SourceRange } from '../metadata/types';
+import { parseNetworkMode, type NetworkMode } from '../network';
 import { DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUTS, FIELDS, INSTALLERS, SYSPREP_OPS, type FieldSpec, type Installer, type SysprepOp } from './fields';
 
 export type { SourceRange };
@@ -36,6 +37,8 @@ export interface Recipe {
   timeouts: { vmStart: number; vmPing: number; ssh: number };
   shutdown: boolean;
   host?: string;
+  /** The build VM's network; absent = nat. */
+  network?: NetworkMode;
 }
 
 /** Where each value sits: paths are dotted, list items by index ('scripts.1.args.0', 'image.title'). */
@@ -158,6 +161,10 @@ function toRecipe(js: unknown, text: string, ranges: Map<string, Located>, probl
   r.prerecipe = str(js.prerecipe, 'prerecipe');
   r.recipe = str(js.recipe, 'recipe');
   r.host = str(js.host, 'host');
+  const network = str(js.network, 'network');
+  if (network !== undefined) {
+    try { r.network = parseNetworkMode(network); } catch (e) { problem('network', (e as Error).message, 'recipe/network'); }
+  }
 
   if (js.scripts !== undefined && js.scripts !== null) {
     if (!Array.isArray(js.scripts)) problem('scripts', "'scripts' must be a list of script paths or {path, args} entries.");

@@ -17,6 +17,8 @@ export function recipeJsonSchema(): Record<string, unknown> {
   image.required = [...IMAGE_REQUIRED];
   image.properties['author-email'].pattern = '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$';
   props.shutdown.default = true;
+  props.network.anyOf = [{ enum: ['nat', 'isolated'] }, { pattern: '^bridge:[A-Za-z0-9_.-]{1,15}$' }];
+  props.network.default = 'nat';
   (props.packages.items as Record<string, unknown>).pattern = '^[^-\\s;&|`$<>(){}\\[\\]*?!#~\'"\\\\][^\\s;&|`$<>(){}\\[\\]*?!#~\'"\\\\]*$';
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

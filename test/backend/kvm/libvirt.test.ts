@@ -19,3 +19,18 @@ test('domain XML: qemu type for TCG, our metadata tag, NIC with an explicit PCI 
   assert.throws(() => domainXml({ id: 'i', name: 'n', dir: '/d/i', vcpu: 1, memoryMiB: 512, accel: 'tcg', sshPort: 1, disks: [],
     guestForwards: [{ guestAddr: '10.0.2.100,hostfwd=tcp::1-:2', guestPort: 1, hostPort: 2 }] }), /invalid/);
 });
+
+test('domain XML per network mode: nat user networking without restrict plus published ports, libvirt NAT network and bridge NICs', () => {
+  const base = { id: 'i-2', name: 'n', dir: '/d/i-2', vcpu: 1, memoryMiB: 512, accel: 'tcg' as const, sshPort: 2200, disks: [], guestForwards: [] };
+  const nat = domainXml({ ...base, network: 'nat', ports: [{ hostAddr: '127.0.0.1', hostPort: 8080, guestPort: 80, proto: 'tcp' }] });
+  assert.ok(nat.includes("<qemu:arg value='user,id=n0,hostfwd=tcp:127.0.0.1:2200-:22,hostfwd=tcp:127.0.0.1:8080-:80'/>"));
+  assert.ok(!nat.includes('<interface'));
+  const dflt = domainXml({ ...base, network: 'nat', libvirtNetwork: 'default' });
+  parseXml(dflt);
+  assert.ok(dflt.includes("<interface type='network'><source network='default'/><model type='virtio'/></interface>"));
+  const br = domainXml({ ...base, network: 'bridge:br0' });
+  assert.ok(br.includes("<interface type='bridge'><source bridge='br0'/>"));
+  assert.ok(br.includes('restrict=on'));
+  assert.ok(domainXml({ ...base, network: 'isolated' }).includes('user,id=n0,restrict=on,'));
+  assert.throws(() => domainXml({ ...base, libvirtNetwork: "x'/><evil" }), /invalid libvirt network/);
+});

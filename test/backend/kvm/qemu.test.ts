@@ -25,6 +25,22 @@ test('qemu argv: restricted slirp, SSH forwarded on loopback only, guestfwd, esc
   assert.deepEqual(kvm.slice(kvm.indexOf('-accel'), kvm.indexOf('-accel') + 4), ['-accel', 'kvm', '-cpu', 'host']);
 });
 
+test('qemu argv per network mode: nat drops restrict, published ports are hostfwd on their address, bridge adds a helper NIC', () => {
+  const net = (a: string[]) => a.filter((_, i) => a[i - 1] === '-netdev');
+  const nat = net(qemuArgv({ ...spec, guestForwards: [], network: 'nat', ports: [
+    { hostAddr: '127.0.0.1', hostPort: 8080, guestPort: 80, proto: 'tcp' }, { hostAddr: '0.0.0.0', hostPort: 5353, guestPort: 53, proto: 'udp' }] }));
+  assert.deepEqual(nat, ['user,id=n0,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:0.0.0.0:5353-:53']);
+  assert.match(net(qemuArgv({ ...spec, network: 'isolated' }))[0], /^user,id=n0,restrict=on,/);
+  assert.match(net(qemuArgv(spec))[0], /restrict=on/, 'a domain.json from before network modes stays sealed');
+  const br = qemuArgv({ ...spec, network: 'bridge:br0' });
+  assert.deepEqual(net(br).slice(1), ['bridge,id=n1,br=br0,helper=/usr/lib/qemu/qemu-bridge-helper']);
+  assert.match(net(br)[0], /restrict=on/, 'in bridge mode slirp only carries SSH and published ports');
+  assert.ok(br.includes('virtio-net-pci,netdev=n1'));
+  assert.throws(() => qemuArgv({ ...spec, ports: [{ hostAddr: '127.0.0.1', hostPort: 0, guestPort: 80, proto: 'tcp' }] }), /published port: invalid/);
+  assert.throws(() => qemuArgv({ ...spec, ports: [{ hostAddr: '127.0.0.1,restrict=off', hostPort: 1, guestPort: 80, proto: 'tcp' }] }), /published port: invalid/);
+  assert.throws(() => qemuArgv({ ...spec, network: 'bridge:br0,x' as never }), /invalid bridge/);
+});
+
 test('qemu argv refuses forward values that could smuggle options', () => {
   assert.throws(() => qemuArgv({ ...spec, guestForwards: [{ guestAddr: '10.0.2.100,hostfwd=tcp::1-:2', guestPort: 1, hostPort: 2 }] }), /invalid guestAddr/);
   assert.throws(() => qemuArgv({ ...spec, guestForwards: [{ guestAddr: '10.0.2.100', guestPort: 70000, hostPort: 2 }] }), /invalid guestPort/);

@@ -43,7 +43,7 @@ describe('checkInstance on an instance of a remote host', { skip: sshdAvailable(
     const now = new Date().toISOString();
     const rec: Partial<InstanceRecord> = {
       id, name: 'ready', hostId: 'lab', driver: 'qemu', state: 'Running', type: 'm1.small', vcpu: 1, memoryMiB: 512, imageRef: 'x', base: '', overlay: '', accel: 'tcg',
-      ip: fx.innerHost, sshPort: fx.innerPort, sshUser: fx.user, privateKeyPath: fx.clientKeyFile, sshHostKeys: keys, guestForwards: [], disks: [], createdAt: now, updatedAt: now,
+      ip: fx.innerHost, sshPort: fx.innerPort, sshUser: fx.user, privateKeyPath: fx.clientKeyFile, sshHostKeys: keys, guestForwards: [], network: 'isolated', ports: [], disks: [], createdAt: now, updatedAt: now,
     };
     // the record lives in the host's data folder and is written over the host connection, as launch does
     const dir = path.posix.join(host.dataDir, 'instances', id);

@@ -117,7 +117,7 @@ describe('Hosts: remote host nodes in the Instances and Volumes trees', function
     fs.mkdirSync(path.join(dataDir, 'instances', id), { recursive: true });
     fs.writeFileSync(path.join(dataDir, 'instances', id, 'instance.json'), JSON.stringify({
       id, name: 'stopped-remote', hostId: HOST, driver: 'qemu', state: 'Done', type: 'm1.small', vcpu: 1, memoryMiB: 512, imageRef: 'x', base: '', overlay: '', accel: 'tcg',
-      ip: '127.0.0.1', sshPort: 2299, sshUser: 'root', sshHostKeys: [], guestForwards: [], disks: [], createdAt: now, updatedAt: now,
+      ip: '127.0.0.1', sshPort: 2299, sshUser: 'root', sshHostKeys: [], guestForwards: [], network: 'isolated', ports: [], disks: [], createdAt: now, updatedAt: now,
     }));
     const snap = await untilTree('stratus.instances', s => !!node(s, HOST)?.children?.some(c => c.label?.startsWith('stopped-remote')), 'the Done instance under its host', 30_000);
     assert.match(node(snap, HOST)!.children!.find(c => c.label?.startsWith('stopped-remote'))!.contextValue ?? '', /^instance\.Done/);

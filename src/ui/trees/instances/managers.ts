@@ -6,6 +6,7 @@ import { LibvirtDriver } from '../../../backend/kvm/libvirt';
 import type { InstanceType } from '../../../backend/kvm/types';
 import { remoteEndpoints, remoteMetadataFetcher } from '../../../backend/marketplace/sources';
 import { config, UiContext } from '../../context';
+import { parseNetworkMode, type NetworkMode } from '../../../core/network';
 import { trustedCertificates } from '../../commands/metadata/keys';
 import { hostLayout, hostProblem, orderedHosts, withTimeout } from '../hosts';
 
@@ -21,6 +22,13 @@ export function userInstanceTypes(): InstanceType[] {
     if (nums.length >= 2 && nums[0] > 0 && nums[1] > 0) out.push({ name, vcpu: nums[0], memoryMiB: nums[1], swapMiB: nums[2] >= 0 ? nums[2] : 0 });
   }
   return out;
+}
+
+/** stratus.network: the default network mode (a bad value is logged and nat used). */
+function settingNetwork(ctx: UiContext): NetworkMode | undefined {
+  const v = config().get<string>('network');
+  if (!v) return undefined;
+  try { return parseNetworkMode(v); } catch (e) { ctx.log.warn(`stratus.network: ${(e as Error).message}`); return undefined; }
 }
 
 /** Async: a remote host's manager needs that host's own folders first (one round trip, once per Host object). */
@@ -39,6 +47,7 @@ export function managerFor(ctx: UiContext, host: Host): Promise<InstanceManager>
     trustedSigners: trustedCertificates(ctx.log),
     // an identifier only a configured remote marketplace has (Launch on a remote entry) is fetched from it
     fetchMetadata: remoteMetadataFetcher(remoteEndpoints(config().get<string[]>('marketplaces')), ep => ctx.log.info(`Image metadata from marketplace ${ep}`)),
+    defaultNetwork: settingNetwork(ctx),
     log: m => ctx.log.info(m),
   }));
   byHost.set(host.id, { host, mgr });
@@ -58,7 +67,7 @@ export function resetManagers(): void { byHost.clear(); }
 
 export function watchSettings(ctx: UiContext, onChange: () => void): void {
   ctx.ext.subscriptions.push(vscode.workspace.onDidChangeConfiguration(e => {
-    if (e.affectsConfiguration('stratus.instanceTypes') || e.affectsConfiguration('stratus.kvm.acceleration') || e.affectsConfiguration('stratus.kvm.driver') || e.affectsConfiguration('stratus.trustedCertificates') || e.affectsConfiguration('stratus.marketplaces')) {
+    if (['stratus.instanceTypes', 'stratus.kvm.acceleration', 'stratus.kvm.driver', 'stratus.trustedCertificates', 'stratus.marketplaces', 'stratus.network'].some(k => e.affectsConfiguration(k))) {
       resetManagers(); onChange();
     }
   }));
