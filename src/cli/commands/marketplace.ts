@@ -180,6 +180,7 @@ const downloadCmd: CliCommand = {
       if (problem && !p.opts['force-untrusted']) { io.err(`refusing ${id}: ${problem} (--force-untrusted overrides)`); return 1; }
       let last = 0;
       const r = await downloadImage(summarize(xml), str(p, 'cache') ?? dataLayout().images, {
+        allowFileLocations: mp.kind === 'local',
         onProgress: (done, total) => { const now = Date.now(); if (now - last > 1000) { last = now; io.err(`${done}${total ? `/${total}` : ''} bytes`); } },
       });
       io.out(r.path);
