@@ -4,7 +4,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Client } from 'ssh2';
-import { checkRecipe, effectiveInstaller, classifyBase, type BaseInfo } from '../../core/recipe/check';
+import { checkRecipe, confinedRecipeFile, effectiveInstaller, classifyBase, type BaseInfo } from '../../core/recipe/check';
 import { installPlan } from '../../core/recipe/installer';
 import { parseRecipe, type ParsedRecipe, type RecipeDiagnostic } from '../../core/recipe/parse';
 import { sysprepCommands } from '../../core/recipe/sysprep';
@@ -42,6 +42,8 @@ export interface BuildOptions {
   guestForwards?: GuestForward[];
   instanceTypes?: string[];
   allowUntrusted?: boolean;
+  /** Scripts and context files may be outside the recipe's folder (the user's choice, never the recipe's). */
+  allowOutsidePaths?: boolean;
   onOutput?(text: string, step: StepId): void;
   onChange?(record: BuildRecord): void;
 }
@@ -85,7 +87,7 @@ export class Build {
     const abs = path.resolve(recipePath);
     const text = await fs.promises.readFile(abs, 'utf8').catch(e => { throw new Error(`Cannot read recipe ${abs}: ${(e as Error).message}`); });
     const parsed = parseRecipe(text);
-    const diagnostics = await checkRecipe(parsed, { recipeDir: path.dirname(abs), lookupBase: opts.lookupBase, instanceTypes: opts.instanceTypes });
+    const diagnostics = await checkRecipe(parsed, { recipeDir: path.dirname(abs), lookupBase: opts.lookupBase, instanceTypes: opts.instanceTypes, allowOutsidePaths: opts.allowOutsidePaths });
     if (diagnostics.some(d => d.severity === 'error')) throw new RecipeInvalidError(diagnostics, abs);
     const b = new Build(abs, parsed, diagnostics, opts);
     await fs.promises.mkdir(b.dir, { recursive: true });
@@ -245,7 +247,7 @@ export class Build {
     const keys = [...this.opts.publicKeys];
     const parts = [];
     for (const c of r.context) {
-      const content = await fs.promises.readFile(path.resolve(this.recipeDir, c.file));
+      const content = await fs.promises.readFile(confinedRecipeFile(this.recipeDir, c.file, this.opts.allowOutsidePaths, 'Context file'));
       if (c.type === 'ssh') keys.push(...content.toString('utf8').split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('Comment:')));
       else parts.push({ mimetype: c.type, filename: c.file, content });
     }
@@ -359,7 +361,7 @@ export class Build {
     out(`    Executing scripts: ${scripts.map(s => s.path).join(', ')}\n`);
     for (const s of scripts) {
       const remote = `/tmp/${path.basename(s.path)}`;
-      await g.upload(path.resolve(this.recipeDir, s.path), remote).catch(e => { throw new Error(`An error occurred while uploading script ${s.path}\n${(e as Error).message}`); });
+      await g.upload(confinedRecipeFile(this.recipeDir, s.path, this.opts.allowOutsidePaths, 'Script'), remote).catch(e => { throw new Error(`An error occurred while uploading script ${s.path}\n${(e as Error).message}`); });
       await g.run([remote, ...s.args], `An error occurred while executing script ${s.path}`, { signal, onOutput: out });
     }
     return `Executed ${scripts.length} script(s)`;

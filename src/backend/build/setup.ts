@@ -37,6 +37,7 @@ export interface PrepareOptions {
   vms?: BuildOptions['vms'];
   guestForwards?: GuestForward[];
   allowUntrusted?: boolean;
+  allowOutsidePaths?: boolean;
   onOutput?: BuildOptions['onOutput'];
   onChange?: BuildOptions['onChange'];
 }
@@ -54,7 +55,7 @@ export async function prepareBuild(recipePath: string, o: PrepareOptions): Promi
   return Build.prepare(recipePath, {
     data: o.data, vms, ...key,
     lookupBase: marketplaceLookup(o.marketplaces, o.trusted),
-    guestForwards: o.guestForwards, allowUntrusted: o.allowUntrusted,
+    guestForwards: o.guestForwards, allowUntrusted: o.allowUntrusted, allowOutsidePaths: o.allowOutsidePaths,
     instanceTypes: o.instanceTypes?.map(t => t.name),
     onOutput: o.onOutput, onChange: o.onChange,
   });

@@ -8,7 +8,7 @@ import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import { buildMetadata } from '../../core/metadata/build';
 import { LocalHost } from '../host/local';
-import { rawDigests } from '../kvm/images';
+import { checkSelfContained, rawDigests } from '../kvm/images';
 import { Compression, ImageError, Progress, checkSpace, convertProgress, decompress, fmtBytes, inflatedSizeGuess, qemuConvert, runTool, sniffCompression } from './convert';
 import { dataLayout } from '../paths';
 
@@ -67,7 +67,8 @@ export async function importImage(store: VolumeStore, file: string, opts: Import
     const sourceFormat = info.format === 'raw' && byExt && byExt !== 'raw' ? byExt : info.format;
     if (!ACCEPTED.has(sourceFormat)) throw new ImageError(`${file} is a ${sourceFormat} image: import takes VDI, VMDK, VHD, VHDX, qcow2 or raw.`);
     if (info.backingFile) throw new ImageError(`${file} is an overlay on ${info.backingFile}: import a standalone image (qemu-img convert it first).`);
-    await checkExtents(input);
+    // no external data file, VMDK extent or backing file: the import must not copy other host files into the volume
+    await checkSelfContained(new LocalHost(), input, [], path.basename(file)).catch(e => { throw new ImageError((e as Error).message); });
     const measured = JSON.parse(await runTool(['qemu-img', 'measure', '--output=json', '-f', sourceFormat, '-O', 'qcow2', input]));
     await checkSpace(stage, measured.required as number);
     const staged = remote ? 'qcow2' : target;
@@ -128,17 +129,6 @@ async function uploadInto(store: VolumeStore, staged: string, target: 'raw' | 'q
     throw opts.signal?.aborted ? new ImageError('Cancelled.') : e;
   } finally {
     for (const t of temps) await host.remove(t).catch(() => undefined);
-  }
-}
-
-/** A VMDK descriptor can name other host files as extents: only self-contained images are read. */
-async function checkExtents(file: string): Promise<void> {
-  const j = JSON.parse(await runTool(['qemu-img', 'info', '--output=json', file]));
-  const extents: Array<{ filename: string }> = j['format-specific']?.data?.extents ?? [];
-  for (const e of extents) {
-    if (path.resolve(path.dirname(file), e.filename) !== path.resolve(file)) {
-      throw new ImageError(`${path.basename(file)} refers to another file (${e.filename}): import a single-file (monolithic) image.`);
-    }
   }
 }
 

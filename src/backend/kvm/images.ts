@@ -8,6 +8,7 @@ import { pipeline } from 'stream/promises';
 import { createGunzip } from 'zlib';
 import type { Host } from '../host/host';
 import { shellQuote } from '../host/host';
+import { sweepStaleParts } from '../marketplace/cache';
 
 export interface ImageInfo { format: 'qcow2' | 'raw'; virtualSize: number; backingFile?: string }
 
@@ -16,6 +17,38 @@ export async function imageInfo(host: Host, file: string): Promise<ImageInfo> {
   const j = JSON.parse(out);
   if (j.format !== 'qcow2' && j.format !== 'raw') throw new Error(`${file} is a ${j.format} image: Stratus launches raw (.img, .img.gz) or qcow2 images.`);
   return { format: j.format, virtualSize: j['virtual-size'], backingFile: j['full-backing-filename'] ?? j['backing-filename'] };
+}
+
+/**
+ * Refuses an image that would pull other host files into a guest or an import: every layer of its backing chain
+ * (`qemu-img info --backing-chain`) may have no external data file and no extra VMDK extent, and every backing file
+ * must be one Stratus placed itself (a real path inside one of `placedDirs`, e.g. the image cache and the volume
+ * store). A base from a file, URL or marketplace must not turn a guest's disk into a window onto /etc or ~/.ssh.
+ */
+export async function checkSelfContained(host: Host, file: string, placedDirs: string[] = [], label = path.basename(file)): Promise<void> {
+  const out = await host.run(['qemu-img', 'info', '--output=json', '--backing-chain', '-U', '--', file]).catch(e => {
+    throw new Error(`${label} cannot be read as a disk image: ${(e as Error).message.split('\n')[0]}`);
+  });
+  const chain = JSON.parse(out) as Array<Record<string, any>>;
+  const realDirs = await Promise.all(placedDirs.map(d => realPath(host, d)));
+  for (const layer of chain) {
+    const name = String(layer.filename ?? file);
+    const data = layer['format-specific']?.data ?? {};
+    if (data['data-file']) throw new Error(`${label} uses ${data['data-file']} as its data file: Stratus refuses images that read other host files (qemu-img convert it to a standalone image first).`);
+    for (const e of (data.extents ?? []) as Array<{ filename: string }>) {
+      if (e.filename && path.resolve(path.dirname(name), e.filename) !== path.resolve(name)) throw new Error(`${label} refers to another file (${e.filename}): use a single-file (monolithic) image.`);
+    }
+    const backing = layer['full-backing-filename'] ?? layer['backing-filename'];
+    if (!backing) continue;
+    const real = /^\//.test(backing) ? await realPath(host, backing) : undefined;
+    const inside = real !== undefined && realDirs.some(d => d !== undefined && (real === d || real.startsWith(d + '/')));
+    if (!inside) throw new Error(`${label} is backed by ${backing}, which Stratus did not place: use a standalone image (qemu-img convert it first).`);
+  }
+}
+
+async function realPath(host: Host, p: string): Promise<string | undefined> {
+  if (host.kind === 'local') return fs.promises.realpath(p).catch(() => undefined);
+  return host.run(['realpath', '-e', '--', p]).then(o => o.trim() || undefined, () => undefined);
 }
 
 export interface RawDigests { bytes: number; md5: string; sha1: string; sha256: string; sha512: string }
@@ -121,6 +154,7 @@ export async function downloadUrl(url: string, cacheDir: string, opts: { signal?
   const gz = /\.gz$/i.test(u.pathname);
   const ext = /\.qcow2(\.gz)?$/i.test(u.pathname) ? 'qcow2' : 'img';
   const dest = path.join(cacheDir, `url-${key}.${ext}`);
+  await sweepStaleParts(cacheDir);
   if (fs.existsSync(dest)) return dest;
   await fs.promises.mkdir(cacheDir, { recursive: true });
   const res = await fetch(url, { signal: opts.signal, redirect: 'follow' });

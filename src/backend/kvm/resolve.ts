@@ -7,10 +7,11 @@ import type { DataLayout } from '../paths';
 import { isIdentifier } from '../../core/metadata/identifier';
 import { summarize } from '../../core/metadata/summary';
 import { downloadImage } from '../marketplace/download';
+import { cacheSlot, markVerified, verifiedHit } from '../marketplace/cache';
 import { LocalMarketplace } from '../marketplace/local';
 import { trustVerdict, verdictProblem } from '../marketplace/trust';
 import { VolumeStore } from '../volumes/store';
-import { downloadUrl, imageInfo, inflateFile } from './images';
+import { checkSelfContained, downloadUrl, imageInfo, inflateFile } from './images';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -47,6 +48,13 @@ export interface ResolveContext {
  * a volume uuid, an http(s) URL, or a file (.img, .img.gz, .qcow2).
  */
 export async function resolveImage(ref: string, ctx: ResolveContext): Promise<ResolvedImage> {
+  const r = await resolveUnchecked(ref, ctx);
+  // whatever the source, the base must not pull other host files into the guest
+  await checkSelfContained(ctx.host, r.path, [ctx.data.images, ctx.data.volumes], r.path === ref ? path.basename(ref) : `${ref} (${path.basename(r.path)})`);
+  return r;
+}
+
+async function resolveUnchecked(ref: string, ctx: ResolveContext): Promise<ResolvedImage> {
   const remote = ctx.host.kind !== 'local';
   const local = ctx.local ?? ctx.data;
   const store = new VolumeStore(ctx.data.volumes, { host: ctx.host });
@@ -56,7 +64,8 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
   if (isIdentifier(ref) && !fs.existsSync(ref)) {
     const vol = (await store.list()).find(v => v.identifier === ref && v.type === 'MACHINE_IMAGE_ORIGIN');
     if (vol) return { path: vol.path, format: vol.format, imageId: ref, volumeId: vol.uuid, metadataFile: await metaOf(vol.path) };
-    const xml = await findMetadata(ref, ctx);
+    const found = await findMetadata(ref, ctx);
+    const xml = found?.xml;
     if (!xml) throw new Error(`No marketplace entry for image ${ref} (looked in the embedded marketplace${ctx.fetchMetadata ? ' and the configured remote ones' : ''}) — upload its metadata, or name a marketplace that has it (--marketplace-endpoint URL, stratus.marketplaces)`);
     const verdict = trustVerdict(xml, { trusted: ctx.trustedSigners });
     const problem = verdictProblem(verdict);
@@ -67,7 +76,7 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
     // 'upload': downloaded and checked (size, checksums) here, then uploaded; 'download': fetched and checked by the host itself
     const byHost = remote && ctx.transfer === 'download' && summary.locations.some(l => /^https?:/i.test(l));
     const dl = byHost ? await downloadImageOnHost(ctx.host, summary, ctx.data.images, ctx.signal)
-      : await downloadImage(summary, local.images, { signal: ctx.signal, onProgress: ctx.onProgress });
+      : await downloadImage(summary, local.images, { signal: ctx.signal, onProgress: ctx.onProgress, allowFileLocations: found.local });
     const onHost = byHost ? dl.path : await toHost(dl.path);
     const metadataFile = (remote ? path.posix : path).join(ctx.data.images, `${ref}.metadata.xml`);
     if (!(await ctx.host.stat(metadataFile))) { await ctx.host.mkdirp(ctx.data.images); await ctx.host.writeFile(metadataFile, xml); }
@@ -106,35 +115,41 @@ const INFLATE: Record<string, string> = { gz: 'gzip -dc', bz2: 'bzip2 -dc', '': 
  * The host fetches the URL with curl (http/https only), inflates it and hashes it in one pass, into a temporary
  * file renamed into place only once complete. The URL and paths are positional arguments, never shell text.
  */
-async function fetchOnHost(host: Host, url: string, dest: string, compression: string, signal?: AbortSignal): Promise<{ sha1: string; bytes: number }> {
+async function fetchOnHost(host: Host, url: string, dest: string, compression: string, signal?: AbortSignal, limit?: number): Promise<{ sha1: string; bytes: number }> {
   await host.mkdirp(path.posix.dirname(dest));
   const tmp = `${dest}.part-${process.pid}`;
-  const script = `set -o pipefail; curl -fsSL --proto =http,https -- "$1" | ${INFLATE[compression]} | tee -- "$2" | sha1sum`;
+  // with a size, at most one byte more than it is inflated (head ends the pipe: a decompression bomb stops there)
+  const cap = limit === undefined ? '' : ' | head -c "$3"';
+  const script = `set -o pipefail; curl -fsSL --proto =http,https -- "$1" | ${INFLATE[compression]}${cap} | tee -- "$2" | sha1sum`;
   try {
-    const out = await host.run(['bash', '-c', script, 'fetch', url, tmp], { signal });
+    const out = await host.run(['bash', '-c', script, 'fetch', url, tmp, String((limit ?? 0) + 1)], { signal });
     const bytes = (await host.stat(tmp))?.size ?? 0;
     return { sha1: out.split(/\s/)[0], bytes };
   } catch (e) {
+    const bytes = (await host.stat(tmp).catch(() => undefined))?.size ?? 0;
     await host.remove(tmp).catch(() => undefined);
+    if (limit !== undefined && bytes > limit) throw new Error(`Downloaded image is larger than the size in image manifest (${limit}): stopped after ${bytes} bytes`);
     throw new Error(`${host.label} could not download ${url}: ${(e as Error).message}`);
   }
 }
 
 /** A marketplace image downloaded by the remote host, checked against the metadata (size, SHA-1) as here. */
 async function downloadImageOnHost(host: Host, summary: ReturnType<typeof summarize>, cacheDir: string, signal?: AbortSignal): Promise<{ path: string; format: 'raw' | 'qcow2' }> {
-  const format = summary.format === 'qcow2' ? 'qcow2' : 'raw';
-  const dest = path.posix.join(cacheDir, `${summary.identifier}.${format}`);
-  if (await host.stat(dest)) return { path: dest, format };
-  const want = summary.checksums['SHA-1'];
-  if (!want) throw new Error(`the metadata of ${summary.identifier} has no SHA-1 checksum, so the download cannot be verified`);
+  const slot = cacheSlot(summary);
+  const { format } = slot;
+  const dest = path.posix.join(cacheDir, slot.name);
+  if (await verifiedHit(host, dest, slot.sha1, signal)) return { path: dest, format };
+  const want = slot.sha1;
+  if (summary.bytes === undefined) throw new Error(`the metadata of ${summary.identifier} gives no size (bytes), so the download cannot be bounded`);
   const url = summary.locations.find(l => /^https?:/i.test(l))!;
   const c = (summary.compression ?? '').toLowerCase().replace(/^gzip$/, 'gz').replace(/^bzip2$/, 'bz2') || (/\.gz$/i.test(url) ? 'gz' : /\.bz2$/i.test(url) ? 'bz2' : '');
-  const got = await fetchOnHost(host, url, dest, c in INFLATE ? c : '', signal);
+  const got = await fetchOnHost(host, url, dest, c in INFLATE ? c : '', signal, summary.bytes);
   const tmp = `${dest}.part-${process.pid}`;
   const problem = summary.bytes !== undefined && got.bytes !== summary.bytes ? `Downloaded image size (${got.bytes}) doesn't match size in image manifest (${summary.bytes})`
-    : got.sha1.replace(/^0+/, '') !== want.toLowerCase().replace(/^0+/, '') ? `Manifest hash code different from downloaded image: image=${got.sha1}, matadata=${want}` : undefined;
+    : got.sha1 !== want ? `Manifest hash code different from downloaded image: image=${got.sha1}, matadata=${summary.checksums['SHA-1']}` : undefined;
   if (problem) { await host.remove(tmp).catch(() => undefined); throw new Error(problem); }
   await host.rename(tmp, dest);
+  await markVerified(host, dest, want);
   return { path: dest, format };
 }
 
@@ -166,9 +181,11 @@ async function inflateOnHost(host: Host, file: string, cacheDir: string, signal?
   return dest;
 }
 
-async function findMetadata(id: string, ctx: ResolveContext): Promise<string | undefined> {
+/** The entry's XML and whether it came from the embedded local marketplace (only those may use file:// locations). */
+async function findMetadata(id: string, ctx: ResolveContext): Promise<{ xml: string; local: boolean } | undefined> {
   const local = new LocalMarketplace((ctx.local ?? ctx.data).marketplace);
   const entries = (await local.entries(true)).filter(e => e.key.identifier === id).sort((a, b) => b.key.created.localeCompare(a.key.created));
-  if (entries.length) return local.get(entries[0].key);
-  return ctx.fetchMetadata?.(id);
+  if (entries.length) return { xml: await local.get(entries[0].key), local: true };
+  const xml = await ctx.fetchMetadata?.(id);
+  return xml === undefined ? undefined : { xml, local: false };
 }

@@ -184,6 +184,7 @@ const downloadCmd: CliCommand = {
       let last = 0;
       // verdict.summary is read from the bytes the signature covers (the raw text only when it does not verify and the user forced it)
       const r = await downloadImage(verdict.summary, str(p, 'cache') ?? dataLayout().images, {
+        allowFileLocations: mp.kind === 'local',
         onProgress: (done, total) => { const now = Date.now(); if (now - last > 1000) { last = now; io.err(`${done}${total ? `/${total}` : ''} bytes`); } },
       });
       io.out(r.path);

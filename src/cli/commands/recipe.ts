@@ -67,13 +67,13 @@ const newRecipe: CliCommand = {
 const validateRecipe: CliCommand = {
   name: 'validate-recipe',
   summary: 'Check an image recipe: schema, base image, scripts, e-mail, packages',
-  usage: 'validate-recipe FILE [--marketplace-endpoint URL]',
+  usage: 'validate-recipe FILE [--marketplace-endpoint URL] [--allow-outside-paths]',
   async run(args, io) {
-    const a = parseArgs(args, []);
+    const a = parseArgs(args, ['allow-outside-paths']);
     if (a.pos.length !== 1) throw new CliError('give exactly one recipe file');
     const file = path.resolve(a.pos[0]);
     const text = await fs.promises.readFile(file, 'utf8').catch(() => { throw new CliError(`cannot read ${file}`); });
-    const ds = await checkRecipe(parseRecipe(text), { recipeDir: path.dirname(file), lookupBase: marketplaceLookup(marketplaces(a)) });
+    const ds = await checkRecipe(parseRecipe(text), { recipeDir: path.dirname(file), lookupBase: marketplaceLookup(marketplaces(a)), allowOutsidePaths: !!a.opts['allow-outside-paths'] });
     for (const d of ds) io.out(`${a.pos[0]}:${d.range.line}:${d.range.column}: ${d.severity}: ${d.message} [${d.code}]`);
     const errors = ds.filter(d => d.severity === 'error').length;
     io.out(errors ? `${errors} error(s)` : `${a.pos[0]}: ok${ds.length ? ` (${ds.length} warning(s))` : ''}`);
@@ -84,9 +84,9 @@ const validateRecipe: CliCommand = {
 const createImage: CliCommand = {
   name: 'create-image',
   summary: 'Build a new image from a recipe (start the base, install, run scripts, sysprep, save)',
-  usage: 'create-image RECIPE [--keep-on-failure] [--log FILE] [--key FILE.pub] [--forward GUESTADDR:GUESTPORT=HOSTPORT]… [--allow-untrusted] [--marketplace-endpoint URL]',
+  usage: 'create-image RECIPE [--keep-on-failure] [--log FILE] [--key FILE.pub] [--forward GUESTADDR:GUESTPORT=HOSTPORT]… [--allow-untrusted] [--allow-outside-paths] [--marketplace-endpoint URL]',
   async run(args, io) {
-    const a = parseArgs(args, ['keep-on-failure', 'allow-untrusted'], ['forward']);
+    const a = parseArgs(args, ['keep-on-failure', 'allow-untrusted', 'allow-outside-paths'], ['forward']);
     if (a.pos.length !== 1) throw new CliError('give exactly one recipe file');
     const file = path.resolve(a.pos[0]);
     const logFile = opt(a, 'log');
@@ -94,6 +94,7 @@ const createImage: CliCommand = {
     const build = await prepareBuild(file, {
       data, marketplaces: marketplaces(a), publicKeyFile: opt(a, 'key'),
       guestForwards: (a.multi.forward ?? []).map(parseForward), allowUntrusted: !!a.opts['allow-untrusted'],
+      allowOutsidePaths: !!a.opts['allow-outside-paths'],
       onOutput: text => { process.stdout.write(text); if (logFile) fs.appendFileSync(logFile, text); },
     }).catch(e => { if (e instanceof RecipeInvalidError) throw new CliError(e.message); throw e; });
     const ac = new AbortController();

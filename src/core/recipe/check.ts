@@ -25,6 +25,31 @@ export interface CheckOptions {
   instanceTypes?: string[];
   /** Known host ids; omitted = not checked. */
   hosts?: string[];
+  /** The user (never the recipe) allows scripts and context files outside the recipe's folder. */
+  allowOutsidePaths?: boolean;
+}
+
+/** How a user allows paths outside the recipe's folder, for messages. */
+export const ALLOW_OUTSIDE_HINT = "keep scripts and context files in the recipe's folder, or allow paths outside it (stratus validate-recipe/create-image --allow-outside-paths, or the setting stratus.build.allowPathsOutsideRecipe)";
+
+/**
+ * Where a script or context file of the recipe really is (symlinks resolved), and whether that is outside the
+ * recipe's folder: a shared recipe must not copy ~/.ssh/id_rsa or /etc/shadow into a build VM and its image.
+ */
+export function recipeFile(recipeDir: string, p: string): { abs: string; real?: string; outside: boolean } {
+  const abs = path.resolve(recipeDir, p);
+  let real: string | undefined, dir: string;
+  try { real = fs.realpathSync(abs); } catch { /* missing: reported as such */ }
+  try { dir = fs.realpathSync(recipeDir); } catch { dir = path.resolve(recipeDir); }
+  const at = real ?? abs;
+  return { abs, real, outside: at !== dir && !at.startsWith(dir + path.sep) };
+}
+
+/** The file to read at build time: refused when it left the recipe's folder since the check (or was never allowed to). */
+export function confinedRecipeFile(recipeDir: string, p: string, allowOutside: boolean | undefined, what: string): string {
+  const f = recipeFile(recipeDir, p);
+  if (f.outside && !allowOutside) throw new Error(`${what} '${p}' is outside the recipe's folder (it resolves to ${f.real ?? f.abs}): ${ALLOW_OUTSIDE_HINT}.`);
+  return f.real ?? f.abs;
 }
 
 export type BaseKind = 'identifier' | 'url' | 'volume' | 'file';
@@ -108,17 +133,24 @@ export async function checkRecipe(parsed: ParsedRecipe, opts: CheckOptions = {})
   r.scripts.forEach((s, i) => {
     const p = parsed.ranges.has(`scripts.${i}.path`) ? `scripts.${i}.path` : `scripts.${i}`;
     const abs = resolve(s.path);
+    const where = recipeFile(opts.recipeDir ?? process.cwd(), s.path);
     if (!exists(abs)) add('error', 'recipe/script-missing', p, `Script '${s.path}' not found (relative to the recipe's folder).`);
+    else if (where.outside && !opts.allowOutsidePaths) add('error', 'recipe/path-outside', p, `Script '${s.path}' is outside the recipe's folder (it resolves to ${where.real ?? where.abs}): ${ALLOW_OUTSIDE_HINT}.`);
     else if (fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory()) add('error', 'recipe/script-missing', p, `Script '${s.path}' is a folder, not a file.`);
     s.args.forEach((a, j) => { if (a.includes('\0')) add('error', 'recipe/script-arg', `scripts.${i}.args.${j}`, 'A script argument cannot contain a NUL character.'); });
   });
   r.context.forEach((c, i) => {
     if (!/^(ssh|none|[a-z][a-z0-9.+-]*)$/.test(c.type)) add('error', 'recipe/context-type', `context.${i}.type`, `'${c.type}' is not a cloud-init part type: use cloud-config, x-shellscript, ssh, none or another text/* subtype.`);
+    const where = recipeFile(opts.recipeDir ?? process.cwd(), c.file);
     if (!exists(resolve(c.file))) add('error', 'recipe/context-file', `context.${i}.file`, `Context file '${c.file}' not found (relative to the recipe's folder).`);
+    else if (where.outside && !opts.allowOutsidePaths) add('error', 'recipe/path-outside', `context.${i}.file`, `Context file '${c.file}' is outside the recipe's folder (it resolves to ${where.real ?? where.abs}): ${ALLOW_OUTSIDE_HINT}.`);
   });
   r.exclude.forEach((e, i) => {
     if (!/^\/[A-Za-z0-9_.+@%=:,-]+(\/[A-Za-z0-9_.+@%=:,*?-]+)*\/?$/.test(e)) {
       add('error', 'recipe/exclude', `exclude.${i}`, `'${e}' is not an absolute path: use /dir/name, with * or ? only below the first folder, and no spaces or shell characters.`);
+    } else if (e.split('/').some(seg => seg === '.' || seg === '..')) {
+      // '/bin/../*' is '/*' once the guest's shell resolves it: the whole root file system would be removed
+      add('error', 'recipe/exclude', `exclude.${i}`, `'${e}' contains a '.' or '..' folder: write the path it means without them (a path that climbs up can name /, and everything would be removed).`);
     }
   });
 

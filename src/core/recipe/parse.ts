@@ -100,16 +100,19 @@ export function parseRecipe(text: string): ParsedRecipe {
     return best && { path: best.path, onKey: best.onKey };
   };
 
-  const js: unknown = doc.errors.length ? safeJs(doc) : doc.toJS({ maxAliasCount: 50 });
   const problem = (path: string, message: string, code = 'recipe/type', part: 'key' | 'value' = 'value') =>
     diagnostics.push({ severity: 'error', code, message, range: rangeOf(path, part) });
+  let js: unknown;
+  try { js = doc.toJS({ maxAliasCount: MAX_ALIASES }); } catch (e) {
+    // yaml refuses a document whose aliases would expand past the limit (a "billion laughs" bomb)
+    if (!doc.errors.length) diagnostics.push({ severity: 'error', code: 'recipe/yaml', range: FIRST_LINE,
+      message: /alias/i.test((e as Error).message) ? `The recipe repeats YAML aliases (*name) too often (more than ${MAX_ALIASES} expansions): write the values out instead.` : `The recipe cannot be read: ${(e as Error).message.split('\n')[0]}` });
+  }
   const recipe = toRecipe(js, text, ranges, problem);
   return { text, recipe, diagnostics, ranges, rangeOf, pathAt };
 }
 
-function safeJs(doc: ReturnType<typeof parseDocument>): unknown {
-  try { return doc.toJS({ maxAliasCount: 50 }); } catch { return undefined; }
-}
+const MAX_ALIASES = 50;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

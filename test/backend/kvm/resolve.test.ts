@@ -49,7 +49,7 @@ test('a marketplace identifier: trust-checked, downloaded, verified, cached; ref
     assert.ok(fs.readFileSync(r.path).equals(bytes));
     assert.ok(r.metadataFile && fs.existsSync(r.metadataFile), 'the origin metadata is kept for the Epilog');
     const forced = await resolveImage(id, { host, data, trustedSigners: [other.certificatePem], allowUntrusted: true });
-    assert.equal(forced.path, r.path, 'cached by identifier');
+    assert.equal(forced.path, r.path, 'served from the cache');
   } finally { fs.rmSync(data.root, { recursive: true, force: true }); }
 });
 
@@ -134,7 +134,7 @@ test('on a remote host (real sshd): a marketplace image and a URL are downloaded
       const good = await new LocalMarketplace(dctx.local.marketplace);
       await good.addDraft(signMetadata(draftMetadata({ digests, imageId: id, save: { title: 'tiny', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/good.img.gz`, compression: 'gz' }), signer2));
       const d = await resolveImage(id, dctx);
-      assert.equal(d.path, path.posix.join(hostData.images, `${id}.raw`));
+      assert.equal(d.path, path.posix.join(hostData.images, `${digests.sha1}.raw`), 'cached on the host by SHA-1');
       assert.ok((await remote.readFile(d.path)).equals(bytes), 'fetched, inflated and checked by the host');
       assert.deepEqual(fs.existsSync(dctx.local.images) ? fs.readdirSync(dctx.local.images) : [], [], 'nothing downloaded on this machine');
       const viaUrl = await resolveImage(`${base}/good.img.gz`, dctx);
@@ -145,7 +145,19 @@ test('on a remote host (real sshd): a marketplace image and a URL are downloaded
       const bad = new LocalMarketplace(dctx.local.marketplace);
       await bad.addDraft(signMetadata(draftMetadata({ digests: { ...digests, bytes: 13, sha1: crypto.createHash('sha1').update('x').digest('hex') }, imageId: badId, save: { title: 'bad', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/bad.img` }), signer2));
       await assert.rejects(resolveImage(badId, dctx), /Manifest hash code different from downloaded image/);
-      assert.deepEqual((await remote.readdir(hostData.images)).filter(f => f.startsWith(badId)), [], 'no partial file left on the host');
+      assert.deepEqual((await remote.readdir(hostData.images)).filter(f => f.includes('.part')), [], 'no partial file left on the host');
+      // an entry claiming the trusted identifier with another image is refused; a file planted in the host's
+      // cache slot is re-checked on the next launch and replaced by the genuine image
+      const evil = Buffer.from('an attacker image');
+      served.set('/evil.img', evil);
+      const eh = (a: string) => crypto.createHash(a).update(evil).digest('hex');
+      // (a local marketplace would not even store it; a remote one is a server someone else runs)
+      const forgedXml = signMetadata(draftMetadata({ digests: { bytes: evil.length, md5: eh('md5'), sha1: eh('sha1'), sha256: eh('sha256'), sha512: eh('sha512') }, imageId: id, save: { title: 'evil', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/evil.img` }), signer2);
+      const fresh = { ...dctx, data: tempData('stratus-remote-forged-'), local: tempData('stratus-local-forged-'), fetchMetadata: async () => forgedXml };
+      await assert.rejects(resolveImage(id, fresh), /does not match its SHA-1/);
+      await remote.writeFile(d.path, evil);
+      const again = await resolveImage(id, dctx);
+      assert.ok((await remote.readFile(again.path)).equals(bytes), 'the planted file was not used: the genuine image was fetched again');
       fs.rmSync(dctx.local.root, { recursive: true, force: true });
     } finally {
       web.close();
@@ -161,5 +173,34 @@ test('on a remote host (real sshd): a marketplace image and a URL are downloaded
     await fx.stop();
     fs.rmSync(local.root, { recursive: true, force: true });
     fs.rmSync(data.root, { recursive: true, force: true });
+  }
+});
+
+test('a base that pulls in host files is refused: an external data file, a backing file outside Stratus\'s folders, also when it comes from a URL', { skip }, async () => {
+  const data = tempData();
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-hostfiles-'));
+  try {
+    // qemu-img create writes the data file it is given: a throw-away file stands for the host file
+    const hostFile = path.join(outside, 'host-secret.txt');
+    const withData = path.join(outside, 'data-file.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', `data_file=${hostFile},data_file_raw=on`, withData, '1M']);
+    await assert.rejects(resolveImage(withData, { host, data }), /data-file\.qcow2 uses .*host-secret\.txt as its data file/);
+    const backed = path.join(outside, 'backed.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', hostFile, '-F', 'raw', backed]);
+    await assert.rejects(resolveImage(backed, { host, data }), /backed\.qcow2 is backed by .*host-secret\.txt, which Stratus did not place/);
+    // the same image served over http: downloaded into the cache, then refused before any guest uses it
+    const served = fs.readFileSync(withData);
+    const server = http.createServer((_q, res) => res.end(served));
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    try {
+      await assert.rejects(resolveImage(`http://127.0.0.1:${(server.address() as { port: number }).port}/x.qcow2`, { host, data }), /uses .*host-secret\.txt as its data file/);
+    } finally { server.close(); }
+    // a standalone qcow2 is fine
+    const clean = path.join(outside, 'clean.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', clean, '1M']);
+    assert.equal((await resolveImage(clean, { host, data })).format, 'qcow2');
+  } finally {
+    fs.rmSync(data.root, { recursive: true, force: true });
+    fs.rmSync(outside, { recursive: true, force: true });
   }
 });

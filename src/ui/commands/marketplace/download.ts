@@ -18,6 +18,7 @@ export function register(ctx: UiContext): void {
         token.onCancellationRequested(() => ac.abort());
         let lastPct = 0;
         return downloadImage(s, ctx.data.images, {
+          allowFileLocations: node.mp.kind === 'local',
           signal: ac.signal,
           onProgress: (done, total) => {
             if (!total) { progress.report({ message: formatBytes(done) }); return; }

@@ -49,6 +49,7 @@ export class BuildsModel implements vscode.Disposable {
       data: this.ctx.data, marketplaces: uiMarketplaces(this.ctx), trusted: uiTrusted(),
       publicKeyFile: config().get<string>('build.publicKey') || undefined,
       allowUntrusted: config().get<boolean>('build.allowUntrustedBase') ?? false,
+      allowOutsidePaths: config().get<boolean>('build.allowPathsOutsideRecipe') ?? false,
       onOutput: text => { for (const line of text.split('\n')) if (line.trim()) this.ctx.log.info(`[build] ${line}`); },
       onChange: () => this.fire(),
     });

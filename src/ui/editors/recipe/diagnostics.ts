@@ -31,6 +31,7 @@ export function registerDiagnostics(ctx: UiContext): vscode.DiagnosticCollection
     versions.set(key, version);
     const ds = await checkRecipe(parseRecipe(doc.getText()), {
       recipeDir: path.dirname(doc.uri.fsPath), lookupBase: lookup(ctx), hosts: hostRegistry().hosts().map(h => h.id),
+      allowOutsidePaths: vscode.workspace.getConfiguration('stratus').get<boolean>('build.allowPathsOutsideRecipe') ?? false,
     }).catch(e => { ctx.log.warn(`recipe check of ${doc.uri.fsPath}: ${(e as Error).message}`); return []; });
     if (versions.get(key) !== version) return;   // a newer check is under way
     collection.set(doc.uri, ds.map(d => {
