@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, stratusApi } from '../api';
 import { screenshot, sleep } from '../screenshot';
+import { signedEntry, originalDeprecation, isoIn } from '../../backend/marketplace/fixtures';
 
 const corpusFiles = () => path.resolve(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, '..', 'shared', 'conformance', 'stratuslab-metadata', 'files');
 const workspaceDir = () => process.env.STRATUS_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.tmpdir();
@@ -62,6 +63,33 @@ describe('Metadata editor', function () {
     const recompute = (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, sha.range)).find(a => a.command?.command === 'stratus.metadata.recomputeFromImage');
     assert.ok(recompute, 'the identifier/SHA-1 mismatch offers recomputing from an image');
     await screenshot('metadata-after-quick-fix');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
+  it('an unqualified parseType (the original Deprecator\'s) is a warning at the attribute, and the quick fix writes rdf:parseType', async function () {
+    const file = path.join(workspaceDir(), 'original-deprecation.xml');
+    fs.writeFileSync(file, originalDeprecation(signedEntry({ content: 'old', title: 'Old', valid: isoIn(30) }, new Date(Date.now() - 3600_000)), 'replaced'));
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const text = doc.getText();
+    const diags = await diagnosticsUntil(doc.uri, d => d.some(x => codeOf(x) === 'rdf/unqualified-attribute'));
+    const warn = diags.find(x => codeOf(x) === 'rdf/unqualified-attribute');
+    assert.ok(warn, `diagnostics: ${diags.map(codeOf).join(', ')}`);
+    assert.equal(warn.severity, vscode.DiagnosticSeverity.Warning);
+    assert.ok(!diags.some(x => codeOf(x).startsWith('rdf/') && x.severity === vscode.DiagnosticSeverity.Error), 'no RDF error');
+    const start = text.indexOf('parseType="Resource"', text.indexOf('<slreq:endorsement parseType='));
+    assert.ok(warn.range.isEqual(new vscode.Range(doc.positionAt(start), doc.positionAt(start + 'parseType="Resource"'.length))), `range ${JSON.stringify(warn.range)}`);
+    await vscode.window.activeTextEditor!.revealRange(warn.range);
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    await sleep(800);
+    await screenshot('metadata-unqualified-parsetype');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, warn.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find(a => a.title === 'Write rdf:parseType');
+    assert.ok(fix?.edit, `actions: ${actions.map(a => a.title).join(', ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(doc.getText(), text.replace('<slreq:endorsement parseType=', '<slreq:endorsement rdf:parseType='));
+    const after = await diagnosticsUntil(doc.uri, d => !d.some(x => codeOf(x) === 'rdf/unqualified-attribute'));
+    assert.ok(!after.some(x => codeOf(x) === 'rdf/unqualified-attribute'), `after: ${after.map(codeOf).join(', ')}`);
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
