@@ -9,6 +9,7 @@ import * as http from 'http';
 import * as net from 'net';
 import { spawn } from 'child_process';
 import { signedEntry, isoIn } from './fixtures';
+import { checkUpload } from '../../../src/backend/marketplace/uploadCheck';
 
 const CLI = path.join(__dirname, '..', '..', '..', 'src', 'cli', 'main.js');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-hostile-'));
@@ -67,6 +68,24 @@ test('a large forged upload (many elements) is refused without freezing the serv
     assert.equal(reply.status, 400);
     assert.match(reply.text, /element/);
   });
+});
+
+test('a forged document under the element limit is verified off the event loop (worker with a deadline)', async () => {
+  // ~2 s of verification work: on the event loop it would hold the GET back that long.
+  const filler = '<slterms:note>x</slterms:note>'.repeat(2_500);
+  const forged = typical().replace('</rdf:Description>', `${filler}</rdf:Description>`);
+  await withServer(async s => {
+    const { getMs, reply } = await whileHostile(s, () => request(`${s.url}/metadata`, { method: 'POST', body: forged, headers: { 'Content-Type': 'application/xml' } }));
+    assert.ok(getMs < 1000, `a GET took ${getMs} ms while the forged upload was verified`);
+    assert.equal(reply.status, 400);
+    assert.match(reply.text, /signature validation/);
+  });
+  // The deadline: a worker still verifying when it passes is terminated and the upload refused.
+  const t0 = Date.now();
+  const late = await checkUpload(typical().replace('</rdf:Description>', `${'<slterms:note>x</slterms:note>'.repeat(8_000)}</rdf:Description>`), 500);
+  assert.equal(late.ok, false);
+  assert.match(late.message ?? '', /within 0\.5 s/);
+  assert.ok(Date.now() - t0 < 3000, 'terminated at the deadline');
 });
 
 test('a 100k-deep unsigned document is refused without freezing the server', async () => {
