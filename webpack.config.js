@@ -13,5 +13,6 @@ const common = {
 };
 module.exports = [
   { ...common, entry: { extension: './src/extension.ts' } },
-  { ...common, entry: { cli: './src/cli/main.ts' } },
+  // The upload verifier runs in a worker thread from its own file (src/backend/marketplace/uploadCheck.ts).
+  { ...common, entry: { cli: './src/cli/main.ts', 'verify-worker': './src/backend/marketplace/verify-worker.ts' } },
 ];

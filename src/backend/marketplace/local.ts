@@ -110,7 +110,8 @@ export class LocalMarketplace implements Marketplace {
     return fs.promises.readFile(e.file, 'utf8');
   }
 
-  upload(xml: string): Promise<UploadOk> { return this.store(xml, false); }
+  /** `checked`: the result of serverValidate(xml) computed elsewhere (the server checks large documents off its event loop). */
+  upload(xml: string, checked?: ReturnType<typeof serverValidate>): Promise<UploadOk> { return this.store(xml, false, checked); }
 
   /**
    * A saved instance's draft (§4.7): signed with a throw-away certificate, kept private (never served),
@@ -121,10 +122,10 @@ export class LocalMarketplace implements Marketplace {
     return { key: ok.key, summary: this.index.get(keyString(ok.key))!.summary, private: true };
   }
 
-  private store(xml: string, priv: boolean): Promise<UploadOk> {
+  private store(xml: string, priv: boolean, checked?: ReturnType<typeof serverValidate>): Promise<UploadOk> {
     return this.serial(async () => {
       await this.ready();
-      const v = serverValidate(xml);
+      const v = checked ?? serverValidate(xml);
       if (!v.ok || !v.summary) {
         const msg = v.message ?? 'unknown error';
         throw new MarketplaceError(400, /^unable to parse metadata/.test(msg) ? msg : `invalid metadata: ${msg}`);

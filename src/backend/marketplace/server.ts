@@ -6,11 +6,19 @@ import { entryUrl, parseKeyString, EMAIL_RE } from '../../core/marketplace/keys'
 import { hasFilters, parseQuery, QueryError, row, ListQuery } from '../../core/marketplace/query';
 import { toRdfJson } from '../../core/marketplace/rdfjson';
 import { decodeXml, declareUtf8 } from '../../core/xml';
+import { checkUpload } from './uploadCheck';
+import { API_CSP, wantsHtml, webRoute, uploadAnswer } from './web';
 
 /** No real limit in the original; refuse absurd bodies before buffering them. */
 const MAX_BODY = 10_240_000;
 
-export interface ServeOptions { host?: string; port?: number; readOnly?: boolean }
+export interface ServeOptions {
+  host?: string; port?: number; readOnly?: boolean;
+  /** PEM certificates the web pages' trust badges count as trusted (`--trusted`). */
+  trusted?: string[];
+  /** Allow a non-loopback bind (there is no authentication: anyone who reaches it may read and upload signed entries). */
+  public?: boolean;
+}
 export interface RunningServer { url: string; server: http.Server; close(): Promise<void> }
 
 type Media = 'xml' | 'json' | 'html';
@@ -21,6 +29,11 @@ type Media = 'xml' | 'json' | 'html';
  */
 export function createHandler(store: LocalMarketplace, opts: ServeOptions = {}): http.RequestListener {
   return (req, res) => {
+    // Never rendered as anything but what the Content-Type says; never framed; no referrer leaks to entry links.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Content-Security-Policy', API_CSP);
     handle(store, opts, req, res).catch(e => {
       const status = e instanceof MarketplaceError ? e.status : e instanceof QueryError ? 400 : 500;
       sendError(req, res, status, status === 500 ? `internal error: ${(e as Error).message}` : (e as Error).message);
@@ -32,6 +45,7 @@ export async function serve(store: LocalMarketplace, opts: ServeOptions = {}): P
   await store.ready();
   const server = http.createServer(createHandler(store, opts));
   const host = opts.host ?? '127.0.0.1';
+  if (!isLoopback(host) && !opts.public) throw new MarketplaceError(400, `refusing to serve on ${host} without authentication: bind to 127.0.0.1, or allow it explicitly (public)`);
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); }); });
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -51,12 +65,42 @@ function media(req: http.IncomingMessage, url: URL): Media {
   return 'xml';   // the original's default media type
 }
 
+export function isLoopback(host: string): boolean {
+  return /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i.test(host);
+}
+
+/**
+ * DNS rebinding: a hostile page whose name resolves to 127.0.0.1 reaches a loopback server with its own name
+ * in Host. A loopback server answers only to loopback names on its own port.
+ */
+function hostProblem(req: http.IncomingMessage, opts: ServeOptions): string | undefined {
+  if (opts.public) return undefined;
+  const host = String(req.headers.host ?? '');
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
+  const port = m?.[2] ? Number(m[2]) : 80;
+  if (!m || !isLoopback(m[1]) || port !== req.socket.localPort) return `Host '${host}' refused: this server answers only to its loopback address (127.0.0.1:${req.socket.localPort})`;
+  return undefined;
+}
+
+/** Writes are accepted only from this origin: browsers name the page's origin in Origin (and Sec-Fetch-Site) on every POST. */
+function originProblem(req: http.IncomingMessage): string | undefined {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${req.headers.host}`) return `cross-origin upload refused (origin ${origin}): use the upload page of this server, or POST application/xml from a client`;
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `cross-site upload refused (${site})`;
+  return undefined;
+}
+
 async function handle(store: LocalMarketplace, opts: ServeOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const hostBad = hostProblem(req, opts);
+  if (hostBad) throw new MarketplaceError(403, hostBad);
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const parts = url.pathname.replace(/\/{2,}/g, '/').split('/').filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try { parts = url.pathname.replace(/\/{2,}/g, '/').split('/').filter(Boolean).map(decodeURIComponent); } catch { throw new MarketplaceError(400, 'malformed percent-escape in the path'); }
   const base = `http://${req.headers.host ?? 'localhost'}/`;
   if (parts[0] === 'metadata' && req.method === 'POST' && parts.length === 1) return post(store, opts, req, res, url, base);
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new MarketplaceError(405, 'method not allowed');
+  if (await webRoute(store, opts, req, res, url, parts)) return;
   if (parts[0] === 'metadata') {
     const tag = url.searchParams.get('tag');
     if (parts.length === 2 && tag && EMAIL_RE.test(parts[1])) return sendEntry(req, res, url, await store.tag(parts[1], tag));
@@ -84,25 +128,40 @@ async function handle(store: LocalMarketplace, opts: ServeOptions, req: http.Inc
 
 async function post(store: LocalMarketplace, opts: ServeOptions, req: http.IncomingMessage, res: http.ServerResponse, url: URL, base: string): Promise<void> {
   const type = String(req.headers['content-type'] ?? '').toLowerCase();
-  const body = await readBody(req);
   if (type.startsWith('application/x-www-form-urlencoded')) {
     // A DataTables query, not an upload (§4.2).
-    const params = new URLSearchParams(body.toString('utf8'));
+    const params = new URLSearchParams((await readBody(req)).toString('utf8'));
     return listJson(store, res, parseQuery(params), params.get('sEcho'));
   }
+  const html = wantsHtml(req, url);
+  try {
+    const ok = await upload(store, opts, req, type, base);
+    res.setHeader('Location', entryUrl(base, ok.key));
+    if (html) return uploadAnswer(res, 201, 'metadata entry created', entryUrl('/', ok.key));
+    send(res, 201, 'text/plain; charset=utf-8', 'metadata entry created');
+  } catch (e) {
+    if (!html || !(e instanceof MarketplaceError)) throw e;
+    res.statusMessage = e.message.replace(/[^\t\x20-\x7e]/g, ' ').slice(0, 1000);
+    uploadAnswer(res, e.status, e.message);
+  }
+}
+
+async function upload(store: LocalMarketplace, opts: ServeOptions, req: http.IncomingMessage, type: string, base: string) {
+  const originBad = originProblem(req);
+  if (originBad) throw new MarketplaceError(403, originBad);
   if (opts.readOnly) throw new MarketplaceError(403, 'read-only repository');
+  if (!/^(multipart\/form-data|application\/(rdf\+)?xml|text\/xml)/.test(type)) throw new MarketplaceError(415, `unsupported content type ${type || '(none)'}: POST the signed XML as application/xml`);
+  const body = await readBody(req);
   let xml: string;
   if (type.startsWith('multipart/form-data')) {
     const file = firstFilePart(body, String(req.headers['content-type']));
     if (file === undefined) throw new MarketplaceError(400, 'no valid file uploaded');
     xml = file;
-  } else if (/^(application\/(rdf\+)?xml|text\/xml)/.test(type) || type === '') {
+  } else {
     if (!body.length) throw new MarketplaceError(400, 'post with null entity');
     try { xml = declareUtf8(decodeXml(body)); } catch (e) { throw new MarketplaceError(400, `invalid metadata: ${(e as Error).message}`); }
-  } else throw new MarketplaceError(415, `unsupported content type ${type}: POST the signed XML as application/xml`);
-  const ok = await store.upload(xml);
-  res.setHeader('Location', entryUrl(base, ok.key));
-  send(res, 201, 'text/plain; charset=utf-8', 'metadata entry created');
+  }
+  return store.upload(xml, await checkUpload(xml));
 }
 
 async function list(store: LocalMarketplace, req: http.IncomingMessage, res: http.ServerResponse, url: URL, q: ListQuery, pathFilters: boolean): Promise<void> {
@@ -111,6 +170,8 @@ async function list(store: LocalMarketplace, req: http.IncomingMessage, res: htt
   if (!page.entries.length && (pathFilters || hasFilters(q))) throw new MarketplaceError(404, 'no metadata matching query found');
   const docs = await Promise.all(page.entries.map(e => store.get(e.key)));
   const body = '<?xml version="1.0" encoding="UTF-8" standalone="no"?><metadata>' + docs.map(d => d.replace(/^\uFEFF?\s*<\?xml[^?]*\?>/, '')).join('') + '</metadata>';
+  // Entries may carry XHTML; a browser must never render this list on our origin.
+  res.setHeader('Content-Disposition', 'attachment; filename=metadata.xml');
   send(res, 200, 'application/xml; charset=utf-8', body);
 }
 
@@ -142,6 +203,7 @@ function sparql(req: http.IncomingMessage, res: http.ServerResponse, url: URL, v
 
 function sendError(req: http.IncomingMessage, res: http.ServerResponse, status: number, message: string): void {
   if (res.headersSent) { res.destroy(); return; }
+  if (status === 413) res.setHeader('Connection', 'close');
   res.statusMessage = message.replace(/[^\t\x20-\x7e]/g, ' ').slice(0, 1000);
   const accept = String(req.headers.accept ?? '');
   if (/application\/json/.test(accept)) return send(res, status, 'application/json; charset=utf-8', `{"${status}" : ${JSON.stringify(message)}}`);
@@ -149,22 +211,29 @@ function sendError(req: http.IncomingMessage, res: http.ServerResponse, status: 
   send(res, status, 'text/plain; charset=utf-8', message);
 }
 
-function send(res: http.ServerResponse, status: number, type: string, body: string): void {
+export function send(res: http.ServerResponse, status: number, type: string, body: string): void {
   res.statusCode = status;
   res.setHeader('Content-Type', type);
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 
-function esc(s: string): string { return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'); }
+export function esc(s: string): string { return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'); }
 
+/** Over-limit bodies get a 413 answer (and the connection closes after it), not a reset. */
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const tooBig = () => {
+      req.removeAllListeners('data');
+      req.resume();
+      reject(new MarketplaceError(413, `request body larger than ${MAX_BODY} bytes; metadata entries are a few KiB`));
+    };
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return tooBig();
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) { reject(new MarketplaceError(413, `request body larger than ${MAX_BODY} bytes`)); req.destroy(); return; }
+      if (size > MAX_BODY) return tooBig();
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));

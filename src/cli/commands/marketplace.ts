@@ -5,7 +5,7 @@ import { parseOptions as parse, type Parsed } from '../args';
 import { CliError } from '../command';
 import { dataLayout } from '../../backend/paths';
 import { LocalMarketplace } from '../../backend/marketplace/local';
-import { serve } from '../../backend/marketplace/server';
+import { serve, isLoopback } from '../../backend/marketplace/server';
 import { openMarketplace, deprecateEntry, LOCAL_ENDPOINT } from '../../backend/marketplace/open';
 import { findLatest, Marketplace, MarketplaceError } from '../../backend/marketplace/marketplace';
 import { downloadImage } from '../../backend/marketplace/download';
@@ -38,11 +38,20 @@ function loadKey(p: Parsed): KeyMaterial {
 }
 
 async function serveCmd(args: string[], io: CliIO): Promise<number> {
-  const p = parse(args, ['read-only']);
+  const p = parse(args, ['read-only', 'public']);
+  const known = ['port', 'host', 'dir', 'read-only', 'trusted', 'public'];
+  const unknown = Object.keys(p.opts).find(o => !known.includes(o)) ?? (p.pos.length ? p.pos[0] : undefined);
+  if (unknown !== undefined) throw new CliError(`unknown option ${p.opts[unknown] !== undefined ? `--${unknown}` : `'${unknown}'`}; usage: stratus ${SERVE_USAGE}`);
   const port = Number(str(p, 'port') ?? 8081);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0-65535, not ${str(p, 'port')}`);
   const dir = path.resolve(str(p, 'dir') ?? dataLayout().marketplace);
-  const srv = await serve(new LocalMarketplace(dir), { host: str(p, 'host') ?? '127.0.0.1', port, readOnly: !!p.opts['read-only'] });
+  const host = str(p, 'host') ?? '127.0.0.1';
+  const isPublic = !!p.opts.public;
+  if (!isLoopback(host) && !isPublic) throw new CliError(`--host ${host} would let anyone who reaches it read and upload without authentication; add --public to mean it (with --read-only to refuse uploads), or keep 127.0.0.1`);
+  let trusted: string[];
+  try { trusted = trustedFrom(p); } catch (e) { throw new CliError(`cannot read --trusted: ${(e as Error).message}`); }
+  const srv = await serve(new LocalMarketplace(dir), { host, port, readOnly: !!p.opts['read-only'], trusted, public: isPublic });
+  if (!isLoopback(host)) io.err(`WARNING: serving on ${host} with no authentication: anyone who reaches ${srv.url} can read${p.opts['read-only'] ? '' : ' and upload signed entries (--read-only refuses uploads)'}`);
   io.out(`serving ${dir} at ${srv.url}/ (Ctrl-C stops)`);
   await new Promise<void>(resolve => {
     const stop = () => { srv.close().then(resolve); };
@@ -122,12 +131,14 @@ async function deprecateCmd(args: string[], io: CliIO): Promise<number> {
   } catch (e) { return fail(e, io, 'Failed to deprecate'); }
 }
 
+const SERVE_USAGE = 'marketplace serve [--port 8081] [--host 127.0.0.1 [--public]] [--dir DIR] [--read-only] [--trusted a.pem,b.pem]';
+
 const marketplaceCmd: CliCommand = {
   name: 'marketplace',
   summary: 'the embedded marketplace and StratusLab endpoints: serve, list, get, deprecate',
   usage: [
-    'marketplace serve [--port 8081] [--host 127.0.0.1] [--dir DIR] [--read-only]',
-    '       stratus marketplace list [--endpoint URL|local] [--status valid|expired|deprecated] [--location all|web|pdisk] [--identifier ID] [--email E] [--created DATE] [--os RE] [--arch RE] [--endorser RE] [--search WORDS] [--start N] [--limit N] [--json]',
+    SERVE_USAGE,
+    '       stratus marketplace list [--endpoint URL|local] [--status valid|expired|deprecated] [--location all|web|pdisk] [--identifier ID] [--email E] [--created DATE] [--os TEXT] [--arch TEXT] [--endorser TEXT] [--search WORDS] [--start N] [--limit N] [--json]',
     '       stratus marketplace get ID|ID/EMAIL/CREATED [--endpoint URL] [--email E] [--verify [--trusted a.pem,b.pem]]',
     '       stratus marketplace deprecate ID --email E [--created DATE] [--reason TEXT] (--p12-cert F --p12-password P | --key K --cert C) [--endpoint URL]',
   ].join('\n'),

@@ -19,7 +19,7 @@ export interface ListQuery {
   identifier?: string;
   email?: string;
   created?: string;
-  /** Case-insensitive regexes on one column each (sSearch_1..5). */
+  /** Case-insensitive literal text on one column each (sSearch_1..5); never compiled as regexes. */
   os?: string; osVersion?: string; arch?: string; endorser?: string; kind?: string;
   /** Free text (sSearch): every word must match one of the listed columns. */
   text?: string;
@@ -52,8 +52,13 @@ export function statusOf(s: MetadataSummary, now: string): Status | undefined {
   return undefined;   // valid == now: neither '>' nor '<' in the original query
 }
 
-function regex(source: string): RegExp {
-  try { return new RegExp(source, 'i'); } catch { return new RegExp(source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i'); }
+/**
+ * A case-insensitive literal matcher. The original compiled these fields as regular expressions; from user input
+ * that lets one search (`(.*){10}Q`) spin the server for seconds, so the text is matched as text.
+ */
+function literal(text: string): { test(s: string): boolean } {
+  const needle = text.toLowerCase();
+  return { test: (s: string) => s.toLowerCase().includes(needle) };
 }
 
 function locationOk(s: MetadataSummary, f: LocationFilter | undefined): boolean {
@@ -77,15 +82,15 @@ function sortValue(e: ListedEntry, col: number): string {
   return row(e)[col] ?? '';
 }
 
-/** Applies §4.4: latest-only unless `created` is given, then status, location, equality and regex filters, sort, page. */
+/** Applies §4.4: latest-only unless `created` is given, then status, location, equality and literal text filters, sort, page. */
 export function applyQuery<T extends ListedEntry>(entries: readonly T[], q: ListQuery, now: Date = new Date()): { total: number; matched: number; page: T[] } {
   const nowS = isoSeconds(now);
   const status = q.status ?? 'valid';
   const base = q.created ? entries : latestOnly(entries);
-  const cols: Array<[number, RegExp]> = [];
-  const add = (i: number, v?: string) => { if (v) cols.push([i, regex(v)]); };
+  const cols: Array<[number, { test(s: string): boolean }]> = [];
+  const add = (i: number, v?: string) => { if (v) cols.push([i, literal(v)]); };
   add(1, q.os); add(2, q.osVersion); add(3, q.arch); add(4, q.endorser); add(5, q.kind);
-  const words = (q.text ?? '').split(/\s+/).filter(Boolean).map(regex);
+  const words = (q.text ?? '').split(/\s+/).filter(Boolean).map(literal);
   const searchCols = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const matched = base.filter(e => {
     if (!listable(e)) return false;
