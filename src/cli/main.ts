@@ -29,6 +29,9 @@ export async function main(argv: string[], program = 'stratus'): Promise<number>
   } catch (e) {
     if (process.env.STRATUS_DEBUG === '1') io.err(String((e as Error)?.stack ?? e));
     if (e instanceof CliError) {
+      // node's parseArgs explains '--' at length; the option is what matters
+      const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+      if (unknown) e.message = `unknown option ${unknown[1]}`;
       const hint = e.exitCode === 2 && !e.message.includes(' — ') ? ` — run '${shown} --help' for the options` : '';
       io.err(`${shown}: ${e.message}${hint}`);
       return e.exitCode;
@@ -47,6 +50,8 @@ export function runProgram(programPath: string, args: string[]): void {
   run.then(code => { process.exitCode = code; });
 }
 
-if (require.main === module || (process.argv[1] && /(^|[\\/])cli\.js$/.test(process.argv[1]))) {
+// `node dist/cli.js …` / `node out/src/cli/main.js …`; the launchers in bin/ call runProgram instead (in the webpack bundle
+// require.main === module holds whoever loads it, so the file name decides)
+if (process.argv[1] && /(^|[\\/])(cli|main)\.js$/.test(process.argv[1])) {
   main(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }

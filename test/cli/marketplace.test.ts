@@ -32,8 +32,8 @@ test('upload-metadata, marketplace list/get, serve + list --endpoint, deprecate,
   assert.equal(up.code, 0, up.err);
   assert.match(up.out.trim(), new RegExp(`/metadata/${id}/jane\\.tester@example\\.org/\\d{4}-`));
   const again = await cli('upload-metadata', path.join(home, 'missing.xml'));
-  assert.equal(again.code, 2);
-  assert.match(again.err, /Cannot read/);
+  assert.equal(again.code, 1, 'a missing file is an input error, not a usage error');
+  assert.match(again.err, /Cannot read .* — check the path/);
   fs.writeFileSync(path.join(home, 'unsigned.xml'), doc.replace(/<Signature[\s\S]*<\/Signature>/, ''));
   const unsigned = await cli('upload-metadata', path.join(home, 'unsigned.xml'));
   assert.equal(unsigned.code, 1);

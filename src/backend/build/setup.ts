@@ -40,6 +40,8 @@ export interface PrepareOptions {
   allowOutsidePaths?: boolean;
   onOutput?: BuildOptions['onOutput'];
   onChange?: BuildOptions['onChange'];
+  /** Metadata of a base only a remote marketplace has (the build VM's launch fetches it; see marketplace/sources). */
+  fetchMetadata?(identifier: string): Promise<string | undefined>;
 }
 
 /** A Build wired to the recipe's host (default: this machine), the user's key and the marketplaces. */
@@ -50,7 +52,7 @@ export async function prepareBuild(recipePath: string, o: PrepareOptions): Promi
   // A remote KVM host keeps its images, overlays and saved volumes in its own data folder; logs, records, keys and drafts stay here.
   const layout = (host as { dataLayout?(keys: string): Promise<DataLayout> } | undefined)?.dataLayout;
   const data = host?.kind === 'ssh' && layout ? await layout.call(host, o.data.keys) : o.data;
-  const vms = o.vms ?? new InstanceManager({ host: host!, data, localData: o.data, instanceTypes: o.instanceTypes, acceleration: o.acceleration });
+  const vms = o.vms ?? new InstanceManager({ host: host!, data, localData: o.data, instanceTypes: o.instanceTypes, acceleration: o.acceleration, fetchMetadata: o.fetchMetadata });
   const key = await buildKey(o.data, o.publicKeyFile);
   return Build.prepare(recipePath, {
     data: o.data, vms, ...key,

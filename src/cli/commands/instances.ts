@@ -30,7 +30,7 @@ function readKeys(files: string[]): string[] {
   const keys: string[] = [];
   for (const f of chosen) {
     let text: string;
-    try { text = fs.readFileSync(f, 'utf8'); } catch { throw new CliError(`Cannot read the public key file ${f}: give an existing file with --key.`); }
+    try { text = fs.readFileSync(f, 'utf8'); } catch { throw inputError(`cannot read the public key file ${f} — give an existing .pub file with -k/--key`); }
     keys.push(...text.split(/\r?\n/).map(l => l.trim()).filter(l => l && !l.startsWith('Comment:')));
   }
   return keys;

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CliCommand, CliIO } from '../command';
 import { parseOptions as parse, type Parsed } from '../args';
-import { CliError } from '../command';
+import { CliError, inputError } from '../command';
+import { argvSecretWarning } from './metadataSign';
 import { dataLayout } from '../../backend/paths';
 import { LocalMarketplace } from '../../backend/marketplace/local';
 import { serve, isLoopback } from '../../backend/marketplace/server';
@@ -29,12 +30,33 @@ function fail(e: unknown, io: CliIO, what: string): number {
   throw e;
 }
 
-function loadKey(p: Parsed): KeyMaterial {
-  const p12 = str(p, 'p12-cert');
-  if (p12) return loadPkcs12(fs.readFileSync(p12), str(p, 'p12-password') ?? process.env.STRATUSLAB_P12_PASSWORD ?? '');
+/** A secret from FILE (first line), the environment, or — with a warning — the original's argv option. */
+function secret(p: Parsed, io: CliIO, o: { argv: string; file: string; env: string[] }): string | undefined {
+  const v = str(p, o.argv);
+  if (v !== undefined) { io.err(argvSecretWarning(`--${o.argv}`, `--${o.file} FILE`, o.env[0])); return v; }
+  const f = str(p, o.file);
+  if (f) { try { return fs.readFileSync(f, 'utf8').replace(/\r?\n$/, ''); } catch { throw inputError(`cannot read the password file ${f} — check the path`); } }
+  for (const e of o.env) if (process.env[e] !== undefined) return process.env[e];
+  return undefined;
+}
+
+function readOrFail(file: string, what: string): Buffer {
+  try { return fs.readFileSync(file); } catch { throw inputError(`cannot read the ${what} ${file} — check the path`); }
+}
+
+function loadKey(p: Parsed, io: CliIO): KeyMaterial {
+  const p12 = str(p, 'p12-cert') ?? process.env.STRATUSLAB_P12_CERTIFICATE;
+  if (p12) {
+    const pw = secret(p, io, { argv: 'p12-password', file: 'password-file', env: ['STRATUS_P12_PASSWORD', 'STRATUSLAB_P12_PASSWORD'] });
+    if (pw === undefined) throw new CliError('the PKCS#12 password is needed: --password-file FILE or the STRATUS_P12_PASSWORD environment variable');
+    return loadPkcs12(readOrFail(p12, 'certificate file'), pw);
+  }
   const key = str(p, 'key'), cert = str(p, 'cert');
-  if (key && cert) return loadPem(fs.readFileSync(key, 'utf8'), fs.readFileSync(cert, 'utf8'), str(p, 'key-password'));
-  throw new CliError('a signing key is needed: --p12-cert FILE --p12-password PW, or --key KEY.pem --cert CERT.pem');
+  if (key && cert) {
+    const pw = secret(p, io, { argv: 'key-password', file: 'key-password-file', env: ['STRATUS_KEY_PASSPHRASE'] });
+    return loadPem(readOrFail(key, 'key file').toString('utf8'), readOrFail(cert, 'certificate file').toString('utf8'), pw);
+  }
+  throw new CliError('a signing key is needed: --p12-cert FILE with --password-file FILE (or $STRATUS_P12_PASSWORD), or --key KEY.pem --cert CERT.pem');
 }
 
 async function serveCmd(args: string[], io: CliIO): Promise<number> {
@@ -61,7 +83,7 @@ async function serveCmd(args: string[], io: CliIO): Promise<number> {
 }
 
 async function listCmd(args: string[], io: CliIO): Promise<number> {
-  const p = parse(args, ['json', 'all-versions']);
+  const p = parse(args, ['json', 'all-versions'], ['endpoint', 'marketplace-endpoint', 'dir', 'status', 'location', 'identifier', 'email', 'created', 'os', 'arch', 'endorser', 'search', 'start', 'limit']);
   const status = str(p, 'status');
   if (status && !['valid', 'expired', 'deprecated'].includes(status)) throw new CliError(`--status must be valid, expired or deprecated`);
   const location = str(p, 'location');
@@ -87,7 +109,7 @@ async function listCmd(args: string[], io: CliIO): Promise<number> {
 }
 
 async function getCmd(args: string[], io: CliIO): Promise<number> {
-  const p = parse(args, ['verify']);
+  const p = parse(args, ['verify'], ['endpoint', 'marketplace-endpoint', 'dir', 'email', 'trusted']);
   const ref = p.pos[0];
   if (!ref) throw new CliError('give an entry: IDENTIFIER or IDENTIFIER/EMAIL/CREATED');
   const mp = open(p);
@@ -117,12 +139,12 @@ function trustedFrom(p: Parsed): string[] {
 }
 
 async function deprecateCmd(args: string[], io: CliIO): Promise<number> {
-  const p = parse(args);
+  const p = parse(args, [], ['endpoint', 'marketplace-endpoint', 'dir', 'email', 'created', 'reason', 'p12-cert', 'p12-password', 'password-file', 'key', 'cert', 'key-password', 'key-password-file']);
   const id = p.pos[0];
   const email = str(p, 'email');
   if (!id || !IDENTIFIER_RE.test(id)) throw new CliError('give the image identifier (27 characters)');
   if (!email) throw new CliError('--email (the endorser e-mail of the entry to deprecate) is required');
-  const key = loadKey(p);
+  const key = loadKey(p, io);
   const mp = open(p);
   try {
     const ok = await deprecateEntry(mp, { identifier: id, email, created: str(p, 'created') }, str(p, 'reason'), xml => signMetadata(xml, key, { email }));
@@ -140,7 +162,8 @@ const marketplaceCmd: CliCommand = {
     SERVE_USAGE,
     '       stratus marketplace list [--endpoint URL|local] [--status valid|expired|deprecated] [--location all|web|pdisk] [--identifier ID] [--email E] [--created DATE] [--os TEXT] [--arch TEXT] [--endorser TEXT] [--search WORDS] [--start N] [--limit N] [--json]',
     '       stratus marketplace get ID|ID/EMAIL/CREATED [--endpoint URL] [--email E] [--verify [--trusted a.pem,b.pem]]',
-    '       stratus marketplace deprecate ID --email E [--created DATE] [--reason TEXT] (--p12-cert F --p12-password P | --key K --cert C) [--endpoint URL]',
+    '       stratus marketplace deprecate ID --email E [--created DATE] [--reason TEXT] (--p12-cert F [--password-file PW] | --key K --cert C [--key-password-file PW]) [--endpoint URL]',
+    '         passwords: --password-file / $STRATUS_P12_PASSWORD (P12), --key-password-file / $STRATUS_KEY_PASSPHRASE (PEM key)',
   ].join('\n'),
   async run(args, io) {
     const [sub, ...rest] = args;
@@ -159,12 +182,12 @@ const uploadCmd: CliCommand = {
   summary: 'upload a signed metadata file to a marketplace (the embedded one by default)',
   usage: 'upload-metadata FILE [--marketplace-endpoint URL|local] [--dir DIR]',
   async run(args, io) {
-    const p = parse(args);
+    const p = parse(args, [], ['endpoint', 'marketplace-endpoint', 'dir']);
     const file = p.pos[0];
     if (!file) throw new CliError('give the signed metadata file to upload');
     let xml: string;
     let bytes: Buffer;
-    try { bytes = fs.readFileSync(file); } catch { throw new CliError(`Cannot read ${file}`); }
+    try { bytes = fs.readFileSync(file); } catch { throw inputError(`Cannot read ${file} — check the path`); }
     try { xml = declareUtf8(decodeXml(bytes)); } catch (e) { throw new CliError(`${file}: ${(e as Error).message}`); }
     const mp = open(p);
     try {
@@ -181,7 +204,7 @@ const downloadCmd: CliCommand = {
   summary: 'download (and verify) the image of a marketplace entry into the image cache',
   usage: 'download-image ID [--endpoint URL|local] [--email E] [--cache DIR] [--trusted a.pem,b.pem] [--force-untrusted]',
   async run(args, io) {
-    const p = parse(args, ['force-untrusted']);
+    const p = parse(args, ['force-untrusted'], ['endpoint', 'marketplace-endpoint', 'dir', 'email', 'cache', 'trusted']);
     const id = p.pos[0];
     if (!id || !IDENTIFIER_RE.test(id)) throw new CliError('give the image identifier (27 characters)');
     const mp = open(p);

@@ -22,7 +22,6 @@ function readFileOrFail(file: string, what: string): Buffer {
   try { return fs.readFileSync(file); } catch { throw new CliError(`${what} not found: ${file}`); }
 }
 
-/** Password from --password-file, else STRATUS_P12_PASSWORD / STRATUSLAB_P12_PASSWORD (never on the command line). */
 /** A metadata file as text in its declared encoding; an unreadable encoding is a one-line user error. */
 export function readMetadataFile(file: string): string {
   try { return decodeXml(readFileOrFail(file, 'metadata file')); } catch (e) {
@@ -31,7 +30,17 @@ export function readMetadataFile(file: string): string {
   }
 }
 
-function password(file: string | undefined, purpose: string): string {
+/** The one-line warning for a secret given on the command line (the original's --p12-password, -p/--password). */
+export function argvSecretWarning(flag: string, fileFlag = '--password-file FILE', env = 'STRATUS_P12_PASSWORD'): string {
+  return `warning: ${flag} puts the password on the command line, where other users of this machine can see it (ps); use ${fileFlag} or the ${env} environment variable instead`;
+}
+
+/**
+ * Password from --password-file, else STRATUS_P12_PASSWORD / STRATUSLAB_P12_PASSWORD; the original's
+ * argv form (`argv`, e.g. --p12-password) is accepted with a warning on stderr.
+ */
+function password(file: string | undefined, purpose: string, argv?: { flag: string; value?: string; warn(m: string): void }): string {
+  if (argv?.value !== undefined) { argv.warn(argvSecretWarning(argv.flag)); return argv.value; }
   if (file) return readFileOrFail(file, 'password file').toString('utf8').replace(/\r?\n$/, '');
   const env = process.env.STRATUS_P12_PASSWORD ?? process.env.STRATUSLAB_P12_PASSWORD;
   if (env !== undefined) return env;
@@ -49,14 +58,15 @@ function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>
 const signMetadataCommand: CliCommand = {
   name: 'sign-metadata',
   summary: 'Sign a metadata file (endorsement rebuilt from the certificate; enveloped RSA-SHA1 signature as the original)',
-  usage: 'sign-metadata FILE [--p12 FILE [--password-file F]] | [--key KEY.pem --cert CERT.pem] [--email ADDR] [--profile stratuslab|rsa-sha256] [--image IMAGE] [-o OUT]\n'
+  usage: 'sign-metadata FILE [--p12|--p12-cert FILE [--password-file F]] | [--key KEY.pem --cert CERT.pem] [--email ADDR] [--profile stratuslab|rsa-sha256] [--image IMAGE] [-o|--output OUT]\n'
     + '  Without -o the file is replaced and the original kept as FILE.orig. The P12 defaults to $STRATUSLAB_P12_CERTIFICATE or ~/.globus/usercert.p12;\n'
     + '  its password comes from --password-file or $STRATUS_P12_PASSWORD. --profile rsa-sha256 is NOT readable by the original StratusLab tools.\n'
     + '  Missing MD5/SHA-256/SHA-512 checksums (a saved image\'s draft has only the SHA-1) are computed first from --image, the volume beside FILE or the draft\'s volume.',
   async run(args, io) {
     const { values, positionals } = parse(args, {
-      p12: { type: 'string' }, 'password-file': { type: 'string' }, key: { type: 'string' }, cert: { type: 'string' },
-      email: { type: 'string' }, profile: { type: 'string' }, output: { type: 'string', short: 'o' }, image: { type: 'string' },
+      p12: { type: 'string' }, 'p12-cert': { type: 'string' }, 'p12-password': { type: 'string' }, 'password-file': { type: 'string' },
+      key: { type: 'string' }, cert: { type: 'string' }, email: { type: 'string' }, profile: { type: 'string' }, output: { type: 'string', short: 'o' },
+      image: { type: 'string' },
     });
     const v = values as Record<string, string | undefined>;
     if (positionals.length !== 1) throw new CliError('give exactly one metadata FILE');
@@ -67,8 +77,8 @@ const signMetadataCommand: CliCommand = {
       if (!v.key || !v.cert) throw new CliError('--key and --cert go together');
       key = loadPem(readFileOrFail(v.key, 'key file').toString('utf8'), readFileOrFail(v.cert, 'certificate file').toString('utf8'), process.env.STRATUS_KEY_PASSPHRASE);
     } else {
-      const p12 = v.p12 ?? process.env.STRATUSLAB_P12_CERTIFICATE ?? path.join(os.homedir(), '.globus', 'usercert.p12');
-      key = loadPkcs12(readFileOrFail(p12, 'certificate file'), password(v['password-file'], 'the PKCS#12 certificate'));
+      const p12 = v.p12 ?? v['p12-cert'] ?? process.env.STRATUSLAB_P12_CERTIFICATE ?? path.join(os.homedir(), '.globus', 'usercert.p12');
+      key = loadPkcs12(readFileOrFail(p12, 'certificate file'), password(v['password-file'], 'the PKCS#12 certificate', { flag: '--p12-password', value: v['p12-password'], warn: m => io.err(m) }));
     }
     let text = readMetadataFile(file);
     try {
@@ -121,20 +131,22 @@ const verifyMetadataCommand: CliCommand = {
 const generateCertificateCommand: CliCommand = {
   name: 'generate-certificate',
   summary: 'Generate a self-signed RSA-2048 certificate and key as PKCS#12 (like stratus-generate-p12)',
-  usage: 'generate-certificate [--cn NAME] [--email ADDR] [--org O] [--days N] [-o OUT.p12] [--password-file F] [--cert-out CERT.pem]\n'
+  usage: 'generate-certificate [-n|--cn|--common-name NAME] [-e|--email ADDR] [--org O] [--days|--validity N] [-o|--output OUT.p12] [--password-file F] [--cert-out CERT.pem]\n'
     + '  Defaults as the original: --cn "Jane Tester", --email jane.tester@example.org, 365 days, -o cert.p12. The password comes from\n'
     + '  --password-file or $STRATUS_P12_PASSWORD. --cert-out also writes the certificate (for stratus.trustedCertificates / --trusted).',
   async run(args, io) {
     const { values, positionals } = parse(args, {
-      cn: { type: 'string', short: 'n' }, email: { type: 'string', short: 'e' }, org: { type: 'string' }, days: { type: 'string' },
-      output: { type: 'string', short: 'o' }, 'password-file': { type: 'string' }, 'cert-out': { type: 'string' },
+      cn: { type: 'string', short: 'n' }, 'common-name': { type: 'string' }, email: { type: 'string', short: 'e' }, org: { type: 'string' },
+      days: { type: 'string' }, validity: { type: 'string' }, output: { type: 'string', short: 'o' }, 'password-file': { type: 'string' },
+      password: { type: 'string', short: 'p' }, 'cert-out': { type: 'string' },
     });
     if (positionals.length) throw new CliError(`unexpected argument '${positionals[0]}'`);
     const v = values as Record<string, string | undefined>;
-    const days = v.days ? Number(v.days) : 365;
+    const daysText = v.days ?? v.validity;
+    const days = daysText ? Number(daysText) : 365;
     if (!Number.isInteger(days) || days < 1) throw new CliError('--days must be a positive whole number');
     const out = v.output ?? 'cert.p12';
-    const r = generateCertificate({ commonName: v.cn ?? 'Jane Tester', email: v.email ?? 'jane.tester@example.org', organization: v.org, days, password: password(v['password-file'], 'the new PKCS#12 file') });
+    const r = generateCertificate({ commonName: v.cn ?? v['common-name'] ?? 'Jane Tester', email: v.email ?? 'jane.tester@example.org', organization: v.org, days, password: password(v['password-file'], 'the new PKCS#12 file', { flag: '-p/--password', value: v.password, warn: m => io.err(m) }) });
     writeAtomic(out, r.p12, 0o600);
     if (v['cert-out']) writeAtomic(v['cert-out'], r.certificatePem);
     io.out(`Certificate written: ${out}${v['cert-out'] ? ` (certificate also in ${v['cert-out']})` : ''}`);
