@@ -1,3 +1,6 @@
+import type { NetworkMode, PortMapping } from '../../core/network';
+export type { NetworkMode, PortMapping } from '../../core/network';
+
 /** Instances as StratusLab shows them (§7.3), kept per host in one folder per instance. */
 export type InstanceState = 'Pending' | 'Prolog' | 'Running' | 'Shutdown' | 'Epilog' | 'Done' | 'Failed';
 
@@ -49,6 +52,10 @@ export interface LaunchOptions {
   disks?: ExtraDiskSpec[];
   /** Launch a marketplace image whose trust verdict is not 'trusted'. */
   allowUntrusted?: boolean;
+  /** Default: setting stratus.network / CLI --network, else 'nat'. */
+  network?: NetworkMode;
+  /** Published ports (docker -p syntax, parsed by parsePublish). */
+  publish?: PortMapping[];
   /** Bounds the wait for SSH readiness (default 300 s: TCG boots take 25–50 s on a busy machine). */
   bootTimeoutMs?: number;
 }
