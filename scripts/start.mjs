@@ -61,7 +61,23 @@ fs.symlinkSync(ROOT, path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.versi
 
 const dataDir = path.resolve(process.env.STRATUS_DATA_DIR || path.join(ROOT, '.stratus-data'));
 const workspace = path.resolve(process.env.STRATUS_WORKSPACE || path.join(dataDir, 'workspace'));
-if (!process.env.STRATUS_WORKSPACE && !fs.existsSync(workspace)) fs.cpSync(path.join(ROOT, 'samples', 'webserver'), workspace, { recursive: true });
+// First start: the sample workspace, its recipe pointing at the base image the extension publishes
+// (the identifier is the base's SHA-1 in the marketplace's alphabet; the seed's digest cache has it).
+if (!process.env.STRATUS_WORKSPACE && !fs.existsSync(workspace)) {
+  fs.cpSync(path.join(ROOT, 'samples', 'webserver'), workspace, { recursive: true });
+  if (base) {
+    const idm = await import(path.join(ROOT, 'out', 'src', 'core', 'metadata', 'identifier.js'));
+    const sha1ToIdentifier = idm.sha1ToIdentifier ?? idm.default.sha1ToIdentifier;
+    let sha1;
+    try { sha1 = JSON.parse(fs.readFileSync(`${base}.digests.json`, 'utf8')).digests.sha1; } catch {
+      const h = crypto.createHash('sha1');
+      for await (const chunk of fs.createReadStream(base)) h.update(chunk);
+      sha1 = h.digest('hex');
+    }
+    const recipe = path.join(workspace, 'webserver.recipe.yaml');
+    fs.writeFileSync(recipe, fs.readFileSync(recipe, 'utf8').replace('REPLACE_WITH_BASE_IMAGE_ID', sha1ToIdentifier(sha1)));
+  }
+}
 fs.mkdirSync(workspace, { recursive: true });
 const srv = await startCodeServer({ port, dir: state, env: { STRATUS_DATA_DIR: dataDir, ...(base ? { STRATUS_BASE_IMAGE: base } : {}) } });
 const url = `${srv.base}/?folder=${encodeURIComponent(workspace)}`;

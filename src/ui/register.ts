@@ -15,10 +15,12 @@ import * as metadataEditor from './editors/metadata';
 import * as recipeEditor from './editors/recipe';
 import * as contextEditor from './editors/context';
 import * as firstStart from './firstStart';
+import * as walkthrough from './walkthrough';
 
 /** The one place where every tree, command and editor feature is wired. */
 export function registerAll(ctx: UiContext): void {
   firstStart.register(ctx);   // first: the default trust applies before any tree verifies
+  walkthrough.register(ctx);
   for (const area of [marketplaceTree, instancesTree, volumesTree]) area.register(ctx);
   for (const area of [marketplaceCommands, instancesCommands, volumesCommands, metadataCommands, recipeCommands, hostsCommands, contextCommands, imagesCommands, generalCommands]) area.register(ctx);
   for (const area of [metadataEditor, recipeEditor, contextEditor]) area.register(ctx);

@@ -163,7 +163,7 @@ export class InstanceManager {
   /** Keys live on this machine (the client), whatever host the instance runs on. */
   private async hostLocalRun(argv: string[]): Promise<void> { await new LocalHost().run(argv); }
 
-  /** A remote host is checked before big work; what blocks is said with what to do, and nothing is created. */
+  /** Every host (this machine too) is checked before big work; what blocks is said with what to do, and nothing is created. */
   private async preflight(): Promise<void> {
     const items = await preflight(this.host, { imagesDir: this.options.data.images, instancesDir: this.options.data.instances,
       minFreeBytes: this.options.minFreeBytes ?? 2 * 1024 ** 3, libvirt: this.driver.name === 'libvirt' });
@@ -180,7 +180,7 @@ export class InstanceManager {
       const missing = (['title', 'comment', 'author', 'email'] as const).filter(k => !opts.save![k]?.trim());
       if (missing.length) throw new InstanceError(`With the --save option, please provide ${missing.map(m => `--${m}`).join(', ')}.`);
     }
-    if (this.host.kind !== 'local') await this.preflight();
+    await this.preflight();
     const key = opts.privateKeyPath ? { privateKeyPath: opts.privateKeyPath, publicKey: '' } : await this.managedKey();
     const sshKeys = [...opts.sshKeys, ...(key.publicKey ? [key.publicKey] : [])].filter(k => k.trim());
     if (!sshKeys.length) throw new InstanceError('No SSH public key to put into the instance: pass --key FILE (e.g. ~/.ssh/id_ed25519.pub).');

@@ -1,11 +1,12 @@
+import type { NetworkMode, PortMapping } from '../../core/network';
+export type { NetworkMode, PortMapping } from '../../core/network';
+
 /** Instances as StratusLab shows them (§7.3), kept per host in one folder per instance. */
 export type InstanceState = 'Pending' | 'Prolog' | 'Running' | 'Shutdown' | 'Epilog' | 'Done' | 'Failed';
 
 export const INSTANCE_STATES: readonly InstanceState[] = ['Pending', 'Prolog', 'Running', 'Shutdown', 'Epilog', 'Done', 'Failed'];
 
 export { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, type InstanceType } from '../../core/instanceTypes';
-export type { NetworkMode, PortMapping } from '../../core/network';
-import type { NetworkMode, PortMapping } from '../../core/network';
 
 /** The --save fields (§6.6, §7.1): what the Epilog puts into the draft metadata. */
 export interface SaveFields {

@@ -4,17 +4,23 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { hostRegistry } from '../../../backend/hosts/registry';
 import { LocalMarketplace } from '../../../backend/marketplace/local';
+import { trustVerdict } from '../../../backend/marketplace/trust';
+import { createMultipart, encodeUserData, readParts } from '../../../core/context/cloudinit';
+import { isIdentifier } from '../../../core/metadata/identifier';
+import { parseNetworkMode, parsePublish } from '../../../core/network';
 import type { Host } from '../../../backend/host/host';
 import type { InstanceManager } from '../../../backend/kvm/instances';
-import type { InstanceRecord, LaunchOptions, SaveFields } from '../../../backend/kvm/types';
-import { DEFAULT_INSTANCE_TYPE } from '../../../backend/kvm/types';
+import type { ContextMethod, InstanceRecord, LaunchOptions, SaveFields } from '../../../backend/kvm/types';
 import type { UiContext } from '../../context';
 import { activeHostId } from '../../trees/hosts';
 import type { InstanceNode } from '../../trees/instances';
 import { managerFor } from '../../trees/instances/managers';
 import { volumeStoreFor } from '../../trees/volumes/store';
+import { trustedCertificates } from '../metadata/keys';
+import { markStep } from '../../walkthrough';
+import { askChoices, askSave, defaultNetwork, describeChoices, LaunchChoices, remember, remembered } from './launchPrompts';
 
-/** What tests and other views may pass instead of answering prompts. */
+/** What tests and other views may pass instead of answering prompts (the CLI's run-instance options). */
 export interface LaunchArgs {
   image?: string;
   type?: string;
@@ -24,6 +30,16 @@ export interface LaunchArgs {
   hostId?: string;
   name?: string;
   allowUntrusted?: boolean;
+  /** nat, isolated or bridge:NAME. */
+  network?: string;
+  /** docker -p specs, e.g. ["0:80"]. */
+  publish?: string[];
+  contextMethod?: ContextMethod;
+  /** cloud-init parts as `mimetype,file`. */
+  cloudInit?: string[];
+  /** KEY=VALUE pairs. */
+  contextVars?: string[];
+  contextFile?: string;
   /** Skip the prompts for anything not given (use defaults). */
   noPrompt?: boolean;
 }
@@ -49,7 +65,7 @@ async function pickImage(ctx: UiContext, host: Host): Promise<string | undefined
   if (vols.length) items.push({ label: `Volumes on ${host.label} (saved images)`, kind: vscode.QuickPickItemKind.Separator });
   for (const v of vols) items.push({ label: v.tag || v.uuid, description: v.identifier || v.uuid, detail: `volume ${v.uuid}`, ref: v.uuid });
   items.push({ label: 'Other', kind: vscode.QuickPickItemKind.Separator }, { label: '$(file) Image file…', description: '.img, .img.gz, .qcow2', action: 'file' }, { label: '$(link) Image URL…', action: 'url' });
-  const pick = await vscode.window.showQuickPick(items, { title: `Launch Instance on ${host.label} (1/3): image`, matchOnDescription: true, matchOnDetail: true });
+  const pick = await vscode.window.showQuickPick(items, { title: `Launch Instance on ${host.label}: image`, matchOnDescription: true, matchOnDetail: true });
   if (!pick) return undefined;
   if (pick.ref) return pick.ref;
   if (pick.action === 'file') {
@@ -59,31 +75,86 @@ async function pickImage(ctx: UiContext, host: Host): Promise<string | undefined
   return vscode.window.showInputBox({ title: 'Image URL', prompt: 'http(s) URL of a .img, .img.gz or .qcow2', validateInput: v => (/^https?:\/\/\S+$/.test(v) ? undefined : 'an http:// or https:// URL') });
 }
 
-async function askSave(): Promise<SaveFields | undefined | null> {
-  const choice = await vscode.window.showQuickPick([{ label: 'Discard changes at shutdown', save: false }, { label: 'Save as a new image at shutdown…', save: true }], { title: 'Launch Instance (3/3): save' });
-  if (!choice) return null;
-  if (!choice.save) return undefined;
-  const ask = async (title: string, value = '') => vscode.window.showInputBox({ title: `New image: ${title}`, value, validateInput: v => (v.trim() ? undefined : `${title} is required with save`) });
-  const title = await ask('title'); if (title === undefined) return null;
-  const comment = await ask('comment'); if (comment === undefined) return null;
-  const author = await ask('author', os.userInfo().username); if (author === undefined) return null;
-  const email = await vscode.window.showInputBox({ title: 'New image: e-mail', validateInput: v => (/^[^@\s]+@[^@\s]+$/.test(v) ? undefined : 'an e-mail address') });
-  if (email === undefined) return null;
-  const version = await vscode.window.showInputBox({ title: 'New image: version (empty = origin + 1 minor)' });
-  if (version === undefined) return null;
-  return { title, comment, author, email, version: version || undefined };
+/** The choices implied by explicit arguments (tests, other views, the walkthrough). */
+function choicesFromArgs(a: LaunchArgs, last: LaunchChoices | undefined): LaunchChoices {
+  const keyFile = a.keyFile ?? defaultKeyFile();
+  return {
+    type: a.type ?? last?.type ?? 'm1.small', keyFiles: keyFile ? [keyFile] : [], network: a.network ? parseNetworkMode(a.network) : last?.network ?? defaultNetwork(),
+    publish: a.publish ?? last?.publish ?? [], context: a.contextMethod ?? (a.cloudInit?.length ? 'cloud-init' : a.contextVars?.length || a.contextFile ? 'stratuslab' : last?.context ?? 'none'),
+    cloudInit: a.cloudInit ?? last?.cloudInit ?? [], contextVars: a.contextVars ?? last?.contextVars ?? [], contextFile: a.contextFile ?? last?.contextFile, save: !!a.save,
+  };
+}
+
+const keyLines = (text: string) => text.split(/\r?\n/).map(l => l.trim()).filter(l => l && !l.startsWith('Comment:'));
+
+/** Choices → the backend's LaunchOptions (the same assembly as `stratus run-instance`). */
+async function toLaunchOptions(image: string, c: LaunchChoices, a: LaunchArgs, save: SaveFields | undefined): Promise<LaunchOptions> {
+  const sshKeys = c.keyFiles.flatMap(f => keyLines(fs.readFileSync(f, 'utf8')));
+  let userData: string | undefined;
+  if (c.context === 'cloud-init' && c.cloudInit.length) {
+    const parts = await readParts(c.cloudInit);
+    sshKeys.push(...parts.filter(p => p.mimetype === 'ssh').flatMap(p => keyLines(p.content.toString('utf8'))));
+    const rest = parts.filter(p => p.mimetype !== 'ssh');
+    if (rest.length) {
+      const mp = createMultipart(rest);
+      encodeUserData(mp);   // the 16 KiB limit, with the original's message
+      userData = mp.toString('latin1');
+    }
+  }
+  const contextVars: Record<string, string> = {};
+  const addPair = (pair: string, where: string) => {
+    const t = pair.trim();
+    if (!t || t.startsWith('#')) return;
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid context entry '${t}' in ${where}: use KEY=VALUE`);
+    contextVars[t.slice(0, eq).trim()] = t.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+  };
+  if (c.context !== 'none') {
+    if (c.contextFile) for (const l of fs.readFileSync(c.contextFile, 'utf8').split(/\r?\n/)) addPair(l, c.contextFile);
+    for (const p of c.contextVars) addPair(p, 'the context pairs');
+  }
+  return {
+    image, type: c.type, sshKeys, save, name: a.name, allowUntrusted: a.allowUntrusted, network: c.network, publish: c.publish.map(parsePublish),
+    contextMethod: c.context === 'stratuslab' ? 'stratuslab' : c.context === 'cloud-init' ? 'cloud-init' : undefined,
+    contextVars: Object.keys(contextVars).length ? contextVars : undefined, userData,
+  };
 }
 
 /**
- * stratus.instances.launch "Launch Instance…": image → type → save, then progress with the original's steps.
+ * A marketplace image whose verdict refuses launches: the reasons in a modal with "Launch Anyway".
+ * True = go ahead (allowUntrusted set when overridden; the override is logged), false = nothing is created.
+ */
+async function confirmTrust(ctx: UiContext, image: string, opts: LaunchOptions): Promise<boolean> {
+  if (opts.allowUntrusted || !isIdentifier(image)) return true;
+  const local = new LocalMarketplace(ctx.data.marketplace);
+  const entries = (await local.entries(true).catch(() => [])).filter(e => e.key.identifier === image).sort((a, b) => b.key.created.localeCompare(a.key.created));
+  if (!entries.length) return true;   // a saved-image volume, or another marketplace: the backend decides
+  const v = trustVerdict(await local.get(entries[0].key), { trusted: trustedCertificates(ctx.log) });
+  if (v.level !== 'bad') return true;
+  const bad = v.problems;
+  const choice = await vscode.window.showWarningMessage(`Launching ${entries[0].summary.title || image} is refused: the image is not trusted.`, {
+    modal: true,
+    detail: `${bad.map(p => `• ${p}`).join('\n')}\n\nTrust its signer by adding the certificate to the setting stratus.trustedCertificates, or launch anyway (the override is logged).`,
+  }, 'Launch Anyway');
+  if (choice !== 'Launch Anyway') { ctx.log.info(`launch ${image}: refused for trust (${bad.join('; ')}); cancelled by the user`); return false; }
+  ctx.log.warn(`launch ${image}: TRUST OVERRIDE by the user ("Launch Anyway") despite: ${bad.join('; ')}`);
+  opts.allowUntrusted = true;
+  return true;
+}
+
+/**
+ * stratus.instances.launch "Launch Instance…": image → type, keys, network, ports, contextualization, save
+ * (defaults: the last choice for that image), a trust check, then progress with the original's steps; the
+ * host's pre-flight (free space, tmpfs, tools) runs before anything is created, on this machine as on a remote host.
  * On the active host (stratus.activeHost), the host node it is run from, or `hostId`.
  */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.launch', async (input?: LaunchArgs | string | InstanceNode): Promise<InstanceRecord | undefined> => {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.launch', async (input?: LaunchArgs | string | InstanceNode, more?: LaunchArgs): Promise<InstanceRecord | undefined> => {
     // a host node of the Instances tree is an interactive launch on that host
     const fromNode = typeof input === 'object' && 'kind' in input && input.kind === 'host' ? input : undefined;
     const arg = fromNode ? undefined : input as LaunchArgs | string | undefined;
-    const a: LaunchArgs = typeof arg === 'string' ? { image: arg } : arg ?? {};
+    const a: LaunchArgs = typeof arg === 'string' ? { ...more, image: arg } : arg ?? {};
+    const interactive = !a.noPrompt && typeof arg !== 'object';
     const host = fromNode?.host ?? hostRegistry().get(a.hostId ?? activeHostId());
     if (!host) { void vscode.window.showErrorMessage(`Launch Instance: no host named '${a.hostId}'.`); return undefined; }
     let mgr: InstanceManager;
@@ -93,31 +164,22 @@ export function register(ctx: UiContext): void {
     }
     const image = a.image ?? await pickImage(ctx, host);
     if (!image) return undefined;
-    let type = a.type;
-    if (!type && !a.noPrompt) {
-      const t = await vscode.window.showQuickPick(mgr.instanceTypes().map(t => ({ label: t.name, description: `${t.vcpu} CPU · ${t.memoryMiB} MiB${t.name === DEFAULT_INSTANCE_TYPE ? ' · default' : ''}`, picked: t.name === DEFAULT_INSTANCE_TYPE })), { title: 'Launch Instance (2/3): instance type' });
-      if (!t) return undefined;
-      type = t.label;
+    const last = remembered(ctx, image);
+    let choices: LaunchChoices | undefined;
+    try { choices = choicesFromArgs(a, last); } catch (e) { void vscode.window.showErrorMessage(`Launch Instance: ${(e as Error).message}`); return undefined; }
+    if (interactive) {
+      const again = last && await vscode.window.showQuickPick([{ label: '$(rocket) Launch with the last settings', description: describeChoices(last), same: true }, { label: '$(settings) Change the settings…', same: false }], { title: `Launch ${image}` });
+      if (last && !again) return undefined;
+      if (!again?.same) choices = await askChoices(ctx, mgr.instanceTypes(), last ?? choices);
+      else choices = last;
+      if (!choices) return undefined;
     }
     let save = a.save;
-    if (!save && !a.noPrompt && typeof arg !== 'object') {
-      const s = await askSave();
-      if (s === null) return undefined;
-      save = s;
-    }
-    let keyFile = a.keyFile ?? defaultKeyFile();
-    if (!a.keyFile && !a.noPrompt && typeof arg !== 'object') {
-      const sshDir = path.join(os.homedir(), '.ssh');
-      const pubs = fs.existsSync(sshDir) ? fs.readdirSync(sshDir).filter(f => f.endsWith('.pub')).map(f => path.join(sshDir, f)) : [];
-      if (pubs.length > 1) {
-        const k = await vscode.window.showQuickPick([...pubs.map(f => ({ label: path.basename(f), description: f, file: f as string | undefined })),
-          { label: 'Only the Stratus key', description: path.join(ctx.data.keys, 'id_ed25519.pub'), file: undefined }], { title: 'Launch Instance: SSH key for root' });
-        if (!k) return undefined;
-        keyFile = k.file;
-      }
-    }
-    const sshKeys = keyFile ? fs.readFileSync(keyFile, 'utf8').split(/\r?\n/).filter(l => l.trim() && !l.startsWith('Comment:')) : [];
-    const opts: LaunchOptions = { image, type, sshKeys, save, name: a.name, allowUntrusted: a.allowUntrusted };
+    if (!save && choices.save && interactive) { save = await askSave(); if (!save) return undefined; }
+    let opts: LaunchOptions;
+    try { opts = await toLaunchOptions(image, choices, a, save); } catch (e) { void vscode.window.showErrorMessage(`Launch Instance: ${(e as Error).message}`); return undefined; }
+    if (interactive) await remember(ctx, image, choices);
+    if (!(await confirmTrust(ctx, image, opts))) return undefined;
     const accel = await mgr.acceleration();
     if (accel.accel === 'tcg') {
       ctx.log.warn(accel.reason);
@@ -130,15 +192,27 @@ export function register(ctx: UiContext): void {
         return mgr.launch(opts, { signal: ac.signal, onStep: s => { progress.report({ message: s }); ctx.log.info(`launch ${image}: ${s}`); } });
       });
       ctx.trees.get('stratus.instances')?.refresh();
+      // the walkthrough: any launch is its first step; one of an image other than the seeded base is its last
+      void markStep(ctx, 'launched');
+      if (rec.imageId && !isBaseEntry(ctx, rec.imageId)) void markStep(ctx, 'launchedBuilt');
       void vscode.window.showInformationMessage(`Instance ${rec.name} is running: ssh -p ${rec.sshPort} root@${rec.ip}`, 'Open SSH Terminal').then(c => {
         if (c) void vscode.commands.executeCommand('stratus.instances.openSshTerminal', rec.id);
       });
       return rec;
     } catch (e) {
-      ctx.log.error(`launch ${image}: ${(e as Error).message}`);
-      void vscode.window.showErrorMessage(`Launch failed: ${(e as Error).message.split('\n')[0]}`, 'Show Log').then(c => c && ctx.log.show());
+      const msg = (e as Error).message;
+      ctx.log.error(`launch ${image}: ${msg}`);
       ctx.trees.get('stratus.instances')?.refresh();
+      const [first, ...rest] = msg.split('\n');
+      // the pre-flight checklist: what blocks and what to do, before anything was created
+      if (/is not ready for a launch/.test(first)) void vscode.window.showErrorMessage(`Launch Instance: ${first}`, { modal: true, detail: rest.join('\n') });
+      else void vscode.window.showErrorMessage(`Launch failed: ${first}`, 'Show Log').then(c => c && ctx.log.show());
       return undefined;
     }
   }));
+}
+
+/** The seeded base image (first-start marker) vs anything else: the walkthrough tells the two launches apart. */
+function isBaseEntry(ctx: UiContext, id: string): boolean {
+  try { return JSON.parse(fs.readFileSync(path.join(ctx.data.root, 'first-start.json'), 'utf8')).identifier === id; } catch { return false; }
 }
