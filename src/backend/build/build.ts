@@ -147,10 +147,18 @@ export class Build {
   }
 
   /** Runs again from the failed (or cancelled) step; the build VM, if it exists, is reused. */
-  retry(signal?: AbortSignal): Promise<BuildRecord> {
+  async retry(signal?: AbortSignal): Promise<BuildRecord> {
     const failed = this.record.failedStep ?? 'check-base';
-    // Before SSH works there is no VM (launch cleans up after itself): start over from the base.
-    return this.run(signal, this.record.instanceId && VM_STEPS.includes(failed) ? failed : 'check-base');
+    if (this.record.instanceId && VM_STEPS.includes(failed)) return this.run(signal, failed);
+    // Before SSH works there is no VM (launch cleans up after itself) — except a guest whose network check
+    // failed, which is discarded: start over from the base.
+    const stale = this.record.instanceId;
+    if (stale) {
+      await this.opts.vms.kill(stale).catch(() => undefined);
+      await this.opts.vms.forget(stale).catch(() => undefined);
+      this.record.instanceId = undefined;
+    }
+    return this.run(signal, 'check-base');
   }
 
   /** Destroys the build VM and its overlay. */
