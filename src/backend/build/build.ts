@@ -10,7 +10,7 @@ import { parseRecipe, type ParsedRecipe, type RecipeDiagnostic } from '../../cor
 import { sysprepCommands } from '../../core/recipe/sysprep';
 import { createMultipart } from '../../core/context/cloudinit';
 import type { DataLayout } from '../paths';
-import type { GuestForward, InstanceRecord, LaunchOptions, Progress } from '../kvm/types';
+import type { GuestForward, InstanceRecord, LaunchOptions, Progress, ProgressEvent, ProgressPhase } from '../kvm/types';
 import { GuestSession } from './guest';
 import { STEPS, VM_STEPS, stepIndex, type BuildRecord, type StepId, type StepRecord } from './steps';
 import { CancelledError, abortable, sleep } from './util';
@@ -107,7 +107,7 @@ export class Build {
     const start = stepIndex(from);
     // A retried save asks for a new shutdown/Epilog (the manager resumes one whose save failed).
     if (start >= stepIndex('shutdown')) this.shutdownP = undefined;
-    for (const s of this.record.steps.slice(start)) { s.state = 'pending'; s.detail = undefined; s.durationMs = undefined; }
+    for (const s of this.record.steps.slice(start)) { s.state = 'pending'; s.detail = undefined; s.durationMs = undefined; s.error = undefined; }
     if (start === 0) this.log(` ${':'.repeat(29)}\n :: Starting image creation ::\n ${':'.repeat(29)}\n`);
     this.save();
     for (const def of STEPS.slice(start)) {
@@ -116,7 +116,8 @@ export class Build {
       const t0 = Date.now();
       this.current = def.id;
       s.state = 'running'; s.startedAt = new Date().toISOString();
-      this.log(` :: ${def.label}\n`);
+      s.logPath = path.join(this.dir, 'steps', `${String(stepIndex(def.id) + 1).padStart(2, '0')}-${def.id}.log`);
+      this.log(` :: ${def.label}${start > 0 && def.id === from ? ' (retry)' : ''}\n`);
       this.save();
       try {
         if (signal?.aborted) throw new CancelledError();
@@ -128,6 +129,7 @@ export class Build {
         s.state = cancelled ? 'cancelled' : 'failed';
         s.durationMs = Date.now() - t0;
         s.detail = cancelled ? 'Cancelled' : (e as Error).message.split('\n')[0];
+        if (!cancelled) s.error = (e as Error).message;
         this.record.status = cancelled ? 'cancelled' : 'failed';
         this.record.failedStep = def.id;
         this.record.error = cancelled ? 'Cancelled' : (e as Error).message;
@@ -147,10 +149,18 @@ export class Build {
   }
 
   /** Runs again from the failed (or cancelled) step; the build VM, if it exists, is reused. */
-  retry(signal?: AbortSignal): Promise<BuildRecord> {
+  async retry(signal?: AbortSignal): Promise<BuildRecord> {
     const failed = this.record.failedStep ?? 'check-base';
-    // Before SSH works there is no VM (launch cleans up after itself): start over from the base.
-    return this.run(signal, this.record.instanceId && VM_STEPS.includes(failed) ? failed : 'check-base');
+    if (this.record.instanceId && VM_STEPS.includes(failed)) return this.run(signal, failed);
+    // Before SSH works there is no VM (launch cleans up after itself) — except a guest whose network check
+    // failed, which is discarded: start over from the base.
+    const stale = this.record.instanceId;
+    if (stale) {
+      await this.opts.vms.kill(stale).catch(() => undefined);
+      await this.opts.vms.forget(stale).catch(() => undefined);
+      this.record.instanceId = undefined;
+    }
+    return this.run(signal, 'check-base');
   }
 
   /** Destroys the build VM and its overlay. */
@@ -185,8 +195,8 @@ export class Build {
       case 'check-base': return this.checkBase();
       case 'manifest': return this.manifest();
       case 'start': return this.startVm(signal);
-      case 'boot': return this.awaitMilestone('network', signal);
-      case 'network': return this.awaitMilestone('running', signal);
+      case 'boot': return this.awaitBoot(signal);
+      case 'network': return this.awaitNetwork(signal);
       case 'ssh': return this.connect(signal);
       case 'prerecipe': return r.prerecipe ? this.runInline('prerecipe', r.prerecipe, signal) : { skipped: true, detail: 'No prerecipe to execute' };
       case 'packages': return this.installPackages(signal);
@@ -234,12 +244,34 @@ export class Build {
   }
 
   private launchP?: Promise<InstanceRecord>;
-  private milestones = new Map<string, () => void>();
-  private milestoneP = new Map<string, Promise<void>>();
+  /** The typed milestones of the current launch/shutdown (ProgressEvent), each settled once by its event. */
+  private phases = new Map<ProgressPhase, { p: Promise<ProgressEvent>; resolve(e: ProgressEvent): void }>();
 
-  private milestone(name: string): Promise<void> {
-    if (!this.milestoneP.has(name)) this.milestoneP.set(name, new Promise(res => this.milestones.set(name, res)));
-    return this.milestoneP.get(name)!;
+  private phase(name: ProgressPhase): Promise<ProgressEvent> {
+    let d = this.phases.get(name);
+    if (!d) {
+      let resolve!: (e: ProgressEvent) => void;
+      const p = new Promise<ProgressEvent>(r => { resolve = r; });
+      this.phases.set(name, d = { p, resolve });
+    }
+    return d.p;
+  }
+
+  private onEvent = (e: ProgressEvent) => {
+    // the human line came through onStep; console findings (boot doctor) have none, so they are logged here
+    if (e.phase === 'console') this.log(`    [console] ${e.message}${e.detail ? `: ${e.detail}` : ''}\n`);
+    if (e.phase === 'network' && e.detail) this.log(`    ${e.detail}\n`);
+    this.phase(e.phase);
+    this.phases.get(e.phase)!.resolve(e);
+  };
+
+  /** Host names the build will need the guest to resolve (the recipe's extra repositories; IP literals need nothing). */
+  private namesToResolve(): string[] {
+    const names = new Set<string>();
+    for (const repo of this.recipe.extraRepos) for (const m of repo.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?([^/:\s\]]+)/gi)) {
+      if (!/^[\d.]+$|:/.test(m[1])) names.add(m[1].toLowerCase());
+    }
+    return [...names];
   }
 
   private async startVm(signal?: AbortSignal): Promise<string> {
@@ -252,8 +284,7 @@ export class Build {
       else parts.push({ mimetype: c.type, filename: c.file, content });
     }
     const image = this.baseKind() === 'file' ? path.resolve(this.recipeDir, r.base!) : r.base!;
-    this.milestoneP.clear(); this.milestones.clear();
-    ['network', 'running'].forEach(m => this.milestone(m));
+    this.phases.clear();
     const opts: LaunchOptions = {
       image, type: r.type, name: `creator: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
       sshKeys: keys, privateKeyPath: this.opts.privateKeyPath,
@@ -262,20 +293,13 @@ export class Build {
       guestForwards: this.opts.guestForwards, allowUntrusted: this.opts.allowUntrusted,
       network: r.network ?? 'nat',   // packages come from the distribution's mirrors unless the recipe seals the VM
       bootTimeoutMs: (r.timeouts.vmStart + r.timeouts.vmPing) * 1000,
+      checkNetwork: { resolve: this.namesToResolve(), timeoutMs: r.timeouts.vmPing * 1000 },
     };
-    const started = this.milestone('started');
-    this.launchP = this.opts.vms.launch(opts, {
-      signal,
-      onStep: msg => {
-        this.log(`    ${msg}\n`);
-        if (/boot/i.test(msg)) this.milestones.get('started')?.();
-        if (/network|ping|ssh|connect/i.test(msg)) { this.milestones.get('started')?.(); this.milestones.get('network')?.(); }
-      },
-    });
+    const started = this.phase('booting');
+    this.launchP = this.opts.vms.launch(opts, { signal, onStep: msg => this.log(`    ${msg}\n`), onEvent: this.onEvent });
     const rec = this.launchP.then(x => {
       this.record.instanceId = x.id;
       this.save();
-      for (const res of this.milestones.values()) res();
       return x;
     }, async e => {
       // A failed launch leaves a Failed record behind; the build's error says why, so nothing half-made stays listed.
@@ -290,11 +314,21 @@ export class Build {
     return `VM ${opts.name}`;
   }
 
-  private async awaitMilestone(name: 'network' | 'running', signal?: AbortSignal): Promise<string> {
+  /** Booted = an SSH login with the guest's pinned host key works (the launch's 'ssh' event). */
+  private async awaitBoot(signal?: AbortSignal): Promise<string> {
     if (!this.launchP) throw new Error('The VM was not started');
-    await abortable(Promise.race([this.milestone(name), this.launchP]), signal);
-    if (name === 'running') { const rec = await this.launchP; return `ssh -p ${rec.sshPort} ${rec.sshUser}@${rec.ip}`; }
-    return '';
+    const booting = await this.phase('booting');
+    const e = await abortable(Promise.race([this.phase('ssh'), this.launchP.then(() => this.phase('ssh'))]), signal);
+    return `up after ${(e.elapsedS ?? 0) - (booting.elapsedS ?? 0)} s (${e.detail})`;
+  }
+
+  /** The guest's own check: a default route, and the recipe's repository hosts resolving (the launch's 'network' event). */
+  private async awaitNetwork(signal?: AbortSignal): Promise<string> {
+    if (!this.launchP) throw new Error('The VM was not started');
+    const e = await abortable(Promise.race([this.phase('network'), this.launchP.then(() => this.phase('network'))]), signal);
+    await abortable(this.launchP, signal);
+    if (!e.ok) throw new Error(`The machine's network was not ready within ${this.recipe.timeouts.vmPing} s (timeouts.vm-ping): ${e.detail}. Check the guest's DHCP and resolver (Keep VM and open a terminal), or the repository host names.`);
+    return e.detail ?? '';
   }
 
   private async connect(signal?: AbortSignal): Promise<string> {
@@ -404,9 +438,9 @@ export class Build {
       return { skipped: true, detail: `Machine ready for use: ssh -p ${rec?.sshPort} root@${rec?.ip}. Remember to stop the machine when finished` };
     }
     this.session?.end(); this.session = undefined;
-    this.milestoneP.delete('epilog'); this.milestones.delete('epilog');
-    const epilog = this.milestone('epilog');
-    const p = this.opts.vms.shutdown(id, { signal, onStep: msg => { this.log(`    ${msg}\n`); if (/epilog|sav/i.test(msg)) this.milestones.get('epilog')?.(); } });
+    this.phases.delete('saving');
+    const epilog = this.phase('saving');
+    const p = this.opts.vms.shutdown(id, { signal, onStep: msg => this.log(`    ${msg}\n`), onEvent: this.onEvent });
     p.catch(() => undefined);
     this.shutdownP = p;
     await abortable(Promise.race([epilog, p]), signal);
@@ -430,6 +464,11 @@ export class Build {
   private log(text: string): void {
     this.opts.onOutput?.(text, this.current);
     try { fs.appendFileSync(this.record.logPath, text); } catch { /* the folder is made in prepare; a vanished one is not fatal */ }
+    // and the current step's own file (a retried step appends to it: its earlier attempt stays readable above)
+    const stepLog = this.record.steps.find(s => s.id === this.current)?.logPath;
+    if (stepLog) {
+      try { fs.mkdirSync(path.dirname(stepLog), { recursive: true }); fs.appendFileSync(stepLog, text); } catch { /* as above */ }
+    }
   }
 
   private save(): void {

@@ -29,6 +29,10 @@ export interface StepRecord {
   durationMs?: number;
   /** One line: what the step did or why it failed ('No packages to install', 'Installing packages: hello'). */
   detail?: string;
+  /** The whole error of a failed step (e.g. the boot doctor's diagnosis and the last console lines). */
+  error?: string;
+  /** This step's own log (its part of build.log), once it has started. */
+  logPath?: string;
 }
 
 /** What build.json holds (data.builds/<id>/build.json). */

@@ -57,6 +57,8 @@ export interface Driver {
   detachDisk(id: string, diskId: string): Promise<void>;
   /** The serial console text so far ('' when none). */
   consoleLog(id: string): Promise<string>;
+  /** The firmware's debug output (SeaBIOS debugcon), where a driver captures it: the boot doctor reads it. */
+  firmwareLog?(id: string): Promise<string>;
   /** Ids of the domains this driver manages (ours only). */
   list(): Promise<string[]>;
 }

@@ -21,7 +21,10 @@ import { NetworkError, planNetwork, reservePorts } from './network';
 import { DEFAULT_NETWORK, inboundPorts } from '../../core/network';
 import { resolveImage } from './resolve';
 import { parseHostKeys, sshConnect, sshExec } from './ssh';
-import { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, Disposable, ExtraDiskSpec, InstanceRecord, InstanceType, LaunchOptions, NetworkMode, Progress } from './types';
+import { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, Disposable, ExtraDiskSpec, InstanceRecord, InstanceType, LaunchOptions, NetworkMode, Progress, ProgressEvent, ProgressPhase } from './types';
+import { BootDoctor, formatFinding, noSshAnswer } from './bootDoctor';
+import { describeNetworkCheck, NETWORK_CHECK_SCRIPT, parseNetworkCheck } from './netcheck';
+import { shellQuote } from '../host/host';
 import { VolumeStore } from '../volumes/store';
 
 export interface InstanceManagerOptions {
@@ -174,6 +177,7 @@ export class InstanceManager {
   /** Pending → Prolog → Running (SSH login works). Cancel/failure leaves no guest and no overlay. */
   async launch(opts: LaunchOptions, progress: Progress = {}): Promise<InstanceRecord> {
     const { signal, onStep = () => undefined } = progress;
+    const emit = milestones(progress);
     const type = this.instanceTypes().find(t => t.name === (opts.type ?? DEFAULT_INSTANCE_TYPE));
     if (!type) throw new InstanceError(`Unknown instance type: ${opts.type} (known: ${this.instanceTypes().map(t => t.name).join(', ')})`);
     if (opts.save) {
@@ -211,13 +215,13 @@ export class InstanceManager {
       await this.write(rec);
       const accel = await this.acceleration();
       rec.accel = accel.accel;
-      onStep(`Fetching image ${opts.image}`);
+      emit('fetching', `Fetching image ${opts.image}`);
       const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata, log: m => this.log(m) });
       rec.base = img.path; rec.imageId = img.imageId;
       if (img.metadataFile) rec.originMetadata = img.metadataFile;
       if (opts.publishAll) await this.publishInbound(rec, img.metadataFile);
       signal?.throwIfAborted();
-      onStep('Creating the copy-on-write disk');
+      emit('disk', 'Creating the copy-on-write disk');
       await this.host.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', img.format, '-b', img.path, rec.overlay]);
       created.push(rec.overlay);
       const disks: DomainDisk[] = [{ path: rec.overlay, format: 'qcow2', id: 'root' }];
@@ -225,7 +229,7 @@ export class InstanceManager {
       const swapMiB = opts.swapMiB ?? type.swapMiB;
       if (swapMiB > 0) disks.push(await this.swapDisk(dir, swapMiB, created));
       rec.swapMiB = swapMiB;
-      onStep('Preparing the context');
+      emit('context', 'Preparing the context');
       const iso = await makeContextIso(this.host, dir, {
         instanceId: id, hostname: rec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63), sshKeys, userData: opts.userData, vars: opts.contextVars,
       }, opts.contextMethod ?? 'cloud-init');
@@ -238,11 +242,13 @@ export class InstanceManager {
       await this.driver.start(id).catch(e => { throw portTaken(e, rec.ports, this.host.label); });
       vmStarted = true;
       await this.write(rec);
-      onStep('Waiting for machine to boot');
-      await this.waitReady(rec, opts.bootTimeoutMs ?? 300_000, signal);
+      emit('booting', 'Waiting for machine to boot');
+      await this.waitReady(rec, opts.bootTimeoutMs ?? 300_000, signal, emit);
+      emit('ssh', 'SSH login works', { detail: `ssh -p ${rec.sshPort} ${rec.sshUser}@${rec.ip}` });
+      if (opts.checkNetwork) await this.checkNetwork(rec, opts.checkNetwork, emit, signal);
       rec.state = 'Running'; rec.runningAt = new Date().toISOString(); delete rec.busyPid;
       await this.write(rec);
-      onStep('Done!');
+      emit('running', 'Done!');
       if (this.forwards) rec.localPorts = await this.forwards.sync(rec);
       return rec;
     } catch (e) {
@@ -319,15 +325,32 @@ export class InstanceManager {
     await this.volumes().detachAll(rec.id).catch(e => this.log(`${rec.id}: could not release its volumes: ${(e as Error).message}`));
   }
 
-  /** Readiness = a full SSH login with the pinned host key (an open hostfwd port proves nothing). */
-  private async waitReady(rec: InstanceRecord, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Readiness = a full SSH login with the pinned host key (an open hostfwd port proves nothing). The boot doctor
+   * follows the console meanwhile: what it recognises is reported as it appears, a fatal finding ends the wait
+   * at once, and a timeout says the diagnosis and the last console lines.
+   */
+  private async waitReady(rec: InstanceRecord, timeoutMs: number, signal?: AbortSignal, emit?: Emit): Promise<void> {
     const end = Date.now() + timeoutMs;
     const privateKey = await fs.promises.readFile(rec.privateKeyPath!);
+    const doctor = new BootDoctor();
     let lastError = 'no SSH host keys on the console yet';
+    let ssh: 'answered' | 'no-answer' | 'untried' = 'untried';
+    const fail = async (why: string) => {
+      const consoleText = await this.driver.consoleLog(rec.id);
+      const diagnosis = doctor.summary();
+      return new InstanceError(`${diagnosis ? `Boot failed: ${diagnosis}` : why}${diagnosis ? `\n(${why})` : ''}\nLast console lines:\n${tail(consoleText) || '(the console is empty)'}`);
+    };
     while (Date.now() < end) {
       signal?.throwIfAborted();
-      if ((await this.driver.state(rec.id)) === 'shutoff') throw new InstanceError(`The machine stopped while booting. Console:\n${tail(await this.driver.consoleLog(rec.id))}`);
-      const keys = parseHostKeys(await this.driver.consoleLog(rec.id));
+      if ((await this.driver.state(rec.id)) === 'shutoff') throw await fail('The machine stopped while booting.');
+      const consoleText = await this.driver.consoleLog(rec.id);
+      for (const f of doctor.check(consoleText, await this.driver.firmwareLog?.(rec.id) ?? '', ssh)) {
+        this.log(`${rec.id}: boot doctor: ${formatFinding(f)}`);
+        emit?.('console', f.problem, { detail: f.line, ok: !f.fatal }, false);
+        if (f.fatal) throw await fail(`found after ${Math.round((timeoutMs - (end - Date.now())) / 1000)} s of the ${Math.round(timeoutMs / 1000)} s allowed`);
+      }
+      const keys = parseHostKeys(consoleText);
       // images without a key block on the console: after half the wait, trust the first key seen (and record it)
       const tofu = !keys.length && Date.now() > end - timeoutMs / 2;
       if (keys.length || tofu) {
@@ -339,11 +362,14 @@ export class InstanceManager {
           if (tofu) this.log(`${rec.id}: no host keys on the console; trusting the first one seen (${learnt[0]?.split(' ')[0]})`);
           this.pinGuest(rec);
           return;
-        } catch (e) { lastError = (e as Error).message; }
+        } catch (e) {
+          lastError = (e as Error).message;
+          ssh = noSshAnswer(lastError) ? 'no-answer' : 'answered';
+        }
       }
       await sleep(500, signal);
     }
-    throw new InstanceError(`The machine did not accept an SSH login within ${Math.round(timeoutMs / 1000)} s (${lastError}). Console:\n${tail(await this.driver.consoleLog(rec.id))}`);
+    throw await fail(`The machine did not accept an SSH login within ${Math.round(timeoutMs / 1000)} s (${lastError}).`);
   }
 
   /**
@@ -356,16 +382,29 @@ export class InstanceManager {
     try { this.guestKeys.pin(this.host.id, rec.ip, rec.sshPort, rec.id, rec.sshHostKeys); } catch (e) { this.log(`${rec.id}: could not record its host keys: ${(e as Error).message}`); }
   }
 
+  /** The guest's own check (default route, names resolving), one SSH exec; reported, never fatal to the launch. */
+  private async checkNetwork(rec: InstanceRecord, o: NonNullable<LaunchOptions['checkNetwork']>, emit: Emit, signal?: AbortSignal): Promise<void> {
+    const names = o.resolve ?? [];
+    const seconds = Math.max(1, Math.round((o.timeoutMs ?? 60_000) / 1000));
+    const c = await sshConnect({ host: this.host, ip: rec.ip, port: rec.sshPort, user: rec.sshUser, privateKey: await fs.promises.readFile(rec.privateKeyPath!), hostKeys: rec.sshHostKeys });
+    try {
+      const r = await sshExec(c, shellQuote(['sh', '-s', '--', String(seconds), ...names]), { signal, input: NETWORK_CHECK_SCRIPT });
+      const check = parseNetworkCheck(r.stdout, r.code);
+      emit('network', check.ok ? 'Network is up' : 'Network is not ready', { detail: describeNetworkCheck(check, names), ok: check.ok });
+    } finally { c.end(); }
+  }
+
   /** ACPI power-off → Shutdown → (save) Epilog → Done; record.saved holds the new image. */
   async shutdown(id: string, progress: Progress = {}): Promise<InstanceRecord> {
-    const { signal, onStep = () => undefined } = progress;
+    const { signal } = progress;
+    const emit = milestones(progress);
     const rec = await this.must(id);
     const stoppedOutside = rec.state === 'Failed' && !!rec.save && !rec.saved && await this.hasDisk(rec) && (await this.driver.state(id)) === 'shutoff';
     if (rec.state !== 'Running' && !stoppedOutside) throw new InstanceError(`Instance ${id} is ${rec.state}: only a Running instance can be shut down${rec.state === 'Failed' ? ' (kill it to discard it)' : ''}.`);
     rec.state = 'Shutdown'; rec.busyPid = process.pid; delete rec.error;
     await this.write(rec);
     if (!stoppedOutside) {
-      onStep('Shutting down machine');
+      emit('stopping', 'Shutting down machine');
       await this.driver.powerdown(id).catch(e => this.log(`${id}: powerdown: ${(e as Error).message}`));
       if (!(await this.driver.waitStopped(id, POWERDOWN_TIMEOUT_MS, signal))) {
         if (signal?.aborted) { rec.state = 'Running'; delete rec.busyPid; await this.write(rec); throw new InstanceError('Shutdown cancelled: the instance keeps running.'); }
@@ -379,9 +418,10 @@ export class InstanceManager {
       rec.state = 'Epilog';
       rec.saveVolume ??= randomUUID();
       await this.write(rec);
-      onStep('Saving the new image');
+      emit('saving', 'Saving the new image');
       try {
-        rec.saved = await runEpilog(this.host, rec, this.options.data, { signal, onStep, log: m => this.log(m), draftMarketplace: this.localData.marketplace });
+        rec.saved = await runEpilog(this.host, rec, this.options.data, { signal, onStep: progress.onStep, log: m => this.log(m), draftMarketplace: this.localData.marketplace });
+        emit('saved', `New image ${rec.saved.imageId}`, { detail: rec.saved.imagePath }, false);
       } catch (e) {
         // the overlay (the user's work) is kept; shutdown can be retried (it resumes from rec.saveVolume)
         rec.state = 'Failed'; rec.error = `save failed: ${(e as Error).message}`; delete rec.busyPid;
@@ -396,7 +436,7 @@ export class InstanceManager {
     this.forwards?.close(rec.id);
     rec.state = 'Done'; delete rec.busyPid;
     await this.write(rec);
-    onStep('Done!');
+    emit('done', 'Done!');
     return rec;
   }
 
@@ -490,6 +530,17 @@ function defaultProbeKernel(data: DataLayout): string | undefined {
     try { const k = fs.readdirSync(d).filter(f => f.endsWith('.vmlinuz')).sort().pop(); if (k) return path.join(d, k); } catch { /* absent */ }
   }
   return undefined;
+}
+
+type Emit = (phase: ProgressPhase, message: string, extra?: Partial<ProgressEvent>, human?: boolean) => void;
+
+/** One call gives both the human step (onStep) and the typed event (onEvent), timed from the start of the operation. */
+function milestones(p: Progress): Emit {
+  const t0 = Date.now();
+  return (phase, message, extra = {}, human = true) => {
+    if (human) p.onStep?.(message);
+    p.onEvent?.({ phase, message, elapsedS: Math.round((Date.now() - t0) / 1000), ...extra });
+  };
 }
 
 function pidAlive(pid: number): boolean {

@@ -34,7 +34,7 @@ export class QemuDriver implements Driver {
   async start(id: string): Promise<void> {
     const spec = await this.spec(id);
     const d = spec.dir;
-    for (const f of ['qmp.sock', 'qemu.pid', 'serial.log']) await this.host.remove(path.join(d, f));
+    for (const f of ['qmp.sock', 'qemu.pid', 'serial.log', 'firmware.log']) await this.host.remove(path.join(d, f));
     await this.host.run(qemuArgv(spec), { cwd: d, timeoutMs: 60_000 });
   }
 
@@ -102,6 +102,10 @@ export class QemuDriver implements Driver {
       }
     }
     throw new Error(`the guest did not release disk ${diskId}`);
+  }
+
+  async firmwareLog(id: string): Promise<string> {
+    try { return (await this.host.readFile(path.join(this.dir(id), 'firmware.log'))).toString('utf8'); } catch { return ''; }
   }
 
   async consoleLog(id: string): Promise<string> {
@@ -187,6 +191,8 @@ export function qemuArgv(spec: DomainSpec, bridgeHelper = BRIDGE_HELPER): string
     '-netdev', netdev, '-device', 'virtio-net-pci,netdev=n0',
     ...(bridge !== undefined ? ['-netdev', `bridge,id=n1,br=${bridge},helper=${bridgeHelper}`, '-device', 'virtio-net-pci,netdev=n1'] : []),
     '-display', 'none', '-serial', `file:${path.join(d, 'serial.log')}`,
+    // SeaBIOS's debug port: "No bootable device." is only said there (the boot doctor reads it)
+    '-chardev', `file,id=fw,path=${qemuOptValue(path.join(d, 'firmware.log'))}`, '-device', 'isa-debugcon,iobase=0x402,chardev=fw',
     '-qmp', `unix:${qemuOptValue(path.join(d, 'qmp.sock'))},server=on,wait=off`,
     '-daemonize', '-pidfile', path.join(d, 'qemu.pid'),
   );

@@ -62,6 +62,8 @@ export interface LaunchOptions {
   publishAll?: boolean;
   /** Bounds the wait for SSH readiness (default 300 s: TCG boots take 25–50 s on a busy machine). */
   bootTimeoutMs?: number;
+  /** After the SSH login, wait (in the guest) for a default route and for these names to resolve; reported as a 'network' event. */
+  checkNetwork?: { resolve?: string[]; timeoutMs?: number };
 }
 
 /** What the Epilog produced (launch with save + shutdown). */
@@ -131,8 +133,28 @@ export interface InstanceRecord {
 
 export interface Progress {
   signal?: AbortSignal;
-  /** Steps named as in the original's log ("Starting machine(s)", "Waiting for machine to boot", …). */
+  /** Steps named as in the original's log ("Starting machine(s)", "Waiting for machine to boot", …): for people. */
   onStep?(step: string): void;
+  /** The same milestones, typed: for programs (the build engine), which never parse the prose above. */
+  onEvent?(event: ProgressEvent): void;
+}
+
+/**
+ * Milestones of a launch (fetching → disk → context → booting → [console…] → ssh → [network] → running) and of a
+ * shutdown (stopping → saving → saved → done). 'ssh' = a login with the pinned host key works; 'network' = the
+ * guest's own check (default route, names resolving), `ok` false when it did not pass in time; 'console' =
+ * the boot doctor recognised a line on the serial console (`diagnosis` says what it means).
+ */
+export type ProgressPhase = 'fetching' | 'disk' | 'context' | 'booting' | 'console' | 'ssh' | 'network' | 'running' | 'stopping' | 'saving' | 'saved' | 'done';
+export interface ProgressEvent {
+  phase: ProgressPhase;
+  /** The human line (also given to onStep for launch/shutdown steps). */
+  message: string;
+  /** Facts: the route, the seconds to SSH, the console line. */
+  detail?: string;
+  ok?: boolean;
+  /** Seconds since the launch (or shutdown) began. */
+  elapsedS?: number;
 }
 
 export interface Disposable { dispose(): void }

@@ -93,6 +93,13 @@ test('create-image end to end: packages from a loopback apt repo, a script with 
     assert.equal(steps.manifest.state, 'skipped', 'a file base has no manifest');
     for (const id of ['check-base', 'start', 'boot', 'ssh', 'prerecipe', 'packages', 'scripts', 'sysprep', 'readiness', 'shutdown', 'save', 'done']) assert.equal(steps[id].state, 'done', id);
     assert.match(steps.readiness.detail ?? '', /readiness items pass|ready; warnings: /, 'the readiness checklist ran before saving');
+    // milestones from typed launch events: boot ends at the SSH login, the network step is the guest's own check
+    assert.match(steps.boot.detail ?? '', /^up after \d+ s \(ssh -p \d+ root@/);
+    assert.equal(steps.network.state, 'done');
+    assert.match(steps.network.detail ?? '', /^default (via \S+ )?dev \S+/, 'a default route seen in the guest');
+    // one log per step, opened from its node
+    assert.match(fs.readFileSync(steps.packages.logPath!, 'utf8'), /:: Installing user packages[\s\S]*Setting up hello/);
+    assert.doesNotMatch(fs.readFileSync(steps.packages.logPath!, 'utf8'), /Executing user scripts/);
     assert.equal(steps.recipe.state, 'skipped');
     assert.ok(repo.requests.some(r => r.endsWith('.deb')), 'the guest fetched the package from the loopback repository');
     const log = fs.readFileSync(rec.logPath, 'utf8');

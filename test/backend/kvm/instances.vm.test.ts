@@ -5,6 +5,7 @@ import { LocalHost } from '../../../src/backend/host/local';
 import { InstanceManager } from '../../../src/backend/kvm/instances';
 import { LocalMarketplace } from '../../../src/backend/marketplace/local';
 import { VolumeStore } from '../../../src/backend/volumes/store';
+import type { ProgressEvent } from '../../../src/backend/kvm/types';
 import { baseImage, qemuProcessesOf, sha256File, tempData, vmSkipReason } from './fixtures';
 
 const skip = vmSkipReason();
@@ -14,6 +15,7 @@ test('qemu driver end to end: launch → SSH → save → relaunch the saved ima
   const baseHash = sha256File(base);
   const data = tempData();
   const steps: string[] = [];
+  const events: ProgressEvent[] = [];
   const mgr = new InstanceManager({ host: new LocalHost(), data, acceleration: 'auto', log: m => t.diagnostic(m) });
   const accel = await mgr.acceleration();
   t.diagnostic(`acceleration: ${accel.accel} (${accel.reason})`);
@@ -22,10 +24,16 @@ test('qemu driver end to end: launch → SSH → save → relaunch the saved ima
     const a = await mgr.launch({
       image: base, type: 't1.micro', sshKeys: [], memoryMiB: 1024, vcpu: 2,
       save: { title: 'hello image', comment: 'a marker file', author: 'Jane Tester', email: 'jane.tester@example.org' },
-    }, { onStep: s => steps.push(s) });
+      checkNetwork: { timeoutMs: 60_000 },
+    }, { onStep: s => steps.push(s), onEvent: e => events.push(e) });
     ids.push(a.id);
     assert.equal(a.state, 'Running');
     assert.ok(steps.includes('Starting machine(s)') && steps.includes('Waiting for machine to boot'), steps.join(' | '));
+    // the typed milestones, in order, and the guest's own network check (its default route through the NAT)
+    assert.deepEqual(events.map(e => e.phase).filter(p => p !== 'console'), ['fetching', 'disk', 'context', 'booting', 'ssh', 'network', 'running']);
+    const net = events.find(e => e.phase === 'network')!;
+    assert.equal(net.ok, true, net.detail);
+    assert.match(net.detail ?? '', /^default (via \S+ )?dev \S+/);
     assert.ok(a.sshPort > 0 && a.sshHostKeys.length > 0, 'SSH port and pinned host keys recorded');
     assert.equal((await mgr.describe(a.id))?.state, 'Running');
     assert.ok((await mgr.list()).some(r => r.id === a.id), 'list() rediscovers the instance from its folder');
@@ -35,7 +43,9 @@ test('qemu driver end to end: launch → SSH → save → relaunch the saved ima
     const w = await mgr.exec(a.id, 'echo stratus-was-here > /root/marker && sync && cat /root/marker');
     assert.equal(w.stdout.trim(), 'stratus-was-here');
 
-    const done = await mgr.shutdown(a.id, { onStep: s => steps.push(s) });
+    events.length = 0;
+    const done = await mgr.shutdown(a.id, { onStep: s => steps.push(s), onEvent: e => events.push(e) });
+    assert.deepEqual(events.map(e => e.phase), ['stopping', 'saving', 'saved', 'done']);
     assert.equal(done.state, 'Done');
     assert.deepEqual(qemuProcessesOf(a.id), [], 'no qemu left after shutdown');
     const saved = done.saved!;

@@ -47,11 +47,12 @@ export class BuildsTree implements vscode.TreeDataProvider<BuildNode> {
     const s = node.step;
     const item = new vscode.TreeItem(s.label, vscode.TreeItemCollapsibleState.None);
     item.description = [s.state, secs(s.durationMs), s.detail].filter(Boolean).join(' · ');
-    item.tooltip = s.detail;
+    // a failed step's tooltip has the whole error: the boot doctor's diagnosis and the last console lines
+    item.tooltip = s.error ?? s.detail;
     item.contextValue = `build-step-${s.state}`;
     item.iconPath = icon(STEP_ICON[s.state]);
     item.id = `${node.record.id}/${s.id}`;
-    item.command = { command: 'stratus.build.openLog', title: 'Open Build Log', arguments: [node] };
+    item.command = { command: 'stratus.build.openLog', title: s.logPath ? 'Open Step Log' : 'Open Build Log', arguments: [node] };
     return item;
   }
 }
