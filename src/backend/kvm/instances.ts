@@ -47,6 +47,7 @@ export interface InstanceManagerOptions {
 export type InstanceListener = (record: InstanceRecord) => void;
 
 const POWERDOWN_TIMEOUT_MS = 120_000;
+const NO_KEYS = 'no SSH host keys on the console yet';
 
 export class InstanceError extends Error {}
 
@@ -167,8 +168,8 @@ export class InstanceManager {
     }
     if (this.host.kind !== 'local') await this.preflight();
     const key = opts.privateKeyPath ? { privateKeyPath: opts.privateKeyPath, publicKey: '' } : await this.managedKey();
-    const sshKeys = [...opts.sshKeys, ...(key.publicKey ? [key.publicKey] : [])].filter(k => k.trim());
-    if (!sshKeys.length) throw new InstanceError('No SSH public key to put into the instance: pass --key FILE (e.g. ~/.ssh/id_ed25519.pub).');
+    const userKeys = opts.sshKeys.filter(k => k.trim());
+    if (!userKeys.length && !key.publicKey) throw new InstanceError('No SSH public key to put into the instance: pass --key FILE (e.g. ~/.ssh/id_ed25519.pub).');
 
     const id = `vm-${randomBytes(4).toString('hex')}`;
     const dir = this.dir(id);
@@ -201,7 +202,8 @@ export class InstanceManager {
       disks.push(...await this.extraDisks(id, rec.disks, created, signal));
       onStep('Preparing the context');
       const iso = await makeContextIso(this.host, dir, {
-        instanceId: id, hostname: rec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63), sshKeys, userData: opts.userData, vars: opts.contextVars,
+        instanceId: id, hostname: rec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63), sshKeys: userKeys, managedKey: key.publicKey || undefined,
+        userData: opts.userData, vars: opts.contextVars,
       }, opts.contextMethod ?? 'cloud-init');
       created.push(iso);
       disks.push({ path: iso, format: 'raw', media: 'cdrom', readonly: true, id: 'context' });
@@ -260,26 +262,25 @@ export class InstanceManager {
   private async waitReady(rec: InstanceRecord, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const end = Date.now() + timeoutMs;
     const privateKey = await fs.promises.readFile(rec.privateKeyPath!);
-    let lastError = 'no SSH host keys on the console yet';
+    let lastError = NO_KEYS;
     while (Date.now() < end) {
       signal?.throwIfAborted();
       if ((await this.driver.state(rec.id)) === 'shutoff') throw new InstanceError(`The machine stopped while booting. Console:\n${tail(await this.driver.consoleLog(rec.id))}`);
+      // the host keys come from the console before the first contact: a key seen only over the network is never trusted
       const keys = parseHostKeys(await this.driver.consoleLog(rec.id));
-      // images without a key block on the console: after half the wait, trust the first key seen (and record it)
-      const tofu = !keys.length && Date.now() > end - timeoutMs / 2;
-      if (keys.length || tofu) {
-        const learnt: string[] = [];
+      if (keys.length) {
         try {
-          const c = await sshConnect({ host: this.host, ip: rec.ip, port: rec.sshPort, user: rec.sshUser, privateKey, hostKeys: keys, onHostKey: k => learnt.push(k), timeoutMs: 15_000 });
+          const c = await sshConnect({ host: this.host, ip: rec.ip, port: rec.sshPort, user: rec.sshUser, privateKey, hostKeys: keys, timeoutMs: 15_000 });
           c.end();
-          rec.sshHostKeys = keys.length ? keys : learnt;
-          if (tofu) this.log(`${rec.id}: no host keys on the console; trusting the first one seen (${learnt[0]?.split(' ')[0]})`);
+          rec.sshHostKeys = keys;
           this.pinGuest(rec);
           return;
         } catch (e) { lastError = (e as Error).message; }
       }
       await sleep(500, signal);
     }
+    if (lastError === NO_KEYS) throw new InstanceError(`The machine printed no SSH host keys on its console within ${Math.round(timeoutMs / 1000)} s, so its identity cannot be checked and Stratus does not log in. ` +
+      'The image must print them at boot as cloud-init does (-----BEGIN SSH HOST KEY KEYS-----): install cloud-init, or the StratusLab context script that sources the context disk\'s init.sh (Check Image Readiness installs it). Console:\n' + tail(await this.driver.consoleLog(rec.id)));
     throw new InstanceError(`The machine did not accept an SSH login within ${Math.round(timeoutMs / 1000)} s (${lastError}). Console:\n${tail(await this.driver.consoleLog(rec.id))}`);
   }
 
