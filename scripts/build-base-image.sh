@@ -174,13 +174,70 @@ cloud_final_modules:
  - final-message
  - power-state-change
 EOF
+# StratusLab one-context agent (seed: *.context files in /etc/stratuslab/conf.d run at every boot); the same
+# files as src/backend/context/oneContext.ts, which Check Image Readiness installs into other images
+mkdir -p "$ROOT/etc/stratuslab/conf.d"; echo context_device=sr0 > "$ROOT/etc/stratuslab/stratuslab-one-context.cfg"
+install -m 0755 /dev/stdin "$ROOT/usr/sbin/stratuslab-one-context" <<'ONE_CONTEXT_SCRIPT'
+#!/bin/sh
+# stratuslab-one-context: mounts the context disk (label _STRATUSLAB or CONTEXT, else /dev/$context_device),
+# sources its init.sh (keys for root), then runs the run_exec of every /etc/stratuslab/conf.d/*.context
+# with enable=yes. A run_exec sees its .context file's variables as defaults and the context disk's
+# context.sh variables (run-instance --context K=V) over them, all exported. Runs at every boot.
+configuration_file=/etc/stratuslab/stratuslab-one-context.cfg
+configuration_dir=/etc/stratuslab/conf.d
+mnt=/mnt/stratuslab
+context_device=sr0
+[ -f "$configuration_file" ] && . "$configuration_file"
+log() { echo "stratuslab-one-context: $*"; }
+mkdir -p "$mnt"
+dev=$(blkid -l -t LABEL=_STRATUSLAB -o device 2>/dev/null || true)
+[ -n "$dev" ] || dev=$(blkid -l -t LABEL=CONTEXT -o device 2>/dev/null || true)
+[ -n "$dev" ] || dev=/dev/$context_device
+ctx=
+if [ -e "$dev" ] && mount -o ro -t iso9660 "$dev" "$mnt" 2>/dev/null; then
+  trap 'umount "$mnt" 2>/dev/null' EXIT
+  if [ -f "$mnt/context.sh" ]; then
+    ctx=$mnt/context.sh
+    if [ -f "$mnt/init.sh" ]; then (CONTEXT_DIR=$mnt; . "$mnt/init.sh") || log "init.sh failed"; fi
+  fi
+else
+  log "no context disk ($dev)"
+fi
+for f in $(ls "$configuration_dir"/*.context 2>/dev/null | sort -n); do
+  (
+    enable=; run_exec=
+    set -a
+    . "$f"
+    [ -n "$ctx" ] && . "$ctx"
+    set +a
+    [ "$enable" = yes ] && [ -n "$run_exec" ] || exit 0
+    log "$f: $run_exec"
+    set -- $run_exec
+    if [ -x "$1" ]; then "$@"; else sh "$@"; fi
+  ) || log "$f: run_exec failed ($?)"
+done
+exit 0
+ONE_CONTEXT_SCRIPT
+cat > "$ROOT/etc/systemd/system/stratuslab-one-context.service" <<'ONE_CONTEXT_UNIT'
+[Unit]
+Description=StratusLab contextualization (context disk init.sh, /etc/stratuslab/conf.d/*.context)
+After=local-fs.target network.target cloud-init.service
+Before=cloud-final.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/sbin/stratuslab-one-context
+StandardOutput=journal+console
+[Install]
+WantedBy=multi-user.target
+ONE_CONTEXT_UNIT
 # volatile journal: no journal flush at boot, fewer writes into instance overlays
 mkdir -p "$ROOT/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' > "$ROOT/etc/systemd/journald.conf.d/vm.conf"
 # udev alone does not autoload the power button driver early enough on every machine type
 printf 'button\nevdev\n' > "$ROOT/etc/modules-load.d/vm.conf"
 
-chroot "$ROOT" systemctl enable systemd-networkd.service ssh.service >/dev/null 2>&1
+chroot "$ROOT" systemctl enable systemd-networkd.service ssh.service stratuslab-one-context.service >/dev/null 2>&1
 for u in getty@tty1.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
          e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service cloud-init-hotplugd.socket; do
   chroot "$ROOT" systemctl mask "$u" >/dev/null 2>&1 || true

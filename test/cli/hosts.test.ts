@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { knownHostName } from '../../src/backend/host/knownHosts';
 import { RemoteHostFixture, sshdAvailable, startRemoteHost } from '../backend/host/remoteHost';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
@@ -36,6 +37,16 @@ describe('stratus host (CLI) against a real sshd', { skip: sshdAvailable() }, ()
     r = await cli('host', 'add', '--name', 'r1', '--identity', fx.clientKeyFile, '--accept-new-host-key', '--fingerprint', 'SHA256:wrong', target);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /not the --fingerprint given/);
+    // a known key of another type: --accept-new-host-key alone does not let a new type in
+    const other = path.join(home, 'other-ecdsa');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', other]);
+    fs.mkdirSync(path.join(home, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'data', 'known_hosts'), `${knownHostName(fx.host, fx.port)} ${fs.readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    r = await cli('host', 'add', '--name', 'r1', '--identity', fx.clientKeyFile, '--accept-new-host-key', target);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /already has a known host key of another type/);
+    assert.equal(fs.existsSync(path.join(home, 'data', 'hosts.json')), false);
+    fs.rmSync(path.join(home, 'data', 'known_hosts'));
     r = await cli('host', 'add', '--name', 'r1', '--identity', fx.clientKeyFile, '--accept-new-host-key', '--fingerprint', fp, target);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /Added host 'r1'/);

@@ -288,7 +288,7 @@ export class Build {
     const opts: LaunchOptions = {
       image, type: r.type, name: `creator: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}`,
       sshKeys: keys, privateKeyPath: this.opts.privateKeyPath,
-      userData: parts.length ? createMultipart(parts).toString('utf8') : undefined,
+      userData: parts.length ? createMultipart(parts) : undefined,
       save: r.shutdown ? { title: r.image.title!, comment: r.image.comment!, author: r.image.author!, email: r.image.authorEmail!, version: r.image.version } : undefined,
       guestForwards: this.opts.guestForwards, allowUntrusted: this.opts.allowUntrusted,
       network: r.network ?? 'nat',   // packages come from the distribution's mirrors unless the recipe seals the VM

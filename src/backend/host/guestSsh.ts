@@ -26,7 +26,7 @@ export interface GuestSshTarget {
   identityFile?: string;
   /** This machine's file holding the guest's pinned keys (see guestKnownHosts). */
   knownHostsFile: string;
-  /** True when knownHostsFile holds the guest's keys: anything else is refused. */
+  /** True when knownHostsFile holds the guest's keys (from its console); without them no terminal is opened. */
   pinned: boolean;
 }
 
@@ -51,13 +51,15 @@ export function guestKnownHosts(host: string, port: number, keys: string[]): str
 }
 
 export function guestSshArgv(guest: GuestSshTarget, o: GuestSshOptions = {}): string[] {
+  // no accept-new: a key first seen over the network proves nothing (anything on that port could answer)
+  if (!guest.pinned) throw new Error(`No host key is known for the guest at ${guest.host}:${guest.port} yet (it has not printed its keys on the console): wait until it is Running.`);
   const common = o.batchMode ? ['-o', 'BatchMode=yes'] : [];
   const args = [
     '-l', guest.user, '-p', String(guest.port),
     ...(guest.identityFile ? ['-o', `IdentityFile=${configFiles([guest.identityFile])}`, '-o', 'IdentitiesOnly=yes'] : []),
     // only the pinned keys count: no entry in the system-wide file can vouch for a guest
     '-o', `UserKnownHostsFile=${configFiles([guest.knownHostsFile])}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', `StrictHostKeyChecking=${guest.pinned ? 'yes' : 'accept-new'}`,
+    '-o', 'StrictHostKeyChecking=yes',
     ...common,
   ];
   if (o.via?.hops.length) args.push('-o', `ProxyCommand=${proxyCommand(o.via.hops, guest, o.via.knownHostsFiles, common, o.ssh ?? 'ssh')}`);

@@ -59,6 +59,7 @@ export interface InstanceManagerOptions {
 export type InstanceListener = (record: InstanceRecord) => void;
 
 const POWERDOWN_TIMEOUT_MS = 120_000;
+const NO_KEYS = 'no SSH host keys on the console yet';
 
 export class InstanceError extends Error {}
 
@@ -186,8 +187,8 @@ export class InstanceManager {
     }
     await this.preflight();
     const key = opts.privateKeyPath ? { privateKeyPath: opts.privateKeyPath, publicKey: '' } : await this.managedKey();
-    const sshKeys = [...opts.sshKeys, ...(key.publicKey ? [key.publicKey] : [])].filter(k => k.trim());
-    if (!sshKeys.length) throw new InstanceError('No SSH public key to put into the instance: pass --key FILE (e.g. ~/.ssh/id_ed25519.pub).');
+    const userKeys = opts.sshKeys.filter(k => k.trim());
+    if (!userKeys.length && !key.publicKey) throw new InstanceError('No SSH public key to put into the instance: pass --key FILE (e.g. ~/.ssh/id_ed25519.pub).');
 
     // network problems (a missing bridge, a port in use) are refused before anything exists
     const network = opts.network ?? this.options.defaultNetwork ?? DEFAULT_NETWORK;
@@ -231,7 +232,8 @@ export class InstanceManager {
       rec.swapMiB = swapMiB;
       emit('context', 'Preparing the context');
       const iso = await makeContextIso(this.host, dir, {
-        instanceId: id, hostname: rec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63), sshKeys, userData: opts.userData, vars: opts.contextVars,
+        instanceId: id, hostname: rec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63), sshKeys: userKeys, managedKey: key.publicKey || undefined,
+        userData: opts.userData, vars: opts.contextVars,
       }, opts.contextMethod ?? 'cloud-init');
       created.push(iso);
       disks.push({ path: iso, format: 'raw', media: 'cdrom', readonly: true, id: 'context' });
@@ -334,7 +336,7 @@ export class InstanceManager {
     const end = Date.now() + timeoutMs;
     const privateKey = await fs.promises.readFile(rec.privateKeyPath!);
     const doctor = new BootDoctor();
-    let lastError = 'no SSH host keys on the console yet';
+    let lastError = NO_KEYS;
     let ssh: 'answered' | 'no-answer' | 'untried' = 'untried';
     const fail = async (why: string) => {
       const consoleText = await this.driver.consoleLog(rec.id);
@@ -350,16 +352,13 @@ export class InstanceManager {
         emit?.('console', f.problem, { detail: f.line, ok: !f.fatal }, false);
         if (f.fatal) throw await fail(`found after ${Math.round((timeoutMs - (end - Date.now())) / 1000)} s of the ${Math.round(timeoutMs / 1000)} s allowed`);
       }
+      // the host keys come from the console before the first contact: a key seen only over the network is never trusted
       const keys = parseHostKeys(consoleText);
-      // images without a key block on the console: after half the wait, trust the first key seen (and record it)
-      const tofu = !keys.length && Date.now() > end - timeoutMs / 2;
-      if (keys.length || tofu) {
-        const learnt: string[] = [];
+      if (keys.length) {
         try {
-          const c = await sshConnect({ host: this.host, ip: rec.ip, port: rec.sshPort, user: rec.sshUser, privateKey, hostKeys: keys, onHostKey: k => learnt.push(k), timeoutMs: 15_000 });
+          const c = await sshConnect({ host: this.host, ip: rec.ip, port: rec.sshPort, user: rec.sshUser, privateKey, hostKeys: keys, timeoutMs: 15_000 });
           c.end();
-          rec.sshHostKeys = keys.length ? keys : learnt;
-          if (tofu) this.log(`${rec.id}: no host keys on the console; trusting the first one seen (${learnt[0]?.split(' ')[0]})`);
+          rec.sshHostKeys = keys;
           this.pinGuest(rec);
           return;
         } catch (e) {
@@ -369,6 +368,8 @@ export class InstanceManager {
       }
       await sleep(500, signal);
     }
+    if (lastError === NO_KEYS) throw await fail(`The machine printed no SSH host keys on its console within ${Math.round(timeoutMs / 1000)} s, so its identity cannot be checked and Stratus does not log in. ` +
+      'The image must print them at boot as cloud-init does (-----BEGIN SSH HOST KEY KEYS-----): install cloud-init, or the StratusLab context script that sources the context disk\'s init.sh (Check Image Readiness installs it).');
     throw await fail(`The machine did not accept an SSH login within ${Math.round(timeoutMs / 1000)} s (${lastError}).`);
   }
 

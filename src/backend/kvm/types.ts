@@ -45,7 +45,7 @@ export interface LaunchOptions {
   /** KEY=VALUE context (§9.1). */
   contextVars?: Record<string, string>;
   /** cloud-init user-data (may be multi-part, as `prepare-context` makes it). */
-  userData?: string;
+  userData?: string | Buffer;
   /** Launch with save: the Epilog turns the instance into a new image after shutdown. */
   save?: SaveFields;
   guestForwards?: GuestForward[];

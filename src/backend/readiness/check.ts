@@ -1,3 +1,4 @@
+import { installOneContext } from '../context/oneContext';
 import { spawn } from 'child_process';
 import type { InstanceManager } from '../kvm/instances';
 import { PROBE_SCRIPT } from './probe';
@@ -10,7 +11,7 @@ export interface ReadinessItem { id: string; title: string; status: ReadinessSta
 
 /** Stable ids: recipes require or waive them by id. */
 export const READINESS_ITEMS: Record<string, { title: string; fix: string }> = {
-  'context.present': { title: 'Contextualization enabled at boot', fix: 'Install cloud-init (NoCloud datasource) or stratuslab-one-context and enable it at boot; without it no SSH key reaches the instance.' },
+  'context.present': { title: 'Contextualization enabled at boot', fix: 'Install cloud-init (NoCloud or OpenNebula datasource), or Stratus\'s stratuslab-one-context agent (check-readiness --instance ID --install-context, or the Install button of Check Image Readiness), and enable it at boot; without it no SSH key reaches the instance.' },
   'ssh.enabled': { title: 'SSH server enabled at boot', fix: 'systemctl enable ssh (or sshd).' },
   'network.dhcp': { title: 'Network configured by DHCP', fix: 'Configure eth0 for DHCP (systemd-networkd DHCP=yes, ifupdown "inet dhcp", BOOTPROTO=dhcp) and remove HWADDR lines.' },
   'network.no-persistent-net-rules': { title: 'No udev persistent-net rules', fix: 'ln -sf /dev/null /etc/udev/rules.d/70-persistent-net.rules' },
@@ -82,4 +83,9 @@ export function formatReadiness(items: ReadinessItem[], markdown = false): strin
     return items.map(i => `- ${MARK[i.status]} **${i.title}** \`${i.id}\` — ${i.detail}${i.status === 'fail' || i.status === 'warn' ? `\n  - *Fix:* ${i.fix}` : ''}`).join('\n');
   }
   return items.map(i => `${MARK[i.status]} ${i.id.padEnd(32)} ${i.detail}${i.status === 'fail' || i.status === 'warn' ? `\n    fix: ${i.fix}` : ''}`).join('\n');
+}
+
+/** Installs the StratusLab one-context agent into a running instance (the fix offered for context.present). */
+export function installContextAgent(mgr: InstanceManager, id: string, signal?: AbortSignal): Promise<void> {
+  return installOneContext((command, input) => mgr.exec(id, command, { input, signal }));
 }

@@ -28,12 +28,12 @@ if has_cmd cloud-init; then
   fi
   enabled cloud-init && ctx="$ctx cloud-init"
 fi
-for s in stratuslab-one-context vm-context; do
+for s in stratuslab-one-context onecontext; do
   if has_cmd "$s"; then
     if enabled "$s" || grep -qs "$s" "$R/etc/rc.local" "$R"/etc/init.d/*; then ctx="$ctx $s"; fi
   fi
 done
-if [ -n "$ctx" ]; then out context.present pass "enabled at boot:$ctx"; else out context.present fail "no cloud-init, stratuslab-one-context or vm-context enabled at boot"; fi
+if [ -n "$ctx" ]; then out context.present pass "enabled at boot:$ctx"; else out context.present fail "no cloud-init or stratuslab-one-context enabled at boot"; fi
 
 # --- SSH server enabled at boot
 if enabled ssh || enabled sshd; then out ssh.enabled pass "sshd starts at boot"; else out ssh.enabled fail "no ssh/sshd service enabled at boot"; fi

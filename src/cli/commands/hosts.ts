@@ -46,6 +46,12 @@ export function openHost(entry: HostEntry, io: CliIO, accept?: { fingerprint?: s
           io.err(`The host key of ${entry.target} is ${k.fingerprint}, not the --fingerprint given (${accept.fingerprint}); not accepted.`);
           return false;
         }
+        // a key of a new type beside a known one is what a man in the middle would show: only an exact fingerprint accepts it
+        if (k.otherTypesKnown && !accept.fingerprint) {
+          io.err(`${k.host}:${k.port} already has a known host key of another type, and now presents a ${k.keyType} key (${k.fingerprint}); not accepted. ` +
+            `If the server really has this key (ssh-keygen -lf /etc/ssh/ssh_host_${k.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub there), run again with --accept-new-host-key --fingerprint ${k.fingerprint}.`);
+          return false;
+        }
         io.out(`Accepted the ${k.keyType} host key ${k.fingerprint} of ${k.host}:${k.port} (recorded in ${root}/known_hosts).`);
         return true;
       },

@@ -7,7 +7,7 @@ import { VolumeError } from '../../backend/volumes/store';
 import { LocalHost } from '../../backend/host/local';
 import { InstanceManager } from '../../backend/kvm/instances';
 import { dataLayout } from '../../backend/paths';
-import { READINESS_ITEMS, checkInstance, checkRootfs, formatReadiness, verdict } from '../../backend/readiness/check';
+import { READINESS_ITEMS, checkInstance, checkRootfs, formatReadiness, installContextAgent, verdict } from '../../backend/readiness/check';
 import { HOST_USAGE, hostOption, withTarget } from '../target';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -75,9 +75,10 @@ const exportCmd: CliCommand = {
 const readiness: CliCommand = {
   name: 'check-readiness',
   summary: 'Check an image against the "building images from scratch" checklist (running instance or unpacked root file system)',
-  usage: 'check-readiness (--instance ID | --root DIR) [--waive ID,…] [--require ID,…] [--json]\n  item ids: ' + Object.keys(READINESS_ITEMS).join(', '),
+  usage: 'check-readiness (--instance ID [--install-context] | --root DIR) [--waive ID,…] [--require ID,…] [--json]\n' +
+    '  --install-context installs the StratusLab one-context agent into the instance first (the fix for context.present)\n  item ids: ' + Object.keys(READINESS_ITEMS).join(', '),
   async run(args, io) {
-    const { values } = opts(args, { instance: { type: 'string', short: 'i' }, root: { type: 'string' }, waive: { type: 'string' }, require: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = opts(args, { instance: { type: 'string', short: 'i' }, root: { type: 'string' }, waive: { type: 'string' }, require: { type: 'string' }, json: { type: 'boolean' }, 'install-context': { type: 'boolean' } });
     const list = (v: unknown) => typeof v === 'string' ? v.split(',').map(x => x.trim()).filter(Boolean) : [];
     const waive = list(values.waive); const require = list(values.require);
     for (const id of [...waive, ...require]) if (!READINESS_ITEMS[id]) throw new CliError(`unknown item id '${id}'; ids: ${Object.keys(READINESS_ITEMS).join(', ')}`);
@@ -89,6 +90,10 @@ const readiness: CliCommand = {
       const rec = await mgr.describe(values.instance as string);
       if (!rec) throw new CliError(`no instance ${values.instance} (see describe-instance)`);
       if (rec.state !== 'Running') throw new CliError(`instance ${rec.id} is ${rec.state}: the check runs on a Running instance`);
+      if (values['install-context']) {
+        try { await installContextAgent(mgr, rec.id); } catch (e) { throw new CliError((e as Error).message); }
+        io.err(`Installed stratuslab-one-context in ${rec.id} (enabled at boot; save the instance to keep it in an image).`);
+      }
       items = await checkInstance(mgr, rec.id, [(await mgr.managedKey()).publicKey]);
     }
     const v = verdict(items, { waive, require });

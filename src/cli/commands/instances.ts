@@ -10,7 +10,8 @@ import { InstanceError, type InstanceManager } from '../../backend/kvm/instances
 import { exportImage } from '../../backend/kvm/images';
 import { DEFAULT_INSTANCE_TYPE, ExtraDiskSpec, InstanceRecord, LaunchOptions } from '../../backend/kvm/types';
 import { formatPort, isLoopback, NetworkSpecError, parseNetworkMode, parsePublish } from '../../core/network';
-import { ContextError, createMultipart, encodeUserData, readParts } from '../../core/context/cloudinit';
+import { ContextError, readParts } from '../../core/context/cloudinit';
+import { resolveContext } from '../../core/context/launch';
 import { VolumeStore } from '../../backend/volumes/store';
 import { hostOption, withTarget } from '../target';
 
@@ -36,23 +37,13 @@ function readKeys(files: string[]): string[] {
   return keys;
 }
 
-/** --context 'K=V#K2=V2' and --context-file (KEY=VALUE lines, # comments). */
+/** --context 'K=V#K2=V2' and --context-file (KEY=VALUE lines, # comments); the cloud-init keys are kept apart. */
 export function contextVars(inline: string[], files: string[]): Record<string, string> {
-  const vars: Record<string, string> = {};
-  const add = (pair: string, where: string) => {
-    const t = pair.trim();
-    if (!t || t.startsWith('#')) return;
-    const eq = t.indexOf('=');
-    if (eq <= 0) throw new CliError(`Invalid context entry '${t}' in ${where}: use KEY=VALUE.`);
-    vars[t.slice(0, eq).trim()] = t.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
-  };
-  for (const f of files) {
-    let text: string;
-    try { text = fs.readFileSync(f, 'utf8'); } catch { throw new CliError(`Cannot read the context file ${f}.`); }
-    for (const l of text.split(/\r?\n/)) add(l, f);
-  }
-  for (const c of inline) for (const p of c.split('#')) add(p, '--context');
-  return vars;
+  return resolveContext({ inline, files: files.map(f => ({ name: f, text: readContextFile(f) })) }).vars;
+}
+
+function readContextFile(f: string): string {
+  try { return fs.readFileSync(f, 'latin1'); } catch { throw new CliError(`Cannot read the context file ${f}.`); }
 }
 
 /** The published ports as docker ps shows them; on a remote host, where this machine reaches them when it does. */
@@ -80,20 +71,13 @@ async function launch(mgr: InstanceManager, values: Values, positionals: string[
     return 0;
   }
   if (positionals.length !== 1) throw new CliError('give exactly one image: a marketplace identifier, a volume uuid, a URL or a file');
-  const method = (values['context-method'] as string | undefined) ?? (values['cloud-init'] ? 'cloud-init' : 'one');
-  if (method !== 'one' && method !== 'cloud-init') throw new CliError('--context-method is one or cloud-init');
   const sshKeys = readKeys((values.key as string[] | undefined) ?? []);
-  let userData: string | undefined;
-  if (values['cloud-init']) {
-    const parts = await wrap(() => readParts((values['cloud-init'] as string[]).flatMap(c => c.split('#'))));
-    sshKeys.push(...parts.filter(p => p.mimetype === 'ssh').flatMap(p => p.content.toString('utf8').split(/\r?\n/).filter(l => l.trim() && !l.startsWith('Comment:'))));
-    const rest = parts.filter(p => p.mimetype !== 'ssh');
-    if (rest.length) {
-      const mp = createMultipart(rest);
-      await wrap(async () => encodeUserData(mp));   // the original's 16 KiB gzip limit and message
-      userData = mp.toString('latin1');
-    }
-  }
+  const parts = values['cloud-init'] ? await wrap(() => readParts((values['cloud-init'] as string[]).flatMap(c => c.split('#')))) : [];
+  const ctx = await wrap(async () => resolveContext({
+    method: values['context-method'] as string | undefined, parts, inline: (values.context as string[] | undefined) ?? [],
+    files: ((values['context-file'] as string[] | undefined) ?? []).map(f => ({ name: f, text: readContextFile(f) })),
+  }));
+  sshKeys.push(...ctx.sshKeys.filter(k => !sshKeys.includes(k)));
   const num = (v: unknown, what: string) => { if (v === undefined) return undefined; const n = Number(v); if (!Number.isInteger(n) || n <= 0) throw new CliError(`${what} must be a positive integer`); return n; };
   const disks: ExtraDiskSpec[] = [
     ...((values['volatile-disk'] as string[] | undefined) ?? []).map(g => ({ kind: 'volatile' as const, sizeGiB: num(g, '--volatile-disk')! })),
@@ -107,9 +91,8 @@ async function launch(mgr: InstanceManager, values: Values, positionals: string[
     network: (values.network ?? process.env.STRATUS_NETWORK) ? net(() => parseNetworkMode((values.network ?? process.env.STRATUS_NETWORK) as string)) as LaunchOptions['network'] : undefined,
     publish, publishAll: !!values['publish-all'],
     image: positionals[0], type: values.type as string | undefined, vcpu: num(values.cpu, '--cpu'), memoryMiB: num(values.ram, '--ram'),
-    name: values['vm-name'] as string | undefined, sshKeys, contextMethod: method === 'one' ? 'stratuslab' : 'cloud-init',
-    contextVars: contextVars((values.context as string[] | undefined) ?? [], (values['context-file'] as string[] | undefined) ?? []),
-    userData, disks, allowUntrusted: !!values['allow-untrusted'], bootTimeoutMs: values.wait ? num(values.wait, '--wait')! * 1000 : undefined,
+    name: values['vm-name'] as string | undefined, sshKeys, contextMethod: ctx.method, contextVars: ctx.vars,
+    userData: ctx.userData, disks, allowUntrusted: !!values['allow-untrusted'], bootTimeoutMs: values.wait ? num(values.wait, '--wait')! * 1000 : undefined,
     swapMiB: values.swap === '0' ? 0 : num(values.swap, '--swap'),
   };
   if (values.number !== undefined && num(values.number, '--number') !== 1) throw new CliError('-n/--number: one instance per command here — run the command once per instance');
@@ -141,7 +124,7 @@ const run: CliCommand = {
   summary: 'Launch an instance from a marketplace id, volume uuid, URL or file (.img, .img.gz, .qcow2) and wait for SSH',
   usage: 'run-instance IMAGE [-H|--host NAME] [-t|--type TYPE] [-k|--key FILE]… [--cpu N] [--ram MB] [--swap MB] [--vm-name NAME]\n' +
     '  [--marketplace-endpoint URL] [-o|--output FILE] [-n|--number 1]\n' +
-    '  [--context K=V#K2=V2] [--context-file FILE] [--context-method one|cloud-init] [--cloud-init MIME,FILE#MIME,FILE]\n' +
+    '  [--context K=V#K2=V2] [--context-file FILE] [--context-method one|stratuslab|cloud-init] [--cloud-init MIME,FILE#MIME,FILE]\n' +
     '  [--volatile-disk GB] [--persistent-disk UUID] [--readonly-disk ID] [--allow-untrusted] [--wait SECONDS] [-q]\n' +
     '  [--network nat|isolated|bridge:NAME] [-p|--publish [HOSTADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]]… [--publish-all]\n' +
     '  [--save --title T --comment C --author A --author-email E [--image-version V]]\n' +

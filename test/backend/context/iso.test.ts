@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { LocalHost } from '../../../src/backend/host/local';
-import { makeContextIso, renderContextSh } from '../../../src/backend/context/iso';
+import { makeContextIso, renderContextSh, renderInitSh } from '../../../src/backend/context/iso';
 
 const host = new LocalHost();
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1k0nTx0fYQ8y9m5gXx3cVZ1lH1hJcB0lJ2d3Zt7X1E test@stratus';
@@ -15,34 +15,27 @@ const isoFile = (iso: string, name: string) => execFileSync('isoinfo', ['-R', '-
 const isoLabel = (iso: string) => /Volume id:\s*(\S+)/.exec(execFileSync('isoinfo', ['-d', '-i', iso]).toString())?.[1];
 const isoList = (iso: string) => execFileSync('isoinfo', ['-R', '-f', '-i', iso]).toString().trim().split('\n').sort();
 
-test('cloud-init: a cidata ISO with meta-data and a cloud-config carrying the keys', async () => {
+const MANAGED = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFx0Wm0a0Jt4sXcJ5QZ4C0m3uF8vH9w2Lk1pQ7rT2sYd stratus';
+
+test('cloud-init: a cidata ISO; every key (the managed one too) in meta-data public-keys, root allowed by vendor-data', async () => {
   const dir = tmp();
-  const iso = await makeContextIso(host, dir, { instanceId: 'i-0001', hostname: 'vm-one', sshKeys: [KEY] }, 'cloud-init');
+  const iso = await makeContextIso(host, dir, { instanceId: 'i-0001', hostname: 'vm-one', sshKeys: [KEY], managedKey: MANAGED }, 'cloud-init');
   assert.equal(isoLabel(iso), 'cidata');
-  assert.deepEqual(isoList(iso), ['/meta-data', '/user-data']);
+  assert.deepEqual(isoList(iso), ['/meta-data', '/user-data', '/vendor-data']);
   const md = parse(isoFile(iso, 'meta-data'));
   assert.equal(md['instance-id'], 'i-0001');
   assert.equal(md['local-hostname'], 'vm-one');
-  const ud = isoFile(iso, 'user-data');
-  assert.ok(ud.startsWith('#cloud-config\n'));
-  assert.deepEqual(parse(ud).ssh_authorized_keys, [KEY]);
-  assert.ok(ud.includes(`\n  - ${KEY}\n`), 'one key per line (line-oriented readers such as vm-context)');
+  assert.deepEqual(md['public-keys'], [KEY, MANAGED]);
+  assert.equal(isoFile(iso, 'user-data'), '', 'no user data: an empty user-data');
+  assert.deepEqual(parse(isoFile(iso, 'vendor-data')), { disable_root: false });
   assert.deepEqual(fs.readdirSync(dir), ['cidata.iso'], 'staging files are removed');
 });
 
-test('cloud-init: keys plus a script give a multipart user-data with both parts', async () => {
+test('cloud-init: the user data goes in unchanged, byte for byte (a literal script stays literal)', async () => {
   const dir = tmp();
-  const script = '#!/bin/sh\necho hello > /root/hello\n';
-  const iso = await makeContextIso(host, dir, { instanceId: 'i-2', hostname: 'h', sshKeys: [KEY], userData: script }, 'cloud-init');
-  const ud = isoFile(iso, 'user-data');
-  const boundary = /boundary="([^"]+)"/.exec(ud)?.[1];
-  assert.ok(boundary, 'multipart boundary');
-  const parts = ud.split(`--${boundary}`).slice(1, -1);
-  assert.equal(parts.length, 2);
-  assert.match(parts[0], /Content-Type: text\/cloud-config/);
-  assert.ok(parts[0].includes(`- ${KEY}`));
-  assert.match(parts[1], /Content-Type: text\/x-shellscript/);
-  assert.ok(parts[1].endsWith(`\n\n${script}`));
+  const script = Buffer.from('#!/bin/sh\necho h\xe9llo > /root/hello\n', 'latin1');
+  const iso = await makeContextIso(host, dir, { instanceId: 'i-2', hostname: 'h', sshKeys: [KEY], managedKey: MANAGED, userData: script }, 'cloud-init');
+  assert.deepEqual(execFileSync('isoinfo', ['-R', '-i', iso, '-x', '/user-data']), script);
 });
 
 test('cloud-init: a hostile hostname stays a YAML string', async () => {
@@ -59,9 +52,9 @@ test('stratuslab: _STRATUSLAB ISO whose context.sh sources to the exact values',
   const dir = tmp();
   const vars: Record<string, string> = {};
   HOSTILE.forEach((v, i) => { vars[`V${i}`] = v; });
-  const iso = await makeContextIso(host, dir, { instanceId: 'i-3', hostname: 'vm-$(id)', sshKeys: [KEY, `Comment: "x"\n${KEY}2`], vars }, 'stratuslab');
+  const iso = await makeContextIso(host, dir, { instanceId: 'i-3', hostname: 'vm-$(id)', sshKeys: [KEY, `Comment: "x"\n${KEY}2`], managedKey: MANAGED, vars }, 'stratuslab');
   assert.equal(isoLabel(iso), '_STRATUSLAB');
-  assert.deepEqual(isoList(iso), ['/context.sh']);
+  assert.deepEqual(isoList(iso), ['/context.sh', '/init.sh']);
   const sh = isoFile(iso, 'context.sh');
   const work = tmp();
   fs.writeFileSync(path.join(work, 'context.sh'), sh);
@@ -69,6 +62,9 @@ test('stratuslab: _STRATUSLAB ISO whose context.sh sources to the exact values',
   for (const [k, v] of Object.entries(vars)) assert.equal(read(k), v, k);
   assert.equal(read('HOSTNAME'), 'vm-$(id)');
   assert.equal(read('PUBLIC_KEY'), `${KEY}\n${KEY}2`, 'Comment: lines dropped, one key per line');
+  assert.equal(read('STRATUSLAB_REMOTE_KEY'), MANAGED);
+  assert.equal(read('SSH_PUBLIC_KEY'), `${KEY}\n${KEY}2\n${MANAGED}`, 'what cloud-init\'s OpenNebula datasource reads');
+  assert.equal(read('VMID'), 'i-3');
   assert.equal(fs.existsSync('/tmp/pwned-stratus'), false);
 });
 
@@ -78,10 +74,27 @@ test('stratuslab: invalid or reserved variable names are refused with a clear er
   assert.throws(() => renderContextSh({ instanceId: 'i', hostname: 'h', sshKeys: [], vars: { PUBLIC_KEY: 'x' } }), /set by Stratus/);
 });
 
-test('stratuslab: user data becomes START_SCRIPT_BASE64', async () => {
+test('stratuslab: user data becomes USER_DATA (base64) for cloud-init\'s OpenNebula datasource', async () => {
   const sh = renderContextSh({ instanceId: 'i', hostname: 'h', sshKeys: [], userData: '#!/bin/sh\necho ok\n' });
   const work = tmp();
   fs.writeFileSync(path.join(work, 'context.sh'), sh);
-  const out = execFileSync('sh', ['-c', '. ./context.sh; printf %s "$START_SCRIPT_BASE64" | base64 -d'], { cwd: work }).toString();
+  const out = execFileSync('sh', ['-c', '. ./context.sh; [ "$USER_DATA_ENCODING" = base64 ] && printf %s "$USER_DATA" | base64 -d'], { cwd: work }).toString();
   assert.equal(out, '#!/bin/sh\necho ok\n');
+});
+
+test('stratuslab: init.sh, sourced as the seed\'s onecontext does, installs the keys once each and prints the host keys', () => {
+  const work = tmp();
+  const root = path.join(work, 'root');
+  const ctx = { instanceId: 'i', hostname: 'h', sshKeys: [KEY], managedKey: MANAGED };
+  fs.mkdirSync(path.join(work, 'mnt'));
+  fs.writeFileSync(path.join(work, 'mnt', 'context.sh'), renderContextSh(ctx));
+  // the paths a guest uses, moved into the scratch folder so the test runs unprivileged and touches nothing
+  const init = renderInitSh(ctx).replace(/\/root\//g, `${root}/`).replace('/dev/console', `${work}/console`).replace(/ssh-keygen -A/, 'true');
+  fs.writeFileSync(path.join(work, 'mnt', 'init.sh'), init);
+  for (let i = 0; i < 2; i++) execFileSync('sh', ['-ec', `CONTEXT_DIR=${work}/mnt; . ${work}/mnt/init.sh`]);
+  assert.equal(fs.readFileSync(path.join(root, '.ssh', 'authorized_keys'), 'utf8'), `${KEY}\n${MANAGED}\n`);
+  assert.equal((fs.statSync(path.join(root, '.ssh', 'authorized_keys')).mode & 0o777), 0o600);
+  assert.match(fs.readFileSync(path.join(work, 'console'), 'utf8'), /^-----BEGIN SSH HOST KEY KEYS-----\n[\s\S]*-----END SSH HOST KEY KEYS-----\n$/);
+  assert.doesNotMatch(init, /ip addr|resolv\.conf/, 'no network lines on a DHCP network');
+  assert.match(renderInitSh({ ...ctx, vars: { IP_PRIVATE: '192.0.2.10' } }), /ip addr replace/, 'a static address when the context gives one');
 });

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { ReadinessItem, checkInstance, checkRootfs, formatReadiness, verdict } from '../../../backend/readiness/check';
+import { ReadinessItem, checkInstance, checkRootfs, formatReadiness, installContextAgent, verdict } from '../../../backend/readiness/check';
 import { instanceCandidates, Picked, pickInstance } from '../instances/pick';
 
 export interface CheckReadinessArgs { instanceId?: string; root?: string; show?: boolean }
@@ -42,12 +42,21 @@ export function register(ctx: UiContext): void {
     }
     const target = picked;
     try {
-      const items: ReadinessItem[] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking image readiness…', cancellable: true }, async (_p, token) => {
+      let items: ReadinessItem[] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking image readiness…', cancellable: true }, async (_p, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
         return target ? checkInstance(target.mgr, target.record.id, [(await target.mgr.managedKey()).publicKey], ac.signal) : checkRootfs(root!, ac.signal);
       });
-      const v = verdict(items);
+      let v = verdict(items);
+      if (target && items.some(i => i.id === 'context.present' && i.status === 'fail')) {
+        const install = 'Install stratuslab-one-context';
+        if (await vscode.window.showWarningMessage(`${target.record.name} has no contextualization enabled at boot: no SSH key would reach instances of this image.`, install) === install) {
+          await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Installing stratuslab-one-context…' }, () => installContextAgent(target.mgr, target.record.id));
+          void vscode.window.showInformationMessage(`stratuslab-one-context is installed and enabled in ${target.record.id}: save the instance to keep it in an image.`);
+          items = await checkInstance(target.mgr, target.record.id, [(await target.mgr.managedKey()).publicKey]);
+          v = verdict(items);
+        }
+      }
       const what = target ? `instance ${target.record.id}${target.mgr.host.kind === 'local' ? '' : ` on ${target.mgr.host.label}`}` : `root file system ${root}`;
       ctx.log.info(`Readiness of ${what}: ${v.ok ? 'ready' : `${v.failing.length} item(s) fail`}`);
       if (a.show !== false) {
