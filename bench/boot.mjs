@@ -2,6 +2,7 @@
 // bench/boot.mjs — boot-to-SSH of a Stratus launch (overlay, context ISO, qemu, pinned-key SSH login)
 // against the bare `qemu-system-x86_64` command on the same overlay + cidata ISO, polled with plain
 // `ssh true` — in the same run, alternating. Prints both medians and the overhead ratio.
+// Both use the same network: nat (unrestricted user networking) and one published port (guest 80).
 // Needs: npx tsc -p . (uses out/), the base image, cloud-localds, ssh. One guest at a time.
 // Usage: node bench/boot.mjs [RUNS=2]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,7 +28,7 @@ const freePort = () => new Promise(r => { const s = net.createServer(); s.listen
 
 async function stratus() {
   const t0 = Date.now();
-  const r = await mgr.launch({ image: base, sshKeys: [], vcpu: 2, memoryMiB: 1024 });
+  const r = await mgr.launch({ image: base, sshKeys: [], vcpu: 2, memoryMiB: 1024, network: 'nat', publish: [{ hostAddr: '127.0.0.1', hostPort: 0, guestPort: 80, proto: 'tcp' }] });
   const s = (Date.now() - t0) / 1000;
   await mgr.kill(r.id);
   await mgr.forget(r.id);
@@ -43,9 +44,10 @@ async function bare(i) {
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, path.join(d, 'o.qcow2')]);
   execFileSync('cloud-localds', [path.join(d, 'seed.iso'), path.join(d, 'user-data'), path.join(d, 'meta-data')]);
   const port = await freePort();
+  const web = await freePort();
   execFileSync('qemu-system-x86_64', ['-machine', 'q35', '-accel', 'tcg', '-smp', '2', '-m', '1024',
     '-drive', `file=${d}/o.qcow2,if=virtio`, '-drive', `file=${d}/seed.iso,format=raw,media=cdrom,if=ide,readonly=on`,
-    '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0',
+    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22,hostfwd=tcp:127.0.0.1:${web}-:80`, '-device', 'virtio-net-pci,netdev=n0',
     '-display', 'none', '-serial', `file:${d}/serial.log`, '-daemonize', '-pidfile', `${d}/pid`]);
   const pid = Number(fs.readFileSync(`${d}/pid`, 'utf8'));
   try {
@@ -73,7 +75,7 @@ try {
   }
   const med = a => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const s = med(rows.stratus), b = med(rows.bare);
-  console.log(`boot → SSH: stratus ${s.toFixed(1)} s, bare qemu ${b.toFixed(1)} s, overhead ${(s - b).toFixed(1)} s, ratio ${(s / b).toFixed(2)} (stratus waits for the pinned host keys and a full ssh2 login)`);
+  console.log(`boot → SSH: stratus ${s.toFixed(1)} s, bare qemu ${b.toFixed(1)} s, overhead ${(s - b).toFixed(1)} s, ratio ${(s / b).toFixed(2)} (both nat + 1 published port; stratus waits for the pinned host keys and a full ssh2 login)`);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

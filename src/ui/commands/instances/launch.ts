@@ -24,6 +24,10 @@ export interface LaunchArgs {
   hostId?: string;
   name?: string;
   allowUntrusted?: boolean;
+  /** Network mode (default: setting stratus.network) and published ports. */
+  network?: LaunchOptions['network'];
+  publish?: LaunchOptions['publish'];
+  publishAll?: boolean;
   /** Skip the prompts for anything not given (use defaults). */
   noPrompt?: boolean;
 }
@@ -117,7 +121,7 @@ export function register(ctx: UiContext): void {
       }
     }
     const sshKeys = keyFile ? fs.readFileSync(keyFile, 'utf8').split(/\r?\n/).filter(l => l.trim() && !l.startsWith('Comment:')) : [];
-    const opts: LaunchOptions = { image, type, sshKeys, save, name: a.name, allowUntrusted: a.allowUntrusted };
+    const opts: LaunchOptions = { image, type, sshKeys, save, name: a.name, allowUntrusted: a.allowUntrusted, network: a.network, publish: a.publish, publishAll: a.publishAll };
     const accel = await mgr.acceleration();
     if (accel.accel === 'tcg') {
       ctx.log.warn(accel.reason);
