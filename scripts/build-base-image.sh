@@ -5,13 +5,14 @@
 # The disk is an unpartitioned ext4 "superfloppy" (label vmroot) with the Debian kernel + initramfs
 # inside it and EXTLINUX in the filesystem boot sector, so plain `qemu-system-x86_64 -drive file=...`
 # (SeaBIOS) boots it without -kernel/-initrd.
-# Guest features: systemd, DHCP via systemd-networkd, OpenSSH (key-only), dbus+logind (ACPI power
-# button -> clean poweroff), apt (no sources configured), "vm-context" contextualizer that reads a
-# cloud-init NoCloud ISO (label cidata) or an OpenNebula/StratusLab ISO (label _STRATUSLAB/CONTEXT,
-# context.sh with PUBLIC_KEY=...). Optional: WITH_CLOUD_INIT=1 also installs the real cloud-init.
+# Guest features: systemd, DHCP via systemd-networkd, OpenSSH (key-only, root by key), dbus+logind (ACPI
+# power button -> clean poweroff), apt with the sources of the Debian mirror it was built from (bookworm,
+# -updates, -security), and Debian's real cloud-init reading only local seeds: a NoCloud ISO (label cidata)
+# or an OpenNebula/StratusLab ISO (label _STRATUSLAB/CONTEXT with context.sh). cloud-init prints the new
+# instance's SSH host keys on the serial console (-----BEGIN SSH HOST KEY KEYS-----), where Stratus pins them.
 #
 # Usage (root, Debian 12 host with access to a Debian mirror):
-#   ./build-base-image.sh [OUTDIR]        env: MIRROR, DISK_SIZE (default 2G), WITH_CLOUD_INIT=0|1
+#   ./build-base-image.sh [OUTDIR]        env: MIRROR, SECURITY_MIRROR, DISK_SIZE (default 2G)
 set -euo pipefail
 # The Debian mirror this machine's apt already uses (deb822 .sources or classic .list).
 apt_mirror() {
@@ -24,9 +25,7 @@ OUT=${1:-${TMPDIR:-/tmp}/stratus-lab/out}
 MIRROR=${MIRROR:-$(apt_mirror)}
 SECURITY_MIRROR=${SECURITY_MIRROR:-$(apt_mirror security)}
 DISK_SIZE=${DISK_SIZE:-2G}
-WITH_CLOUD_INIT=${WITH_CLOUD_INIT:-0}
 NAME=${NAME:-debian12-base}
-[ "$WITH_CLOUD_INIT" = 1 ] && NAME=${NAME}-cloudinit
 mkdir -p "$OUT"
 t0=$(date +%s.%N)
 elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"; }
@@ -46,8 +45,7 @@ MNT=$WORK/mnt
 cleanup() { mountpoint -q "$MNT" 2>/dev/null && umount "$MNT"; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-PKGS=systemd-sysv,udev,dbus,openssh-server,linux-image-amd64,initramfs-tools,zstd,iproute2,ca-certificates
-if [ "$WITH_CLOUD_INIT" = 1 ]; then PKGS=$PKGS,cloud-init,isc-dhcp-client,python3-minimal; fi
+PKGS=systemd-sysv,udev,dbus,openssh-server,linux-image-amd64,initramfs-tools,zstd,iproute2,ca-certificates,cloud-init
 
 # initramfs: only the modules needed to find the root disk (virtio/ide/sata/scsi) -> small + fast
 ESSENTIAL_HOOK='mkdir -p "$1/etc/initramfs-tools/conf.d" && printf "MODULES=list\nCOMPRESS=zstd\n" > "$1/etc/initramfs-tools/conf.d/vm.conf" && printf "virtio_pci\nvirtio_blk\nvirtio_scsi\nsd_mod\nata_piix\nahci\next4\n" > "$1/etc/initramfs-tools/modules"'
@@ -90,7 +88,10 @@ echo "[$(elapsed)s] kept $(wc -l < "$KEEP_LIST") kernel modules"
 echo debian-vm > "$ROOT/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 debian-vm\n' > "$ROOT/etc/hosts"
 echo 'LABEL=vmroot / ext4 rw,noatime,discard,errors=remount-ro 0 1' > "$ROOT/etc/fstab"
-: > "$ROOT/etc/apt/sources.list"; rm -f "$ROOT"/etc/apt/sources.list.d/*   # no internet in the guest
+# apt in the guest uses the mirror the image was built from (reachable from a guest with NAT networking)
+rm -f "$ROOT"/etc/apt/sources.list.d/*
+printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
+  "$MIRROR" "$MIRROR" "$SECURITY_MIRROR" > "$ROOT/etc/apt/sources.list"
 mkdir -p "$ROOT/etc/systemd/network"
 cat > "$ROOT/etc/systemd/network/20-dhcp.network" <<'EOF'
 [Match]
@@ -110,118 +111,68 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 UseDNS no
 EOF
-rm -f "$ROOT"/etc/ssh/ssh_host_*          # generated per instance by vm-context
+rm -f "$ROOT"/etc/ssh/ssh_host_*          # generated per instance by cloud-init
 # machine-id: empty -> generated at first boot of each instance
 : > "$ROOT/etc/machine-id"; rm -f "$ROOT/var/lib/dbus/machine-id"
 
-install -m 0755 /dev/stdin "$ROOT/usr/local/sbin/vm-context" <<'EOF'
-#!/bin/sh
-# vm-context: tiny contextualizer. Reads, in this order, a cloud-init NoCloud ISO (label cidata/CIDATA:
-# meta-data + user-data '#cloud-config' ssh_authorized_keys / '#!' script) or an OpenNebula/StratusLab ISO
-# (label _STRATUSLAB or CONTEXT: context.sh with PUBLIC_KEY / SSH_PUBLIC_KEY / HOSTNAME / START_SCRIPT).
-# Adds keys to /root/.ssh/authorized_keys, (re)generates SSH host keys for each new instance id,
-# prints the host keys to the console in cloud-init's format and 'VM-CONTEXT-READY'.
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
-con() { echo "vm-context: $*"; echo "vm-context: $*" > /dev/ttyS0 2>/dev/null || true; }
-STATE=/var/lib/vm-context; MNT=/run/vm-context; mkdir -p "$STATE" "$MNT"
-found=""; settled=""; i=0
-# poll for the context disk; give up once udev's queue is empty (= all coldplugged disks are known)
-while [ $i -lt 100 ]; do
-  for label in cidata CIDATA _STRATUSLAB CONTEXT; do
-    dev=$(blkid -c /dev/null -l -t LABEL="$label" -o device 2>/dev/null)
-    [ -n "$dev" ] || continue
-    mount -o ro "$dev" "$MNT" 2>/dev/null || continue
-    found=$label; break 2
-  done
-  [ $i -ge 5 ] && udevadm settle -t 0 2>/dev/null && [ -n "$settled" ] && break
-  udevadm settle -t 0 2>/dev/null && settled=1
-  i=$((i+1)); sleep 0.2
-done
-keys=""; host=""; iid=""; script=""
-if [ -z "$found" ]; then
-  con "no context disk found"
-elif [ -f "$MNT/context.sh" ]; then
-  iid=$(md5sum "$MNT/context.sh" | cut -c1-16)
-  keys=$( . "$MNT/context.sh" >/dev/null 2>&1; printf '%s\n%s\n' "${PUBLIC_KEY:-}" "${SSH_PUBLIC_KEY:-}")
-  host=$( . "$MNT/context.sh" >/dev/null 2>&1; printf '%s' "${SET_HOSTNAME:-${HOSTNAME:-}}")
-  ( . "$MNT/context.sh" >/dev/null 2>&1
-    if [ -n "${START_SCRIPT_BASE64:-}" ]; then printf '%s' "$START_SCRIPT_BASE64" | base64 -d
-    elif [ -n "${START_SCRIPT:-}" ]; then printf '%s\n' "$START_SCRIPT"; fi ) > "$STATE/user-script.new"
-  [ -s "$STATE/user-script.new" ] && script=1
-elif [ -f "$MNT/meta-data" ]; then
-  iid=$(sed -n 's/^instance-id:[[:space:]]*//p' "$MNT/meta-data" | tr -d "\"'" | head -1)
-  host=$(sed -n 's/^local-hostname:[[:space:]]*//p' "$MNT/meta-data" | tr -d "\"'" | head -1)
-  if [ -f "$MNT/user-data" ]; then
-    if head -1 "$MNT/user-data" | grep -q '^#!'; then
-      cp "$MNT/user-data" "$STATE/user-script.new"; script=1
-    else
-      # YAML subset: every list item under any 'ssh_authorized_keys:' key (top level or under users:)
-      keys=$(awk '
-        function ind(s) { match(s, /^[ ]*/); return RLENGTH }
-        /^[ ]*(- )?ssh_authorized_keys:[ ]*$/ { on=1; base=ind($0); next }
-        on && /^[ ]*- / && ind($0) >= base { s=$0; sub(/^[ ]*- [ ]*/, "", s); gsub(/^["\x27]|["\x27][ ]*$/, "", s); print s; next }
-        on && !/^[ ]*$/ { on=0 }' "$MNT/user-data")
-      host2=$(sed -n 's/^hostname:[[:space:]]*//p' "$MNT/user-data" | tr -d "\"'" | head -1)
-      [ -n "$host2" ] && host=$host2
-    fi
-  fi
-fi
-[ -n "$found" ] && umount "$MNT" 2>/dev/null
-[ -z "$iid" ] && iid=none
-if [ -n "$keys" ]; then
-  install -d -m 700 /root/.ssh; touch /root/.ssh/authorized_keys; chmod 600 /root/.ssh/authorized_keys
-  printf '%s\n' "$keys" | while IFS= read -r k; do
-    [ -n "$k" ] || continue
-    grep -qxF "$k" /root/.ssh/authorized_keys || printf '%s\n' "$k" >> /root/.ssh/authorized_keys
-  done
-  con "authorized_keys: $(grep -c . /root/.ssh/authorized_keys) key(s)"
-fi
-if [ -n "$host" ]; then echo "$host" > /etc/hostname; hostname "$host"
-  sed -i "s/^127\.0\.1\.1 .*/127.0.1.1 $host/" /etc/hosts; fi
-# New instance (or no keys yet): fresh SSH host keys. Set VM_HOSTKEY_TYPES in /etc/default/vm-context.
-VM_HOSTKEY_TYPES="ed25519 ecdsa"   # rsa costs ~7 s under TCG
-[ -f /etc/default/vm-context ] && . /etc/default/vm-context
-if [ "$(cat $STATE/instance-id 2>/dev/null)" != "$iid" ] || ! ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then
-  rm -f /etc/ssh/ssh_host_*
-  for t in $VM_HOSTKEY_TYPES; do ssh-keygen -q -t "$t" -N '' -C "root@$(hostname)" -f /etc/ssh/ssh_host_${t}_key; done
-  echo "$iid" > "$STATE/instance-id"
-  [ -n "$script" ] && mv "$STATE/user-script.new" "$STATE/user-script" && chmod +x "$STATE/user-script" && rm -f "$STATE/user-script.done"
-fi
-rm -f "$STATE/user-script.new"
-{ echo "-----BEGIN SSH HOST KEY KEYS-----"; cat /etc/ssh/ssh_host_*_key.pub; echo "-----END SSH HOST KEY KEYS-----"; } > /dev/ttyS0 2>/dev/null
-con "VM-CONTEXT-READY instance-id=$iid source=${found:-none}"
-EOF
-install -m 0755 /dev/stdin "$ROOT/usr/local/sbin/vm-context-user-script" <<'EOF'
-#!/bin/sh
-# runs the context-supplied script once per instance, after sshd is up (like cloud-init's final stage)
-S=/var/lib/vm-context/user-script
-[ -x "$S" ] && [ ! -e "$S.done" ] || exit 0
-"$S" > /var/log/vm-context-user-script.log 2>&1; rc=$?
-echo "$rc" > "$S.done"
-echo "vm-context: user script finished rc=$rc" > /dev/ttyS0 2>/dev/null
-EOF
-cat > "$ROOT/etc/systemd/system/vm-context.service" <<'EOF'
-[Unit]
-Description=VM contextualization (NoCloud cidata / OpenNebula context ISO)
-After=local-fs.target systemd-udev-trigger.service
-Before=ssh.service network-pre.target systemd-networkd.service
-Wants=network-pre.target
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/local/sbin/vm-context
-[Install]
-WantedBy=multi-user.target
-EOF
-cat > "$ROOT/etc/systemd/system/vm-context-user-script.service" <<'EOF'
-[Unit]
-Description=VM context user script (once per instance)
-After=vm-context.service ssh.service systemd-networkd.service
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/vm-context-user-script
-[Install]
-WantedBy=multi-user.target
+# ---- contextualization: the real cloud-init, local datasources only, trimmed for a fast boot -------
+# NoCloud reads the 'cidata' seed, OpenNebula the context.sh of a '_STRATUSLAB'/'CONTEXT' disk. No
+# network datasource is ever probed. ds-identify only knows the OpenNebula labels CONTEXT/CDROM, so it
+# would switch cloud-init off for a _STRATUSLAB disk: "enabled" makes cloud-init itself look (both
+# datasources are local and cheap; with neither disk the None datasource still makes host keys).
+printf 'policy: enabled\n' > "$ROOT/etc/cloud/ds-identify.cfg"
+cat > "$ROOT/etc/cloud/cloud.cfg.d/90-stratus.cfg" <<'EOF'
+# Stratus base image: what differs from Debian's cloud.cfg, and why.
+datasource_list: [ NoCloud, OpenNebula, None ]
+datasource:
+  OpenNebula:
+    # context.sh is read by bash as root, as OpenNebula's own context scripts do (the default
+    # 'nobody' needs sudo, which this image does not carry)
+    parseuser: null
+# the network is configured by systemd-networkd (DHCP on eth0); cloud-init leaves it alone
+network: {config: disabled}
+# Stratus logs in as root with its key: no 'debian' default user, keys go to root unprefixed
+users: []
+disable_root: false
+ssh_pwauth: false
+# a new instance gets new host keys; RSA is left out (about 7 s of key generation under TCG)
+ssh_deletekeys: true
+ssh_genkeytypes: [ed25519, ecdsa]
+ssh_quiet_keygen: true
+apt:
+  preserve_sources_list: true
+# Modules: those a user's cloud-config or scripts can ask for. Left out: the ones that act on their
+# own at every first boot (locale generation, time sync, apt source rewriting, snap/landscape/lxd/
+# puppet/chef…, rsyslog, growpart of a partition table this unpartitioned disk does not have).
+cloud_init_modules:
+ - bootcmd
+ - write-files
+ - resizefs
+ - disk_setup
+ - mounts
+ - set_hostname
+ - update_hostname
+ - update_etc_hosts
+ - ca-certs
+ - users-groups
+ - ssh
+cloud_config_modules:
+ - set-passwords
+ - timezone
+ - runcmd
+# package-update-upgrade-install does nothing unless a cloud-config asks for packages
+cloud_final_modules:
+ - package-update-upgrade-install
+ - write-files-deferred
+ - scripts-vendor
+ - scripts-per-once
+ - scripts-per-boot
+ - scripts-per-instance
+ - scripts-user
+ - keys-to-console
+ - phone-home
+ - final-message
+ - power-state-change
 EOF
 # volatile journal: no journal flush at boot, fewer writes into instance overlays
 mkdir -p "$ROOT/etc/systemd/journald.conf.d"
@@ -230,14 +181,8 @@ printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' > "$ROOT/etc/systemd/j
 printf 'button\nevdev\n' > "$ROOT/etc/modules-load.d/vm.conf"
 
 chroot "$ROOT" systemctl enable systemd-networkd.service ssh.service >/dev/null 2>&1
-if [ "$WITH_CLOUD_INIT" = 1 ]; then
-  # real cloud-init does the contextualization; keep vm-context off
-  printf 'datasource_list: [ NoCloud, None ]\n' > "$ROOT/etc/cloud/cloud.cfg.d/90-vm.cfg"
-else
-  chroot "$ROOT" systemctl enable vm-context.service vm-context-user-script.service >/dev/null 2>&1
-fi
 for u in getty@tty1.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
-         e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service; do
+         e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service cloud-init-hotplugd.socket; do
   chroot "$ROOT" systemctl mask "$u" >/dev/null 2>&1 || true
 done
 chroot "$ROOT" systemctl set-default multi-user.target >/dev/null 2>&1

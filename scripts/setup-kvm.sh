@@ -11,7 +11,10 @@ hash=$(sha256sum "$here/build-base-image.sh" | cut -c1-12)
 img=$CACHE/base-$hash.qcow2
 mkdir -p "$CACHE"
 if [ ! -s "$img" ]; then
-  exec 9>"$CACHE/.build.lock"; flock 9            # concurrent callers wait for one build
+  # concurrent callers of one image wait for one build; one lock per image (a daemon started below by an
+  # older copy of this script may still hold a shared lock file), and fd 9 is closed again before any
+  # daemon starts, so no long-lived process inherits it
+  exec 9>"$CACHE/.build-$hash.lock"; flock 9
   if [ ! -s "$img" ]; then
     out=$(mktemp -d "$CACHE/.build.XXXXXX")
     trap 'rm -rf "$out"' EXIT
@@ -19,6 +22,7 @@ if [ ! -s "$img" ]; then
     COMPRESS=0 bash "$here/build-base-image.sh" "$out" >&2
     mv "$out/debian12-base.qcow2" "$img.tmp" && chmod 0444 "$img.tmp" && mv "$img.tmp" "$img"
   fi
+  exec 9>&-
 fi
 # The guest kernel, outside the image: the acceleration probe boots it under -accel kvm (a present
 # /dev/kvm is no proof that KVM boots a stock kernel) — debugfs reads the unmounted ext4 "superfloppy".
