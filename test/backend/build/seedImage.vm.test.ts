@@ -13,10 +13,6 @@ import { baseImage, qemuProcessesOf, tempData, vmSkipReason } from '../kvm/fixtu
 const mirror = hostAptMirror();
 const skip = vmSkipReason() ?? (mirror ? undefined : "this machine's apt has no Debian mirror configured (the only outside address a guest may reach)");
 
-function codename(): string {
-  return /^VERSION_CODENAME=(\S+)$/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'bookworm';
-}
-
 /** The user guide's create-image example: apache2 from the distribution's mirror, a cleanup script, the cloud page. */
 function writeSeedRecipe(dir: string, base: string): string {
   fs.writeFileSync(path.join(dir, 'cloudy.sh'), [
@@ -25,13 +21,10 @@ function writeSeedRecipe(dir: string, base: string): string {
     'echo "Cloudy Weather Expected" > /var/www/html/cloud.txt', '',
   ].join('\n'), { mode: 0o755 });
   const file = path.join(dir, 'apache.recipe.yaml');
-  // no network: field (nat is the build VM's default) and no --forward: packages come from the real mirror
+  // no network: field (nat is the build VM's default) and no --forward: packages come from the mirror the base image's apt sources name
   fs.writeFileSync(file, `base: ${base}
 installer: apt
 packages: [apache2]
-# the project's base image may come without apt sources: the mirror this machine's apt uses
-extra-repos:
-  - "${mirror} ${codename()} main"
 scripts:
   - cloudy.sh
 image:
