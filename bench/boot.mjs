@@ -3,6 +3,7 @@
 // qemu, host keys from the console, ssh2 login) against the SAME image booted bare: cloud-init switched off
 // (/etc/cloud/cloud-init.disabled, the one-context agent disabled) in a saved copy that keeps the first boot's
 // host keys and authorized key, started by plain qemu and polled with `ssh true` against those keys.
+// Both use the same network: nat (unrestricted user networking) and one published port (guest 80).
 // Alternating, in the same run. Prints both medians, the ratio and `cloud-init analyze blame`'s top entries.
 // Needs: npx tsc -p . (uses out/), the base image, ssh. One guest at a time (run it under flock /tmp/stratus-vm.lock).
 // Usage: RUNS=2 node bench/boot.mjs
@@ -30,7 +31,7 @@ const freePort = () => new Promise(r => { const s = net.createServer(); s.listen
 let blame = '';
 async function stratus() {
   const t0 = Date.now();
-  const r = await mgr.launch({ image: base, sshKeys: [], vcpu: 2, memoryMiB: 1024 });
+  const r = await mgr.launch({ image: base, sshKeys: [], vcpu: 2, memoryMiB: 1024, network: 'nat', publish: [{ hostAddr: '127.0.0.1', hostPort: 0, guestPort: 80, proto: 'tcp' }] });
   const s = (Date.now() - t0) / 1000;
   if (!blame) blame = (await mgr.exec(r.id, 'cloud-init status --wait >/dev/null 2>&1; cloud-init analyze blame 2>/dev/null | sed -n 2,9p')).stdout;
   await mgr.kill(r.id);
@@ -55,9 +56,10 @@ async function bare(i) {
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', bareImage, path.join(d, 'o.qcow2')]);
   const port = await freePort();
   fs.writeFileSync(path.join(d, 'known_hosts'), knownHosts.map(k => `[127.0.0.1]:${port} ${k}\n`).join(''));
+  const web = await freePort();
   execFileSync('qemu-system-x86_64', ['-machine', 'q35', '-accel', 'tcg', '-smp', '2', '-m', '1024',
     '-drive', `file=${d}/o.qcow2,if=virtio`,
-    '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0',
+    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22,hostfwd=tcp:127.0.0.1:${web}-:80`, '-device', 'virtio-net-pci,netdev=n0',
     '-display', 'none', '-serial', `file:${d}/serial.log`, '-daemonize', '-pidfile', `${d}/pid`]);
   const pid = Number(fs.readFileSync(`${d}/pid`, 'utf8'));
   try {
@@ -86,7 +88,7 @@ try {
   }
   const med = a => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const s = med(rows.stratus), b = med(rows.bare);
-  console.log(`boot → SSH: with cloud-init (Stratus launch) ${s.toFixed(1)} s, same image bare ${b.toFixed(1)} s, ratio ${(s / b).toFixed(2)}`);
+  console.log(`boot → SSH: with cloud-init (Stratus launch) ${s.toFixed(1)} s, same image bare ${b.toFixed(1)} s, ratio ${(s / b).toFixed(2)} (both nat + 1 published port)`);
   console.log(`cloud-init analyze blame (first launch):\n${blame}`);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -61,3 +61,32 @@ test('describe table widens columns to the longest value + 1', () => {
   assert.ok(row.includes('1048576 kB') && row.includes('127.0.0.1:40022') && row.includes('a-rather-long-instance-name') && row.endsWith(' -'), 'no published ports: the ports column shows -');
   assert.ok(head.endsWith('ports'));
 });
+
+test('run-instance network options: bad -p / --network, a port in use and a missing bridge are one line each and create nothing', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-cli-net-'));
+  const key = path.join(dir, 'k.pub');
+  fs.writeFileSync(key, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG test\n');
+  const env = { STRATUS_DATA_DIR: dir, STRATUS_KVM_ACCEL: 'tcg' };
+  const busy = require('net').createServer();
+  await new Promise<void>(r => busy.listen(0, '127.0.0.1', r));
+  const port = busy.address().port;
+  try {
+    const img = path.join(dir, 'x.img');
+    let r = await cli(['run-instance', '-k', key, '-p', '80', img], env);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /^stratus run-instance: Invalid port mapping '80': use \[HOSTADDR:\]HOSTPORT:GUESTPORT/m);
+    r = await cli(['run-instance', '-k', key, '--network', 'host', img], env);
+    assert.match(r.err, /Unknown network mode 'host': use nat, isolated or bridge:NAME/);
+    r = await cli(['run-instance', '-k', key, '--publish', `${port}:80`, img], env);
+    assert.match(r.err, new RegExp(`Host port 127\\.0\\.0\\.1:${port}/tcp is already in use on .*: choose another \\(-p OTHER:80\\) or 0 for a free one\\.`));
+    assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+    r = await cli(['run-instance', '-k', key, '--network', 'bridge:nosuchbr0', img], env);
+    assert.match(r.err, /There is no bridge 'nosuchbr0'/);
+    r = await cli(['run-instance', '-k', key, '-p', `0.0.0.0:${port}:80`, img], env);
+    assert.match(r.err, /warning: 0\.0\.0\.0:\d+ is reachable from other machines/);
+    assert.deepEqual(fs.existsSync(path.join(dir, 'instances')) ? fs.readdirSync(path.join(dir, 'instances')) : [], [], 'no instance was created');
+  } finally {
+    busy.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -110,7 +110,8 @@ export class InstanceManager {
 
   private async write(rec: InstanceRecord): Promise<void> {
     rec.updatedAt = new Date().toISOString();
-    await this.host.writeFile(path.join(this.dir(rec.id), 'instance.json'), JSON.stringify(rec, null, 2) + '\n');
+    // localPorts belong to this client's connection, not to the instance
+    await this.host.writeFile(path.join(this.dir(rec.id), 'instance.json'), JSON.stringify({ ...rec, localPorts: undefined }, null, 2) + '\n');
     this.events.emit('change', { ...rec });
   }
 

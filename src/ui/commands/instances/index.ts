@@ -8,8 +8,9 @@ import * as kill from './kill';
 import * as remove from './remove';
 import * as attachVolume from './attachVolume';
 import * as refresh from './refresh';
+import * as ports from './ports';
 
 /** Registers the instances commands (one file per command in this folder). */
 export function register(ctx: UiContext): void {
-  for (const c of [launch, openSshTerminal, copyIp, showConsoleLog, shutdown, kill, remove, attachVolume, refresh]) c.register(ctx);
+  for (const c of [launch, openSshTerminal, copyIp, showConsoleLog, shutdown, kill, remove, attachVolume, refresh, ports]) c.register(ctx);
 }

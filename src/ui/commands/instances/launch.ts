@@ -7,7 +7,7 @@ import { LocalMarketplace } from '../../../backend/marketplace/local';
 import { trustVerdict } from '../../../backend/marketplace/trust';
 import { createMultipart, encodeUserData, readParts } from '../../../core/context/cloudinit';
 import { isIdentifier } from '../../../core/metadata/identifier';
-import { parseNetworkMode, parsePublish } from '../../../core/network';
+import { parseNetworkMode, parsePublish, type PortMapping } from '../../../core/network';
 import type { Host } from '../../../backend/host/host';
 import type { InstanceManager } from '../../../backend/kvm/instances';
 import type { ContextMethod, InstanceRecord, LaunchOptions, SaveFields } from '../../../backend/kvm/types';
@@ -32,8 +32,10 @@ export interface LaunchArgs {
   allowUntrusted?: boolean;
   /** nat, isolated or bridge:NAME. */
   network?: string;
-  /** docker -p specs, e.g. ["0:80"]. */
-  publish?: string[];
+  /** docker -p specs (e.g. ["0:80"]) or parsed mappings. */
+  publish?: (string | PortMapping)[];
+  /** Also publish the image's declared inbound ports. */
+  publishAll?: boolean;
   contextMethod?: ContextMethod;
   /** cloud-init parts as `mimetype,file`. */
   cloudInit?: string[];
@@ -80,7 +82,7 @@ function choicesFromArgs(a: LaunchArgs, last: LaunchChoices | undefined): Launch
   const keyFile = a.keyFile ?? defaultKeyFile();
   return {
     type: a.type ?? last?.type ?? 'm1.small', keyFiles: keyFile ? [keyFile] : [], network: a.network ? parseNetworkMode(a.network) : last?.network ?? defaultNetwork(),
-    publish: a.publish ?? last?.publish ?? [], context: a.contextMethod ?? (a.cloudInit?.length ? 'cloud-init' : a.contextVars?.length || a.contextFile ? 'stratuslab' : last?.context ?? 'none'),
+    publish: a.publish?.map(p => (typeof p === 'string' ? p : `${p.hostAddr}:${p.hostPort}:${p.guestPort}/${p.proto}`)) ?? last?.publish ?? [], context: a.contextMethod ?? (a.cloudInit?.length ? 'cloud-init' : a.contextVars?.length || a.contextFile ? 'stratuslab' : last?.context ?? 'none'),
     cloudInit: a.cloudInit ?? last?.cloudInit ?? [], contextVars: a.contextVars ?? last?.contextVars ?? [], contextFile: a.contextFile ?? last?.contextFile, save: !!a.save,
   };
 }
@@ -114,7 +116,7 @@ async function toLaunchOptions(image: string, c: LaunchChoices, a: LaunchArgs, s
     for (const p of c.contextVars) addPair(p, 'the context pairs');
   }
   return {
-    image, type: c.type, sshKeys, save, name: a.name, allowUntrusted: a.allowUntrusted, network: c.network, publish: c.publish.map(parsePublish),
+    image, type: c.type, sshKeys, save, name: a.name, allowUntrusted: a.allowUntrusted, network: c.network, publish: c.publish.map(parsePublish), publishAll: a.publishAll,
     contextMethod: c.context === 'stratuslab' ? 'stratuslab' : c.context === 'cloud-init' ? 'cloud-init' : undefined,
     contextVars: Object.keys(contextVars).length ? contextVars : undefined, userData,
   };

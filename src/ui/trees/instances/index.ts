@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { Host } from '../../../backend/host/host';
 import type { InstanceManager } from '../../../backend/kvm/instances';
-import type { InstanceRecord, InstanceState } from '../../../backend/kvm/types';
+import type { InstanceRecord, InstanceState, PortMapping } from '../../../backend/kvm/types';
+import { formatPort, portUrl } from '../../../core/network';
 import type { UiContext } from '../../context';
 import { snapshotProvider } from '../snapshot';
 import { hostEmptyItem, hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
@@ -13,7 +14,9 @@ export type InstanceNode =
   | { kind: 'warning'; host: Host; message: string }
   | { kind: 'hostError'; host: Host; message: string; busy?: boolean }
   | { kind: 'empty'; host: Host }
-  | { kind: 'instance'; host: Host; record: InstanceRecord };
+  | { kind: 'instance'; host: Host; record: InstanceRecord }
+  /** A published port of a Running instance, as this machine reaches it. */
+  | { kind: 'port'; host: Host; record: InstanceRecord; port: PortMapping };
 
 /** How long a host node waits for its listing before it shows the failure (and the fix) instead. */
 export const LIST_TIMEOUT_MS = 15_000;
@@ -44,10 +47,31 @@ function tooltip(r: InstanceRecord): vscode.MarkdownString {
     ['image', r.imageRef], ['image id', r.imageId], ['base', r.base], ['disk', r.overlay], ['acceleration', r.accel.toUpperCase()],
     ['ssh', r.sshPort ? `root@${r.ip} -p ${r.sshPort}` : undefined], ['host keys', r.sshHostKeys.map(k => k.split(' ')[0]).join(', ') || undefined],
     ['save as', r.save ? `${r.save.title} (${r.save.author} <${r.save.email}>)` : undefined], ['saved image', r.saved?.imageId],
+    ['network', r.network ? `${r.network}${r.networkDetail ? ` — ${r.networkDetail}` : ''}` : undefined],
+    ['ports', (r.ports ?? []).map(formatPort).join(', ') || undefined],
     ['created', r.createdAt], ['error', r.error],
   ];
   const md = new vscode.MarkdownString(rows.filter(([, v]) => v).map(([k, v]) => `**${k}**: ${String(v).replace(/[\\`*_[\]<>]/g, '\\$&')}`).join('  \n'));
   return md;
+}
+
+/** The published ports of a Running instance as this machine reaches them (a remote host's through its SSH connection). */
+function portsOf(r: InstanceRecord): PortMapping[] {
+  return r.state === 'Running' ? (r.localPorts ?? r.ports ?? []) : [];
+}
+
+function portItem(host: Host, r: InstanceRecord, p: PortMapping): vscode.TreeItem {
+  const item = new vscode.TreeItem(`${p.hostAddr}:${p.hostPort} → ${p.guestPort}/${p.proto}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `port:${host.id}:${r.id}:${p.guestPort}/${p.proto}`;
+  item.contextValue = `instancePort.${p.proto}`;
+  item.iconPath = new vscode.ThemeIcon('plug');
+  const remote = r.localPorts ? ` (on ${host.label} ${(r.ports.find(x => x.guestPort === p.guestPort && x.proto === p.proto) ?? p).hostPort}, reached through its SSH connection)` : '';
+  if (p.proto === 'tcp') {
+    item.description = portUrl(p);
+    item.tooltip = `Guest port ${p.guestPort}/${p.proto} at ${portUrl(p)}${remote}`;
+    item.command = { command: 'stratus.instances.openPort', title: 'Open in Browser', arguments: [{ kind: 'port', host, record: r, port: p }] };
+  } else item.tooltip = `Guest port ${p.guestPort}/udp at ${p.hostAddr}:${p.hostPort}${remote}`;
+  return item;
 }
 
 class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
@@ -70,8 +94,9 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
       item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
       return item;
     }
+    if (n.kind === 'port') return portItem(n.host, n.record, n.port);
     const r = n.record;
-    const item = new vscode.TreeItem(r.name === r.id ? r.id : `${r.name} (${r.id})`, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(r.name === r.id ? r.id : `${r.name} (${r.id})`, portsOf(r).length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.id = `instance:${n.host.id}:${r.id}`;
     item.description = instanceDescription(r);
     item.tooltip = tooltip(r);
@@ -88,6 +113,7 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
       if (hosts.length === 1 && !(await managerFor(this.ctx, hosts[0]).then(m => m.list()).catch(() => [])).length) return [];
       return hosts.map(host => ({ kind: 'host' as const, host }));
     }
+    if (n.kind === 'instance') return portsOf(n.record).map(port => ({ kind: 'port' as const, host: n.host, record: n.record, port }));
     if (n.kind !== 'host') return [];
     const problem = hostProblem(n.host);
     if (problem) return [{ kind: 'hostError', host: n.host, ...problem }];
