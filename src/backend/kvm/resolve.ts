@@ -49,8 +49,10 @@ export interface ResolveContext {
  */
 export async function resolveImage(ref: string, ctx: ResolveContext): Promise<ResolvedImage> {
   const r = await resolveUnchecked(ref, ctx);
-  // whatever the source, the base must not pull other host files into the guest
-  await checkSelfContained(ctx.host, r.path, [ctx.data.images, ctx.data.volumes], r.path === ref ? path.basename(ref) : `${ref} (${path.basename(r.path)})`);
+  // whatever the source, the base must not pull other host files into the guest; a volume's recorded
+  // external base (a saved image made from a file base) was placed by Stratus when it made the volume
+  const recorded = r.volumeId ? (await new VolumeStore(ctx.data.volumes, { host: ctx.host }).get(r.volumeId))?.backingFile : undefined;
+  await checkSelfContained(ctx.host, r.path, [ctx.data.images, ctx.data.volumes], r.path === ref ? path.basename(ref) : `${ref} (${path.basename(r.path)})`, recorded ? [recorded] : []);
   return r;
 }
 

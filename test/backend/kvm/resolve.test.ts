@@ -199,6 +199,15 @@ test('a base that pulls in host files is refused: an external data file, a backi
     const clean = path.join(outside, 'clean.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', clean, '1M']);
     assert.equal((await resolveImage(clean, { host, data })).format, 'qcow2');
+    // a saved volume recorded on an external base is fine; that base's own data file is still refused
+    const ov = path.join(outside, 'ov.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', clean, ov]);
+    const saved = await new VolumeStore(data.volumes).createFrom(ov, { type: 'MACHINE_IMAGE_ORIGIN', tag: 'saved' });
+    assert.equal((await resolveImage(saved.uuid, { host, data })).volumeId, saved.uuid);
+    const ov2 = path.join(outside, 'ov2.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', withData, ov2]);
+    const sneaky = await new VolumeStore(data.volumes).createFrom(ov2, { type: 'MACHINE_IMAGE_ORIGIN', tag: 'sneaky' });
+    await assert.rejects(resolveImage(sneaky.uuid, { host, data }), /uses .*host-secret\.txt as its data file/);
   } finally {
     fs.rmSync(data.root, { recursive: true, force: true });
     fs.rmSync(outside, { recursive: true, force: true });
