@@ -7,7 +7,7 @@ import type { DataLayout } from '../paths';
 import { isIdentifier } from '../../core/metadata/identifier';
 import { summarize } from '../../core/metadata/summary';
 import { downloadImage } from '../marketplace/download';
-import { cacheSlot, markVerified, verifiedHit } from '../marketplace/cache';
+import { cacheSlot, markVerified, sweepStalePartsOn, verifiedHit } from '../marketplace/cache';
 import { LocalMarketplace } from '../marketplace/local';
 import { trustVerdict, verdictProblem } from '../marketplace/trust';
 import { VolumeStore } from '../volumes/store';
@@ -139,6 +139,7 @@ async function downloadImageOnHost(host: Host, summary: ReturnType<typeof summar
   const slot = cacheSlot(summary);
   const { format } = slot;
   const dest = path.posix.join(cacheDir, slot.name);
+  await sweepStalePartsOn(host, cacheDir);
   if (await verifiedHit(host, dest, slot.sha1, signal)) return { path: dest, format };
   const want = slot.sha1;
   if (summary.bytes === undefined) throw new Error(`the metadata of ${summary.identifier} gives no size (bytes), so the download cannot be bounded`);

@@ -133,7 +133,12 @@ test('on a remote host (real sshd): a marketplace image and a URL are downloaded
       const signer2 = signer;
       const good = await new LocalMarketplace(dctx.local.marketplace);
       await good.addDraft(signMetadata(draftMetadata({ digests, imageId: id, save: { title: 'tiny', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/good.img.gz`, compression: 'gz' }), signer2));
+      // a killed download's part file (untouched for two days) is swept from the host's cache; a recent one is kept
+      await remote.mkdirp(hostData.images);
+      await remote.run(['sh', '-c', 'echo x > "$1"; touch -d "2 days ago" "$1"; echo y > "$2"', 'plant', path.posix.join(hostData.images, 'old.raw.part-1'), path.posix.join(hostData.images, 'recent.raw.part-2')]);
       const d = await resolveImage(id, dctx);
+      assert.deepEqual((await remote.readdir(hostData.images)).filter(f => f.includes('.part')), ['recent.raw.part-2'], 'the stale part file swept');
+      await remote.remove(path.posix.join(hostData.images, 'recent.raw.part-2'));
       assert.equal(d.path, path.posix.join(hostData.images, `${digests.sha1}.raw`), 'cached on the host by SHA-1');
       assert.ok((await remote.readFile(d.path)).equals(bytes), 'fetched, inflated and checked by the host');
       assert.deepEqual(fs.existsSync(dctx.local.images) ? fs.readdirSync(dctx.local.images) : [], [], 'nothing downloaded on this machine');
