@@ -151,6 +151,13 @@ test('on a remote host (real sshd): a marketplace image and a URL are downloaded
       await bad.addDraft(signMetadata(draftMetadata({ digests: { ...digests, bytes: 13, sha1: crypto.createHash('sha1').update('x').digest('hex') }, imageId: badId, save: { title: 'bad', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/bad.img` }), signer2));
       await assert.rejects(resolveImage(badId, dctx), /Manifest hash code different from downloaded image/);
       assert.deepEqual((await remote.readdir(hostData.images)).filter(f => f.includes('.part')), [], 'no partial file left on the host');
+      // a decompression bomb is stopped on the host as soon as it inflates past the size the entry gives
+      served.set('/bomb.img.gz', zlib.gzipSync(Buffer.alloc(64 << 20)));
+      const small = crypto.createHash('sha1').update('small').digest('hex');
+      await bad.addDraft(signMetadata(draftMetadata({ digests: { ...digests, bytes: 5, sha1: small }, imageId: sha1ToIdentifier(small), save: { title: 'bomb', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/bomb.img.gz`, compression: 'gz' }), signer2));
+      const bombErr = await resolveImage(sha1ToIdentifier(small), dctx).then(() => undefined, e => e as Error);
+      assert.match(bombErr?.message ?? 'resolved', /larger than the size in image manifest \(5\): stopped after 6 bytes/);
+      assert.deepEqual((await remote.readdir(hostData.images)).filter(f => f.includes('.part')), [], 'nothing of the bomb left on the host');
       // an entry claiming the trusted identifier with another image is refused; a file planted in the host's
       // cache slot is re-checked on the next launch and replaced by the genuine image
       const evil = Buffer.from('an attacker image');
