@@ -55,6 +55,10 @@ if (tiers.includes('workbench')) {
     fs.rmSync(countFile, { force: true });
     run(process.execPath, ['test/host/run-tests.mjs'], { env: { ...process.env, STRATUS_COUNT_FILE: countFile } });
     add('workbench', fs.existsSync(countFile) ? JSON.parse(fs.readFileSync(countFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, failures: ['workbench: the real VS Code host did not report a result (see above)'] });
+    // a short second run in an UNTRUSTED workspace holding hostile Stratus settings (restricted mode)
+    fs.rmSync(countFile, { force: true });
+    run(process.execPath, ['test/host/run-tests.mjs'], { env: { ...process.env, STRATUS_COUNT_FILE: countFile, STRATUS_UI_UNTRUSTED: '1', STRATUS_UI_GREP: 'restricted settings|outside the recipe' } });
+    add('workbench-untrusted', fs.existsSync(countFile) ? JSON.parse(fs.readFileSync(countFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, failures: ['workbench (untrusted): no result (see above)'] });
   } else console.log('[workbench] no harness yet');
 }
 if (tiers.includes('vm')) nodeTests('vm', compiled.filter(p => p.endsWith('.vm.test.js')), ['--test-concurrency=1']);

@@ -38,7 +38,7 @@ export const SETTINGS = {
  * Starts code-server on 127.0.0.1 in its own process group. `dir` holds user-data, extensions and
  * server.log (a fresh temp dir unless given). Resolves once it listens.
  */
-export async function startCodeServer({ port, dir, env = {}, extraArgs = [], settings = {} } = {}) {
+export async function startCodeServer({ port, dir, env = {}, extraArgs = [], settings = {}, untrusted = false } = {}) {
   if (!fs.existsSync(CODE_SERVER)) throw new Error(`code-server is not installed at ${CODE_SERVER}: run \`bash test/host/setup-host.sh\` (or \`bash scripts/setup.sh\`)`);
   port ??= await freePort();
   dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-host-'));
@@ -48,12 +48,14 @@ export async function startCodeServer({ port, dir, env = {}, extraArgs = [], set
   fs.mkdirSync(ext, { recursive: true });
   const settingsFile = path.join(ud, 'User', 'settings.json');
   const previous = fs.existsSync(settingsFile) ? JSON.parse(fs.readFileSync(settingsFile, 'utf8') || '{}') : {};
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, ...previous, ...settings }, null, 2));
+  // untrusted: workspace trust on, no prompt, so the opened folder stays in restricted mode
+  const trust = untrusted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {};
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...SETTINGS, ...previous, ...settings, ...trust }, null, 2));
   // Without --config code-server writes ~/.config/code-server/config.yaml; keep everything in `dir`.
   const cfg = path.join(dir, 'config.yaml');
   fs.writeFileSync(cfg, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const args = ['--config', cfg, '--user-data-dir', ud, '--extensions-dir', ext,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check', ...(untrusted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override', '--ignore-last-opened', ...extraArgs];
   const logFile = path.join(dir, 'server.log');
   const log = fs.createWriteStream(logFile);

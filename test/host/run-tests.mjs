@@ -5,6 +5,8 @@
 //        STRATUS_UI_GREP      only run tests whose full title matches this regexp
 //        STRATUS_UI_TIMEOUT_MS whole-run limit (default 900000: every area adds tests); KEEP_TMP=1 keeps the temp folder;
 //        STRATUS_UI_VERBOSE=1 echoes the browser console.
+//        STRATUS_UI_UNTRUSTED=1 opens the workspace untrusted (restricted mode) with hostile Stratus settings in it
+//        (test/ui/fixtures/hostileSettings.ts); most areas then skip or differ.
 // The extension host inherits this process's environment plus STRATUS_DATA_DIR (a fresh folder per run),
 // STRATUS_TEST_WORKSPACE (the opened folder, a copy of test/ui/fixtures/workspace) and
 // VSCODE_TEST_SCREENSHOT_URL (GET ?name=x[&selector=css] saves test-results/screenshots/x.png;
@@ -35,6 +37,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-wb-'));
 const dataDir = path.join(tmp, 'data');
 fs.mkdirSync(dataDir);
 const workspace = makeWorkspace(tmp);
+const untrusted = process.env.STRATUS_UI_UNTRUSTED === '1';
+if (untrusted) {
+  const { HOSTILE_WORKSPACE_SETTINGS } = await import(path.join(ROOT, 'out', 'test', 'ui', 'fixtures', 'hostileSettings.js'));
+  const f = path.join(workspace, '.vscode', 'settings.json');
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  const prev = fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : {};
+  fs.writeFileSync(f, JSON.stringify({ ...prev, ...HOSTILE_WORKSPACE_SETTINGS }, null, 2));
+}
 const resultFile = path.join(tmp, 'mocha-result.json');
 
 // Tests running in the extension host (a child of code-server) ask for screenshots over loopback.
@@ -84,6 +94,7 @@ process.on('SIGTERM', () => finish(143, 'terminated'));
 try {
   srv = await startCodeServer({
     dir: tmp,
+    untrusted,
     env: {
       VSCODE_TEST_SCREENSHOT_URL: `http://127.0.0.1:${shotServer.address().port}/shot`,
       STRATUS_DATA_DIR: dataDir,

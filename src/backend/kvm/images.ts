@@ -23,14 +23,15 @@ export async function imageInfo(host: Host, file: string): Promise<ImageInfo> {
  * Refuses an image that would pull other host files into a guest or an import: every layer of its backing chain
  * (`qemu-img info --backing-chain`) may have no external data file and no extra VMDK extent, and every backing file
  * must be one Stratus placed itself (a real path inside one of `placedDirs`, e.g. the image cache and the volume
- * store). A base from a file, URL or marketplace must not turn a guest's disk into a window onto /etc or ~/.ssh.
+ * store, or one of `placedFiles`, e.g. the base a saved volume was recorded with; that base's own chain is checked too). A base from a file, URL or marketplace must not turn a guest's disk into a window onto /etc or ~/.ssh.
  */
-export async function checkSelfContained(host: Host, file: string, placedDirs: string[] = [], label = path.basename(file)): Promise<void> {
+export async function checkSelfContained(host: Host, file: string, placedDirs: string[] = [], label = path.basename(file), placedFiles: string[] = []): Promise<void> {
   const out = await host.run(['qemu-img', 'info', '--output=json', '--backing-chain', '-U', '--', file]).catch(e => {
     throw new Error(`${label} cannot be read as a disk image: ${(e as Error).message.split('\n')[0]}`);
   });
   const chain = JSON.parse(out) as Array<Record<string, any>>;
   const realDirs = await Promise.all(placedDirs.map(d => realPath(host, d)));
+  const realFiles = await Promise.all(placedFiles.map(f => realPath(host, f)));
   for (const layer of chain) {
     const name = String(layer.filename ?? file);
     const data = layer['format-specific']?.data ?? {};
@@ -41,7 +42,7 @@ export async function checkSelfContained(host: Host, file: string, placedDirs: s
     const backing = layer['full-backing-filename'] ?? layer['backing-filename'];
     if (!backing) continue;
     const real = /^\//.test(backing) ? await realPath(host, backing) : undefined;
-    const inside = real !== undefined && realDirs.some(d => d !== undefined && (real === d || real.startsWith(d + '/')));
+    const inside = real !== undefined && (realFiles.includes(real) || realDirs.some(d => d !== undefined && (real === d || real.startsWith(d + '/'))));
     if (!inside) throw new Error(`${label} is backed by ${backing}, which Stratus did not place: use a standalone image (qemu-img convert it first).`);
   }
 }

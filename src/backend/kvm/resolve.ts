@@ -7,7 +7,7 @@ import type { DataLayout } from '../paths';
 import { isIdentifier } from '../../core/metadata/identifier';
 import { summarize } from '../../core/metadata/summary';
 import { downloadImage } from '../marketplace/download';
-import { cacheSlot, markVerified, verifiedHit } from '../marketplace/cache';
+import { cacheSlot, markVerified, sweepStalePartsOn, verifiedHit } from '../marketplace/cache';
 import { LocalMarketplace } from '../marketplace/local';
 import { trustVerdict, verdictProblem } from '../marketplace/trust';
 import { VolumeStore } from '../volumes/store';
@@ -49,8 +49,10 @@ export interface ResolveContext {
  */
 export async function resolveImage(ref: string, ctx: ResolveContext): Promise<ResolvedImage> {
   const r = await resolveUnchecked(ref, ctx);
-  // whatever the source, the base must not pull other host files into the guest
-  await checkSelfContained(ctx.host, r.path, [ctx.data.images, ctx.data.volumes], r.path === ref ? path.basename(ref) : `${ref} (${path.basename(r.path)})`);
+  // whatever the source, the base must not pull other host files into the guest; a volume's recorded
+  // external base (a saved image made from a file base) was placed by Stratus when it made the volume
+  const recorded = r.volumeId ? (await new VolumeStore(ctx.data.volumes, { host: ctx.host }).get(r.volumeId))?.backingFile : undefined;
+  await checkSelfContained(ctx.host, r.path, [ctx.data.images, ctx.data.volumes], r.path === ref ? path.basename(ref) : `${ref} (${path.basename(r.path)})`, recorded ? [recorded] : []);
   return r;
 }
 
@@ -138,6 +140,7 @@ async function downloadImageOnHost(host: Host, summary: ReturnType<typeof summar
   const slot = cacheSlot(summary);
   const { format } = slot;
   const dest = path.posix.join(cacheDir, slot.name);
+  await sweepStalePartsOn(host, cacheDir);
   if (await verifiedHit(host, dest, slot.sha1, signal)) return { path: dest, format };
   const want = slot.sha1;
   if (summary.bytes === undefined) throw new Error(`the metadata of ${summary.identifier} gives no size (bytes), so the download cannot be bounded`);

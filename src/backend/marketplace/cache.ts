@@ -82,6 +82,20 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * The same on a remote host's cache, where the writer's pid is one of the machine that started the download:
+ * only files nothing has written to for a day are removed there.
+ */
+export async function sweepStalePartsOn(host: Host, dir: string): Promise<void> {
+  if (host.kind === 'local') return sweepStaleParts(dir);
+  const names = await host.readdir(dir).catch(() => [] as string[]);
+  for (const n of names.filter(x => /\.part-\d+$/.test(x))) {
+    const p = path.posix.join(dir, n);
+    const st = await host.stat(p).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > STALE_MS) await host.remove(p).catch(() => undefined);
+  }
+}
+
+/**
  * Removes the temporary files of downloads that were killed (their writer's process is gone, or nothing has
  * written to them for a day); a download in progress in another process keeps its file.
  */

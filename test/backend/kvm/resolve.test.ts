@@ -133,7 +133,12 @@ test('on a remote host (real sshd): a marketplace image and a URL are downloaded
       const signer2 = signer;
       const good = await new LocalMarketplace(dctx.local.marketplace);
       await good.addDraft(signMetadata(draftMetadata({ digests, imageId: id, save: { title: 'tiny', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/good.img.gz`, compression: 'gz' }), signer2));
+      // a killed download's part file (untouched for two days) is swept from the host's cache; a recent one is kept
+      await remote.mkdirp(hostData.images);
+      await remote.run(['sh', '-c', 'echo x > "$1"; touch -d "2 days ago" "$1"; echo y > "$2"', 'plant', path.posix.join(hostData.images, 'old.raw.part-1'), path.posix.join(hostData.images, 'recent.raw.part-2')]);
       const d = await resolveImage(id, dctx);
+      assert.deepEqual((await remote.readdir(hostData.images)).filter(f => f.includes('.part')), ['recent.raw.part-2'], 'the stale part file swept');
+      await remote.remove(path.posix.join(hostData.images, 'recent.raw.part-2'));
       assert.equal(d.path, path.posix.join(hostData.images, `${digests.sha1}.raw`), 'cached on the host by SHA-1');
       assert.ok((await remote.readFile(d.path)).equals(bytes), 'fetched, inflated and checked by the host');
       assert.deepEqual(fs.existsSync(dctx.local.images) ? fs.readdirSync(dctx.local.images) : [], [], 'nothing downloaded on this machine');
@@ -146,6 +151,13 @@ test('on a remote host (real sshd): a marketplace image and a URL are downloaded
       await bad.addDraft(signMetadata(draftMetadata({ digests: { ...digests, bytes: 13, sha1: crypto.createHash('sha1').update('x').digest('hex') }, imageId: badId, save: { title: 'bad', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/bad.img` }), signer2));
       await assert.rejects(resolveImage(badId, dctx), /Manifest hash code different from downloaded image/);
       assert.deepEqual((await remote.readdir(hostData.images)).filter(f => f.includes('.part')), [], 'no partial file left on the host');
+      // a decompression bomb is stopped on the host as soon as it inflates past the size the entry gives
+      served.set('/bomb.img.gz', zlib.gzipSync(Buffer.alloc(64 << 20)));
+      const small = crypto.createHash('sha1').update('small').digest('hex');
+      await bad.addDraft(signMetadata(draftMetadata({ digests: { ...digests, bytes: 5, sha1: small }, imageId: sha1ToIdentifier(small), save: { title: 'bomb', comment: 'c', author: 'A', email: 'a@example.org' }, location: `${base}/bomb.img.gz`, compression: 'gz' }), signer2));
+      const bombErr = await resolveImage(sha1ToIdentifier(small), dctx).then(() => undefined, e => e as Error);
+      assert.match(bombErr?.message ?? 'resolved', /larger than the size in image manifest \(5\): stopped after 6 bytes/);
+      assert.deepEqual((await remote.readdir(hostData.images)).filter(f => f.includes('.part')), [], 'nothing of the bomb left on the host');
       // an entry claiming the trusted identifier with another image is refused; a file planted in the host's
       // cache slot is re-checked on the next launch and replaced by the genuine image
       const evil = Buffer.from('an attacker image');
@@ -199,6 +211,15 @@ test('a base that pulls in host files is refused: an external data file, a backi
     const clean = path.join(outside, 'clean.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', clean, '1M']);
     assert.equal((await resolveImage(clean, { host, data })).format, 'qcow2');
+    // a saved volume recorded on an external base is fine; that base's own data file is still refused
+    const ov = path.join(outside, 'ov.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', clean, ov]);
+    const saved = await new VolumeStore(data.volumes).createFrom(ov, { type: 'MACHINE_IMAGE_ORIGIN', tag: 'saved' });
+    assert.equal((await resolveImage(saved.uuid, { host, data })).volumeId, saved.uuid);
+    const ov2 = path.join(outside, 'ov2.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', withData, ov2]);
+    const sneaky = await new VolumeStore(data.volumes).createFrom(ov2, { type: 'MACHINE_IMAGE_ORIGIN', tag: 'sneaky' });
+    await assert.rejects(resolveImage(sneaky.uuid, { host, data }), /uses .*host-secret\.txt as its data file/);
   } finally {
     fs.rmSync(data.root, { recursive: true, force: true });
     fs.rmSync(outside, { recursive: true, force: true });

@@ -66,6 +66,29 @@ describe('Recipes: diagnostics, completion, hovers, CodeLens and the Builds view
     }
   });
 
+  it('flags scripts and context files outside the recipe\'s folder (symlinks resolved), on the path itself', async () => {
+    const sub = fs.mkdtempSync(path.join(dir, 'confined-'));
+    const secret = path.join(dir, 'not-for-images.txt');
+    fs.writeFileSync(secret, 'a file of this machine\n');
+    fs.writeFileSync(path.join(sub, 'base.qcow2'), '');
+    fs.symlinkSync(secret, path.join(sub, 'user-data.yaml'));
+    const f = vscode.Uri.file(path.join(sub, 'shared.recipe.yaml'));
+    fs.writeFileSync(f.fsPath, 'base: base.qcow2\nscripts:\n  - ../not-for-images.txt\ncontext:\n  - {type: cloud-config, file: user-data.yaml}\n');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(f));
+    const ds = (await diagnosticsOf(f, x => x.filter(d => d.code === 'recipe/path-outside').length === 2)).filter(d => d.code === 'recipe/path-outside');
+    assert.equal(ds.length, 2, JSON.stringify(vscode.languages.getDiagnostics(f).map(d => d.message)));
+    assert.deepEqual(r(ds[0]), [2, 4, 2, 25]);
+    assert.match(ds[0].message, /^Script '\.\.\/not-for-images\.txt' is outside the recipe's folder \(it resolves to .*not-for-images\.txt\): .*stratus\.build\.allowPathsOutsideRecipe/);
+    assert.equal(ds[0].severity, vscode.DiagnosticSeverity.Error);
+    assert.match(ds[1].message, /^Context file 'user-data\.yaml' is outside the recipe's folder/);
+    if (hasHarness()) {
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      await sleep(500);
+      await screenshot('recipe-path-outside');
+    }
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('completes instance types with their sizes and installers', async () => {
     const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(1, 8));
     const large = list.items.find(i => (typeof i.label === 'string' ? i.label : i.label.label) === 'm1.large');
