@@ -4,7 +4,7 @@ import { DOMParser, Document } from '@xmldom/xmldom';
 export const MAX_XML_BYTES = 8 * 1024 * 1024;
 
 /** Metadata is a few dozen elements a few levels deep; these bound the DOM and every walk over it. */
-export const XML_LIMITS = { maxBytes: MAX_XML_BYTES, maxElements: 100_000, maxDepth: 256 } as const;
+export const XML_LIMITS = { maxBytes: MAX_XML_BYTES, maxElements: 50_000, maxDepth: 256 } as const;
 
 export interface XmlLimits { maxBytes?: number; maxElements?: number; maxDepth?: number }
 

@@ -8,7 +8,7 @@ import { signMetadata, generateCertificate, loadPem, loadPkcs12, SignatureProfil
 import { verifySignature } from '../../core/metadata/verify';
 import type { KeyMaterial } from '../../core/metadata/certs';
 import { SignError } from '../../core/metadata/endorsement';
-import { decodeXml, XmlEncodingError } from '../../core/xml';
+import { decodeXml, declareUtf8, XmlEncodingError } from '../../core/xml';
 import { completeChecksums } from '../../backend/images/checksums';
 import { dataLayout } from '../../backend/paths';
 
@@ -94,7 +94,8 @@ const signMetadataCommand: CliCommand = {
     }
     const out = v.output ?? file;
     if (!v.output) fs.copyFileSync(file, `${file}.orig`);
-    writeAtomic(out, signed);
+    // Decoded from its declared encoding, written as UTF-8: the declaration (which is not signed) must say so.
+    writeAtomic(out, declareUtf8(signed));
     io.out(`Metadata file successfully signed: ${out}`);
     return 0;
   },

@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import { XMLSerializer } from '@xmldom/xmldom';
-import { declareUtf8, parseXml } from '../xml';
+import { parseXml } from '../xml';
 import { describeCertificate, KeyMaterial, readCertificates } from './certs';
 import { clearEndorsement, fillEndorsement, SignError, stripSignatures } from './endorsement';
 import { ALG, newSignedXml } from './dsig';
@@ -57,6 +57,5 @@ export function signMetadata(text: string, key: KeyMaterial, opts: SignOptions =
   });
   sx.addReference({ xpath: '/*', transforms: [ALG.enveloped], digestAlgorithm: modern ? ALG.sha256 : ALG.sha1, isEmptyUri: true });
   sx.computeSignature(new XMLSerializer().serializeToString(doc), { location: { reference: '/*', action: 'append' } });
-  // The text was decoded from its declared encoding and is written as UTF-8; the declaration (never signed) says so.
-  return declareUtf8(sx.getSignedXml());
+  return sx.getSignedXml();
 }

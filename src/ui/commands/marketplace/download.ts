@@ -3,6 +3,7 @@ import type { UiContext } from '../../context';
 import { marketplaceTree } from '../../trees/marketplace';
 import { resolveEntry } from './pick';
 import { downloadImage } from '../../../backend/marketplace/download';
+import { trustVerdict } from '../../../backend/marketplace/trust';
 import { formatBytes } from '../../../core/marketplace/present';
 
 /** stratus.marketplace.download [entry|identifier]: the image into the cache, with progress and cancel; resolves to the file path. */
@@ -10,9 +11,10 @@ export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.download', async (arg?: unknown) => {
     const node = await resolveEntry(arg, 'Entry whose image to download');
     if (!node) return;
-    const s = node.entry.summary;
-    const name = s.title || s.identifier;
+    const name = node.entry.summary.title || node.entry.key.identifier;
     try {
+      // Locations and checksums come from the bytes the signature covers, never from the listing's copy.
+      const s = (marketplaceTree().verdictOf(node) ?? trustVerdict(node.entry.xml ?? await node.mp.get(node.entry.key))).summary;
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${name}`, cancellable: true }, async (progress, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
@@ -32,7 +34,7 @@ export function register(ctx: UiContext): void {
       void vscode.window.showInformationMessage(`${name}: ${result.cached ? 'already in the cache' : 'downloaded and verified'} (${result.path})`);
       return result.path;
     } catch (e) {
-      ctx.log.error(`download ${s.identifier}: ${(e as Error).message}`);
+      ctx.log.error(`download ${node.entry.key.identifier}: ${(e as Error).message}`);
       void vscode.window.showErrorMessage(`Download of ${name} failed: ${(e as Error).message}`);
       return undefined;
     }
