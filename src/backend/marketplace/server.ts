@@ -29,10 +29,10 @@ type Media = 'xml' | 'json' | 'html';
  */
 export function createHandler(store: LocalMarketplace, opts: ServeOptions = {}): http.RequestListener {
   return (req, res) => {
-    // Never rendered as anything but what the Content-Type says; never framed; no referrer leaks to entry links.
+    // Never rendered as anything but what the Content-Type says; never framed; no referrer leaks to other sites.
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Referrer-Policy', 'same-origin');   // 'no-referrer' would make browsers send Origin: null on our own form
     res.setHeader('Content-Security-Policy', API_CSP);
     handle(store, opts, req, res).catch(e => {
       const status = e instanceof MarketplaceError ? e.status : e instanceof QueryError ? 400 : 500;

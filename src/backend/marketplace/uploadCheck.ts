@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { serverValidate } from '../../core/metadata/validate';
+import type { TrustVerdict } from './trust';
 
 export type UploadCheck = ReturnType<typeof serverValidate>;
 
@@ -68,22 +69,29 @@ export async function checkUpload(xml: string, deadlineMs = DEADLINE_MS): Promis
     if (scan.problem) return { ok: false, message: scan.problem };
     if (scan.elements <= INLINE_ELEMENTS) return serverValidate(xml);
   }
-  if (running >= MAX_WORKERS) await new Promise<void>(r => waiting.push(r));
-  running++;
-  try { return await inWorker(xml, deadlineMs); } finally { running--; waiting.shift()?.(); }
+  return inWorker<UploadCheck>({ xml }, deadlineMs, m => ({ ok: false, message: m }));
+}
+
+/** Trust verdicts of several stored documents in one worker round trip (a page of the web list); undefined where it failed. */
+export function verdictsInWorker(docs: string[], trusted: string[] | undefined, deadlineMs = DEADLINE_MS): Promise<Array<TrustVerdict | undefined>> {
+  return inWorker<Array<TrustVerdict | undefined>>({ docs, trusted }, deadlineMs, () => docs.map(() => undefined));
 }
 
 /** tsc puts the worker beside this file (out/…); webpack emits dist/verify-worker.js beside the bundles. */
 const workerFile = () => path.join(__dirname, 'verify-worker.js');
 
-function inWorker(xml: string, deadlineMs: number): Promise<UploadCheck> {
-  return new Promise(resolve => {
-    const w = new Worker(workerFile(), { workerData: { xml }, resourceLimits: { maxOldGenerationSizeMb: 512 } });
-    let done = false;
-    const finish = (r: UploadCheck) => { if (done) return; done = true; clearTimeout(timer); void w.terminate(); resolve(r); };
-    const timer = setTimeout(() => finish({ ok: false, message: `unable to verify metadata within ${deadlineMs / 1000} s; metadata entries verify in milliseconds, check that this is the right file` }), deadlineMs);
-    w.once('message', (r: UploadCheck) => finish(r));
-    w.once('error', e => finish({ ok: false, message: `unable to verify metadata: ${e.message}` }));
-    w.once('exit', code => finish({ ok: false, message: `unable to verify metadata (verifier exited with code ${code})` }));
-  });
+async function inWorker<T>(data: object, deadlineMs: number, failed: (message: string) => T): Promise<T> {
+  if (running >= MAX_WORKERS) await new Promise<void>(r => waiting.push(r));
+  running++;
+  try {
+    return await new Promise<T>(resolve => {
+      const w = new Worker(workerFile(), { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+      let done = false;
+      const finish = (r: T) => { if (done) return; done = true; clearTimeout(timer); void w.terminate(); resolve(r); };
+      const timer = setTimeout(() => finish(failed(`unable to verify metadata within ${deadlineMs / 1000} s; metadata entries verify in milliseconds, check that this is the right file`)), deadlineMs);
+      w.once('message', (r: T) => finish(r));
+      w.once('error', e => finish(failed(`unable to verify metadata: ${e.message}`)));
+      w.once('exit', code => finish(failed(`unable to verify metadata (verifier exited with code ${code})`)));
+    });
+  } finally { running--; waiting.shift()?.(); }
 }

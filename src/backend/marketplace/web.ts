@@ -10,6 +10,8 @@ import { keyString, parseKeyString, EntryKey, isoSeconds } from '../../core/mark
 import { parseQuery, ListQuery } from '../../core/marketplace/query';
 import { MarketplaceError } from './marketplace';
 import { WEB_CSS } from './webStyle';
+import { verdictsInWorker } from './uploadCheck';
+import * as crypto from 'crypto';
 
 /** API answers (XML, JSON, text) are data: nothing in them may run or load, even if a browser renders one. */
 export const API_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'";
@@ -73,15 +75,16 @@ async function listPage(store: LocalMarketplace, opts: WebOptions, res: http.Ser
   q.start = start; q.length = PAGE_SIZE;
   q.sortColumn = 6; q.sortDir = 'desc';
   const page0 = await store.list(q, { includePrivate: false });
-  const rows = await Promise.all(page0.entries.map(async e => {
-    let v: TrustVerdict | undefined;
-    try { v = trustVerdict(await store.get(e.key), { trusted: opts.trusted }); } catch { v = undefined; }
+  const docs = await Promise.all(page0.entries.map(e => store.get(e.key).catch(() => undefined)));
+  const verdicts = await pageVerdicts(docs, opts.trusted);
+  const rows = page0.entries.map((e, i) => {
+    const v = verdicts[i];
     const s = e.summary;
     const href = `/metadata/${keyString(e.key)}`;
     return `<tr><td><a href="${esc(href)}">${esc(s.title || s.identifier)}</a><div class="sub mono">${esc(s.identifier)}</div></td>`
       + `<td>${esc([s.os, s.osVersion, s.osArch].filter(Boolean).join(' '))}</td><td>${esc(e.key.email)}</td>`
       + `<td class="mono">${esc(e.key.created)}</td><td class="mono">${esc(s.valid)}</td><td>${esc(statusText(s))}</td><td>${badge(v)}</td></tr>`;
-  }));
+  });
   const status = q.status ?? 'valid';
   const form = `<form method="get" action="/metadata" class="filters" role="search">
 <label>Search <input type="search" name="q" value="${esc(q.text)}"></label>
@@ -100,6 +103,31 @@ async function listPage(store: LocalMarketplace, opts: WebOptions, res: http.Ser
     ? `<table class="entries"><thead><tr><th>Title</th><th>OS</th><th>Endorser</th><th>Created</th><th>Valid until</th><th>Status</th><th>Trust</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
     : '<p class="empty">No metadata matching query found.</p>';
   page(res, 200, 'Marketplace', form + nav + table);
+}
+
+/**
+ * Verdicts for a page: remembered by document hash; when several are new (a cold page: ~30 ms each), they are
+ * computed in one worker round trip so the event loop stays free for other clients.
+ */
+const known = new Map<string, TrustVerdict>();
+const KNOWN_MAX = 20_000;
+const VERDICT_TTL_MS = 10 * 60_000;
+async function pageVerdicts(docs: Array<string | undefined>, trusted: string[] | undefined): Promise<Array<TrustVerdict | undefined>> {
+  const slot = Math.floor(Date.now() / VERDICT_TTL_MS);   // dates (expiring, expired) move on: recompute now and then
+  const keyOf = (d: string) => crypto.createHash('sha256').update(d).update(`\u0000${slot}\u0000${(trusted ?? []).join('\u0000')}`).digest('hex');
+  const keys = docs.map(d => (d === undefined ? undefined : keyOf(d)));
+  const missing = docs.map((d, i) => ({ d, i })).filter(x => x.d !== undefined && !known.has(keys[x.i]!));
+  if (missing.length > 2) {
+    const got = await verdictsInWorker(missing.map(x => x.d!), trusted);
+    missing.forEach((x, j) => { if (got[j]) remember(keys[x.i]!, got[j]!); });
+  } else {
+    for (const x of missing) { try { remember(keys[x.i]!, trustVerdict(x.d!, { trusted })); } catch { /* shown as unreadable */ } }
+  }
+  return keys.map(k => (k === undefined ? undefined : known.get(k)));
+}
+function remember(k: string, v: TrustVerdict): void {
+  if (known.size >= KNOWN_MAX) known.delete(known.keys().next().value!);
+  known.set(k, v);
 }
 
 function statusText(s: { deprecated?: string; valid?: string }): string {

@@ -62,8 +62,10 @@ function loadKey(p: Parsed, io: CliIO): KeyMaterial {
 async function serveCmd(args: string[], io: CliIO): Promise<number> {
   const p = parse(args, ['read-only', 'public']);
   const known = ['port', 'host', 'dir', 'read-only', 'trusted', 'public'];
-  const unknown = Object.keys(p.opts).find(o => !known.includes(o)) ?? (p.pos.length ? p.pos[0] : undefined);
-  if (unknown !== undefined) throw new CliError(`unknown option ${p.opts[unknown] !== undefined ? `--${unknown}` : `'${unknown}'`}; usage: stratus ${SERVE_USAGE}`);
+  // A typo (`--prot 9999`) must not silently serve on the default port.
+  const unknown = Object.keys(p.opts).find(o => !known.includes(o));
+  if (unknown !== undefined) throw new CliError(`unknown option --${unknown}; usage: stratus ${SERVE_USAGE}`);
+  if (p.pos.length) throw new CliError(`unexpected argument '${p.pos[0]}'; usage: stratus ${SERVE_USAGE}`);
   const port = Number(str(p, 'port') ?? 8081);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0-65535, not ${str(p, 'port')}`);
   const dir = path.resolve(str(p, 'dir') ?? dataLayout().marketplace);
