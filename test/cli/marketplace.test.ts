@@ -37,7 +37,7 @@ test('upload-metadata, marketplace list/get, serve + list --endpoint, deprecate,
   fs.writeFileSync(path.join(home, 'unsigned.xml'), doc.replace(/<Signature[\s\S]*<\/Signature>/, ''));
   const unsigned = await cli('upload-metadata', path.join(home, 'unsigned.xml'));
   assert.equal(unsigned.code, 1);
-  assert.equal(unsigned.err.trim(), 'Failed to upload: 400: invalid metadata: no signature');
+  assert.match(unsigned.err.trim(), /^stratus upload-metadata: Failed to upload: 400: invalid metadata: no signature — /);
 
   const list = await cli('marketplace', 'list', '--json');
   assert.equal(list.code, 0, list.err);

@@ -128,8 +128,8 @@ export class RemoteMarketplace implements Marketplace {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('timeout', () => req.destroy(new Error(`${this.endpoint} did not answer within ${this.timeoutMs} ms; check the endpoint URL and that the server is running`)));
-      req.on('error', e => reject((e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? new Error(`cannot connect to ${this.endpoint} (connection refused); is the marketplace server running?`) : e));
+      req.on('timeout', () => req.destroy(new Error(`${this.endpoint} did not answer within ${this.timeoutMs} ms — check the endpoint URL and that the server is running`)));
+      req.on('error', e => reject((e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? new Error(`cannot connect to ${this.endpoint} (connection refused) — check the endpoint URL and that the marketplace server is running`) : e));
       req.end(body);
     });
   }

@@ -25,8 +25,13 @@ function open(p: Parsed): Marketplace {
   const ep = endpointOf(p);
   try { return openMarketplace(ep, str(p, 'dir') ?? dataLayout().marketplace); } catch (e) { throw new CliError((e as Error).message); }
 }
-function fail(e: unknown, io: CliIO, what: string): number {
-  if (e instanceof MarketplaceError) { io.err(`${what}: ${e.status}: ${e.message}`); return 1; }
+/** The original's `Failed to upload: <status>: <text>` as one user-error line, with what to do. */
+function fail(e: unknown, _io: CliIO, what: string): number {
+  if (e instanceof MarketplaceError) {
+    const todo = e.status >= 500 ? 'the marketplace failed; try again later or ask its operator'
+      : e.status === 404 ? 'check the identifier and the endpoint (marketplace list)' : 'the marketplace refused it; fix the request and try again';
+    throw inputError(`${what}: ${e.status}: ${e.message} — ${todo}`);
+  }
   throw e;
 }
 
