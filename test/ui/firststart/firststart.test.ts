@@ -59,6 +59,12 @@ describe('First start: a trusted base image, the walkthrough, trust and pre-flig
     }
     await vscode.workspace.getConfiguration('stratus').update('trustedCertificates', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('stratus.localBuilder.trust');
+    // the areas after this one count the entries of the shared data folder: the seeded entry goes again
+    const api = await stratusApi();
+    const mp = path.join(api.dataRoot, 'marketplace');
+    try { fs.rmSync(path.join(mp, 'metadata', seededId(api.dataRoot)), { recursive: true, force: true }); } catch { /* never seeded */ }
+    for (const f of ['index.json', 'journal']) fs.rmSync(path.join(mp, f), { force: true });
+    await vscode.commands.executeCommand('stratus.marketplace.refresh');
   });
 
   it('the seeded base entry shows as trusted (green, signed by the local builder certificate)', async () => {
