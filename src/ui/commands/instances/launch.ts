@@ -44,7 +44,17 @@ export interface LaunchArgs {
   contextFile?: string;
   /** Skip the prompts for anything not given (use defaults). */
   noPrompt?: boolean;
+  /**
+   * Shows a modal and returns the button chosen (default: VS Code's modal message). VS Code refuses modal
+   * dialogs in extension tests, so the workbench tests answer them through this.
+   */
+  modal?: Modal;
 }
+
+export type Modal = (kind: 'warning' | 'error', message: string, detail: string, buttons: string[]) => Thenable<string | undefined>;
+
+const vscodeModal: Modal = (kind, message, detail, buttons) =>
+  (kind === 'warning' ? vscode.window.showWarningMessage : vscode.window.showErrorMessage)(message, { modal: true, detail }, ...buttons);
 
 /** Hosts whose software-emulation warning was shown this session (once is enough; the tree keeps it visible). */
 const warnedTcg = new Set<string>();
@@ -126,7 +136,7 @@ async function toLaunchOptions(image: string, c: LaunchChoices, a: LaunchArgs, s
  * A marketplace image whose verdict refuses launches: the reasons in a modal with "Launch Anyway".
  * True = go ahead (allowUntrusted set when overridden; the override is logged), false = nothing is created.
  */
-async function confirmTrust(ctx: UiContext, image: string, opts: LaunchOptions): Promise<boolean> {
+async function confirmTrust(ctx: UiContext, image: string, opts: LaunchOptions, modal: Modal): Promise<boolean> {
   if (opts.allowUntrusted || !isIdentifier(image)) return true;
   const local = new LocalMarketplace(ctx.data.marketplace);
   const entries = (await local.entries(true).catch(() => [])).filter(e => e.key.identifier === image).sort((a, b) => b.key.created.localeCompare(a.key.created));
@@ -134,10 +144,9 @@ async function confirmTrust(ctx: UiContext, image: string, opts: LaunchOptions):
   const v = trustVerdict(await local.get(entries[0].key), { trusted: trustedCertificates(ctx.log) });
   if (v.level !== 'bad') return true;
   const bad = v.problems;
-  const choice = await vscode.window.showWarningMessage(`Launching ${entries[0].summary.title || image} is refused: the image is not trusted.`, {
-    modal: true,
-    detail: `${bad.map(p => `• ${p}`).join('\n')}\n\nTrust its signer by adding the certificate to the setting stratus.trustedCertificates, or launch anyway (the override is logged).`,
-  }, 'Launch Anyway');
+  const choice = await modal('warning', `Launching ${entries[0].summary.title || image} is refused: the image is not trusted.`,
+    `${bad.map(p => `• ${p}`).join('\n')}\n\nTrust its signer by adding the certificate to the setting stratus.trustedCertificates, or launch anyway (the override is logged).`,
+    ['Launch Anyway']);
   if (choice !== 'Launch Anyway') { ctx.log.info(`launch ${image}: refused for trust (${bad.join('; ')}); cancelled by the user`); return false; }
   ctx.log.warn(`launch ${image}: TRUST OVERRIDE by the user ("Launch Anyway") despite: ${bad.join('; ')}`);
   opts.allowUntrusted = true;
@@ -181,7 +190,7 @@ export function register(ctx: UiContext): void {
     let opts: LaunchOptions;
     try { opts = await toLaunchOptions(image, choices, a, save); } catch (e) { void vscode.window.showErrorMessage(`Launch Instance: ${(e as Error).message}`); return undefined; }
     if (interactive) await remember(ctx, image, choices);
-    if (!(await confirmTrust(ctx, image, opts))) return undefined;
+    if (!(await confirmTrust(ctx, image, opts, a.modal ?? vscodeModal))) return undefined;
     const accel = await mgr.acceleration();
     if (accel.accel === 'tcg') {
       ctx.log.warn(accel.reason);
@@ -207,7 +216,7 @@ export function register(ctx: UiContext): void {
       ctx.trees.get('stratus.instances')?.refresh();
       const [first, ...rest] = msg.split('\n');
       // the pre-flight checklist: what blocks and what to do, before anything was created
-      if (/is not ready for a launch/.test(first)) void vscode.window.showErrorMessage(`Launch Instance: ${first}`, { modal: true, detail: rest.join('\n') });
+      if (/is not ready for a launch/.test(first)) void (a.modal ?? vscodeModal)('error', `Launch Instance: ${first}`, rest.join('\n'), []);
       else void vscode.window.showErrorMessage(`Launch failed: ${first}`, 'Show Log').then(c => c && ctx.log.show());
       return undefined;
     }

@@ -2,11 +2,11 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { resolveEntry } from './pick';
 
-/** stratus.marketplace.launch [entry|identifier]: hands the image identifier to the Instances area's launch command. */
+/** stratus.marketplace.launch [entry|identifier] [LaunchArgs]: hands the image identifier (and any launch arguments) to the Instances area's launch command. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.launch', async (arg?: unknown) => {
+  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.launch', async (arg?: unknown, more?: object) => {
     const node = await resolveEntry(arg, 'Image to launch an instance of');
     if (!node) return;
-    return vscode.commands.executeCommand('stratus.instances.launch', node.entry.key.identifier);
+    return vscode.commands.executeCommand('stratus.instances.launch', node.entry.key.identifier, more);
   }));
 }
