@@ -322,7 +322,7 @@ export class Build {
     return `up after ${(e.elapsedS ?? 0) - (booting.elapsedS ?? 0)} s (${e.detail})`;
   }
 
-  /** The guest's own check: a default route, and the recipe's repository hosts resolving (the launch's 'network' event). */
+  /** The guest's own check: an address, and the recipe's repository hosts resolving (the launch's 'network' event). */
   private async awaitNetwork(signal?: AbortSignal): Promise<string> {
     if (!this.launchP) throw new Error('The VM was not started');
     const e = await abortable(Promise.race([this.phase('network'), this.launchP.then(() => this.phase('network'))]), signal);

@@ -549,7 +549,8 @@ function pidAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
-function tail(s: string, n = 15): string { return s.trim().split('\n').slice(-n).join('\n'); }
+/** The last console lines, readable: no carriage returns or colour escapes (they end up in errors and tooltips). */
+function tail(s: string, n = 15): string { return s.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim().split('\n').slice(-n).join('\n'); }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -106,7 +106,7 @@ async function launch(mgr: InstanceManager, values: Values, positionals: string[
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
   try {
-    const r = await wrap(() => mgr.launch(lo, { signal: ac.signal, onStep: s => { if (!values.quiet) io.err(s); } }));
+    const r = await wrap(() => mgr.launch(lo, { signal: ac.signal, onStep: s => { if (!values.quiet) io.err(s); }, onEvent: e => { if (e.phase === 'console') io.err(`console: ${e.message} (${e.detail})`); } }));
     if (values.output) fs.writeFileSync(values.output as string, `${r.id}\n`);
     if (values.quiet) io.out(`${r.id}, ${r.ip}:${r.sshPort}`);
     else {

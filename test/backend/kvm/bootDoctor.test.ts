@@ -64,20 +64,23 @@ test('boot doctor: a guest that is up while nothing answers SSH is "sshd not run
   assert.equal(noSshAnswer('All configured authentication methods failed'), false);
 });
 
-test('network check: the guest script run here finds this machine\'s default route and resolves localhost; a bad name is said', () => {
+test('network check: the guest script run here finds this machine\'s address and resolves localhost; a bad name is said', () => {
   const run = (...names: string[]) => {
     try { return { out: execFileSync('sh', ['-s', '--', '1', ...names], { input: NETWORK_CHECK_SCRIPT, encoding: 'utf8' }), code: 0 }; }
     catch (e) { const x = e as { stdout: string; status: number }; return { out: x.stdout, code: x.status }; }
   };
-  const hasRoute = fs.readFileSync('/proc/net/route', 'utf8').split('\n').some(l => l.split(/\s+/)[1] === '00000000');
-  const ok = parseNetworkCheck(run('localhost').out, run('localhost').code);
-  assert.equal(ok.ok, hasRoute);
+  const r = run('localhost');
+  const ok = parseNetworkCheck(r.out, r.code);
+  assert.equal(ok.ok, true, r.out);
+  assert.match(ok.addr ?? '', /^\S+ \d+\.\d+\.\d+\.\d+\/\d+$/);
   assert.deepEqual(ok.unresolved, []);
-  if (hasRoute) assert.match(describeNetworkCheck(ok, ['localhost']), /^default (via|dev) .*; localhost resolves$/);
+  const hasRoute = fs.readFileSync('/proc/net/route', 'utf8').split('\n').some(l => l.split(/\s+/)[1] === '00000000');
+  assert.match(describeNetworkCheck(ok, ['localhost']), hasRoute ? /^\S+ [\d./]+, default (via|dev) .*; localhost resolves$/ : /, no default route \(isolated network\); localhost resolves$/);
   const bad = run('localhost', 'no-such-host.invalid');
   const c = parseNetworkCheck(bad.out, bad.code);
   assert.equal(c.ok, false);
   assert.deepEqual(c.unresolved, ['no-such-host.invalid']);
   assert.match(describeNetworkCheck(c, ['localhost', 'no-such-host.invalid']), /cannot resolve no-such-host\.invalid/);
-  assert.deepEqual(parseNetworkCheck('route: none\nunresolved:\n', 1), { ok: false, route: undefined, unresolved: [] });
+  assert.deepEqual(parseNetworkCheck('addr: none\nroute: none\nunresolved:\n', 1), { ok: false, addr: undefined, route: undefined, unresolved: [] });
+  assert.equal(describeNetworkCheck({ ok: true, addr: 'eth0 10.0.2.15/24', unresolved: [] }, []), 'eth0 10.0.2.15/24, no default route (isolated network)');
 });

@@ -200,7 +200,9 @@ export function register(ctx: UiContext): void {
       const rec = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Launch Instance', cancellable: true }, (progress, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
-        return mgr.launch(opts, { signal: ac.signal, onStep: s => { progress.report({ message: s }); ctx.log.info(`launch ${image}: ${s}`); } });
+        return mgr.launch(opts, { signal: ac.signal, onStep: s => { progress.report({ message: s }); ctx.log.info(`launch ${image}: ${s}`); },
+          // the boot doctor's findings, as they appear on the console
+          onEvent: e => { if (e.phase === 'console') { progress.report({ message: `console: ${e.message}` }); ctx.log.warn(`launch ${image}: console: ${e.message} (${e.detail})`); } } });
       });
       ctx.trees.get('stratus.instances')?.refresh();
       // the walkthrough: any launch is its first step; one of an image other than the seeded base is its last

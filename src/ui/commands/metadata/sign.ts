@@ -6,6 +6,7 @@ import { verifySignature } from '../../../core/metadata/verify';
 import type { SignatureVerdict } from '../../../core/metadata/types';
 import { obtainKey, trustedCertificates } from './keys';
 import { completeChecksums } from '../../../backend/images/checksums';
+import { missingChecksums } from '../../../core/metadata/fixes';
 
 /** Optional arguments (tests, CodeLens, other commands); without them the user is asked. */
 export interface SignArgs { uri?: string | vscode.Uri; certPath?: string; keyPath?: string; password?: string; email?: string; profile?: SignatureProfile }
@@ -33,8 +34,9 @@ export function register(ctx: UiContext): void {
         if (!email) return undefined;
       }
       // a saved image's draft has only the SHA-1: the other checksums come from its volume before it is signed
-      const c = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checksums of the image' },
-        () => completeChecksums(doc.getText(), { metadataFile: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined, volumesDir: ctx.data.volumes }));
+      const c = !missingChecksums(doc.getText()).length ? { text: doc.getText(), missing: [], image: undefined }
+        : await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checksums of the image' },
+          () => completeChecksums(doc.getText(), { metadataFile: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined, volumesDir: ctx.data.volumes }));
       if (c.image) ctx.log.info(`${c.missing.join(', ')} checksums computed from ${c.image}`);
       const signed = signMetadata(c.text, got.key, { email, profile: args.profile });
       const wasDirty = doc.isDirty;
