@@ -1,6 +1,7 @@
 import * as assert from 'assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { stratusApi } from '../api';
 import { hasHarness, screenshot, waitForText, sleep } from '../screenshot';
@@ -8,6 +9,7 @@ import type { TreeSnapshot } from '../../../src/ui/context';
 import { LocalMarketplace } from '../../../src/backend/marketplace/local';
 import { serve, RunningServer } from '../../../src/backend/marketplace/server';
 import { summarize } from '../../../src/core/metadata/summary';
+import { sha1ToIdentifier } from '../../../src/core/metadata/identifier';
 import { signedEntry, tamperedEntry, isoIn, testKey, originalDeprecation } from '../../backend/marketplace/fixtures';
 
 const VIEW = 'stratus.marketplace';
@@ -197,6 +199,18 @@ describe('Marketplace tree', function () {
     assert.ok(draft, 'the view picked up the other writer\'s entry');
     assert.match(draft!.contextValue!, /^entry\.draft\./);
     assert.match(draft!.tooltip!, /private, from a saved instance/);
+  });
+
+  it('an entry link (the served entry page\'s "Open in VS Code") reveals the entry in the view', async function () {
+    // The vscode:// handler calls this command; code-server sends openExternal of its own scheme to the browser tab instead.
+    if (!hasHarness()) this.skip();
+    await vscode.commands.executeCommand('stratus.marketplace.filter', '');
+    await settled();
+    const id = sha1ToIdentifier(crypto.createHash('sha1').update('ubuntu image').digest('hex'));
+    assert.equal(await vscode.commands.executeCommand('stratus.marketplace.revealEntry', { identifier: id }), true);
+    const sel = await waitForText('.part.sidebar .monaco-list-row.selected', t => t.join('\n').includes('Ubuntu Server'), 30000);
+    assert.ok(sel.join('\n').includes('Ubuntu Server'), `selected: ${sel.join(' | ')}`);
+    assert.equal(await vscode.commands.executeCommand('stratus.marketplace.revealEntry', { identifier: 'A'.repeat(27) }), false, 'an unknown entry is reported, not revealed');
   });
 
   it('a remote marketplace served on loopback shows the same entries; an unreachable one shows a fix row', async () => {
