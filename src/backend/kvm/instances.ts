@@ -451,7 +451,7 @@ export class InstanceManager {
   private async cleanup(rec: InstanceRecord): Promise<void> {
     await this.driver.undefine(rec.id).catch(() => undefined);
     for (const f of await this.host.readdir(this.dir(rec.id)).catch(() => [] as string[])) {
-      if (/^(volatile-\d+\.qcow2|cidata\.iso|context\.iso|qmp\.sock|qemu\.pid)$/.test(f)) await this.host.remove(path.join(this.dir(rec.id), f));
+      if (/^(volatile-\d+\.qcow2|swap\.img|cidata\.iso|context\.iso|qmp\.sock|qemu\.pid)$/.test(f)) await this.host.remove(path.join(this.dir(rec.id), f));
     }
   }
 
