@@ -213,7 +213,7 @@ export class InstanceManager {
       await this.driver.start(id);
       await this.write(rec);
       onStep('Waiting for machine to boot');
-      await this.waitReady(rec, opts.bootTimeoutMs ?? 300_000, signal);
+      await this.waitReady(rec, opts.bootTimeoutMs ?? 480_000, signal);
       rec.state = 'Running'; rec.runningAt = new Date().toISOString(); delete rec.busyPid;
       await this.write(rec);
       onStep('Done!');

@@ -49,7 +49,7 @@ export interface LaunchOptions {
   disks?: ExtraDiskSpec[];
   /** Launch a marketplace image whose trust verdict is not 'trusted'. */
   allowUntrusted?: boolean;
-  /** Bounds the wait for SSH readiness (default 300 s: TCG boots take 25–50 s on a busy machine). */
+  /** Bounds the wait for SSH readiness (default 480 s: a TCG boot with cloud-init took 160 s on this 2-core machine shared by several guests). */
   bootTimeoutMs?: number;
 }
 
