@@ -37,7 +37,7 @@ export function aptUpdateCommand(mirror: string): string {
  */
 export function perlHttpServer(port: number, file: string): string {
   const prog = `$s=IO::Socket::INET->new(LocalPort=>${port},Listen=>5,ReuseAddr=>1) or die "listen: $!"; ` +
-    'while($c=$s->accept){ while(<$c>){ last if /^\r?\n$/ } open(F,"<",$ARGV[0]); local $/; $b=<F>; close F; ' +
-    'print $c "HTTP/1.0 200 OK\r\nContent-Length: ".length($b)."\r\n\r\n".$b; close $c }';
+    'while($c=$s->accept){ while(<$c>){ last if /^\\r?\\n$/ } open(F,"<",$ARGV[0]); local $/; $b=<F>; close F; ' +
+    'print $c "HTTP/1.0 200 OK\\r\\nContent-Length: ".length($b)."\\r\\n\\r\\n".$b; close $c }';
   return `setsid perl -MIO::Socket::INET -e '${prog}' '${file}' </dev/null >/dev/null 2>&1 &`;
 }
