@@ -1,6 +1,5 @@
 import * as crypto from 'crypto';
 import type { Document, Element, Node } from '@xmldom/xmldom';
-import { C14nCanonicalization, C14nCanonicalizationWithComments, ExclusiveCanonicalization, ExclusiveCanonicalizationWithComments } from 'xml-crypto';
 import { parseXml } from '../xml';
 import { NS, SignatureVerdict, SignerInfo, SourceRange } from './types';
 import { describeCertificate, readCertificates } from './certs';
@@ -25,10 +24,13 @@ export interface VerifiedContent {
 
 const DIGESTS: Record<string, string> = { [ALG.sha1]: 'sha1', [ALG.sha256]: 'sha256', [ALG.sha512]: 'sha512' };
 const SIGNATURES = new Set<string>([ALG.rsaSha1, ALG.rsaSha256, ALG.rsaSha512, ALG.dsaSha1]);
-const C14N: Record<string, new () => { process(n: Node, o: object): string }> = {
-  [ALG.c14n]: C14nCanonicalization, [ALG.c14nWithComments]: C14nCanonicalizationWithComments,
-  [ALG.excC14n]: ExclusiveCanonicalization, [ALG.excC14nWithComments]: ExclusiveCanonicalizationWithComments,
-} as any;
+type C14nClass = new () => { process(n: Node, o: object): string };
+const C14N_NAMES: Record<string, string> = {
+  [ALG.c14n]: 'C14nCanonicalization', [ALG.c14nWithComments]: 'C14nCanonicalizationWithComments',
+  [ALG.excC14n]: 'ExclusiveCanonicalization', [ALG.excC14nWithComments]: 'ExclusiveCanonicalizationWithComments',
+};
+// xml-crypto loads on the first signature check, not when the extension activates.
+const c14nClass = (alg: string): C14nClass => (require('xml-crypto') as Record<string, C14nClass>)[C14N_NAMES[alg]];
 
 /** The signature verdict alone (see verifySignedContent). */
 export function verifySignature(text: string, opts: VerifyOptions = {}): SignatureVerdict {
@@ -60,7 +62,7 @@ export function verifySignedContent(text: string, opts: VerifyOptions = {}): Ver
   const sigAlg = dsigKids(signedInfo[0], 'SignatureMethod')[0]?.getAttribute('Algorithm') ?? '';
   const refs = dsigKids(signedInfo[0], 'Reference');
   if (!c14nAlg || !sigAlg || !refs.length) return invalid('invalid signature element');
-  if (!C14N[c14nAlg]) return invalid(`unsupported canonicalization algorithm: ${c14nAlg}`);
+  if (!C14N_NAMES[c14nAlg]) return invalid(`unsupported canonicalization algorithm: ${c14nAlg}`);
   if (!SIGNATURES.has(sigAlg)) return invalid(`unsupported signature algorithm: ${sigAlg}`);
 
   const certNodes = Array.from(sig.getElementsByTagNameNS(NS.dsig, 'X509Certificate')) as Element[];
@@ -129,7 +131,7 @@ function rangeOf(el: Element): SourceRange {
 /** SignedInfo canonicalized in its document context (inherited namespaces), then the public-key check. */
 function checkSignatureValue(signedInfo: Element, c14nAlg: string, sigAlg: string, cert: crypto.X509Certificate, value: string): boolean {
   try {
-    const canon = withInheritedXmlAttributes(new C14N[c14nAlg]().process(signedInfo as any, { ancestorNamespaces: ancestorNamespaces(signedInfo) }), signedInfo, c14nAlg);
+    const canon = withInheritedXmlAttributes(new (c14nClass(c14nAlg))().process(signedInfo as any, { ancestorNamespaces: ancestorNamespaces(signedInfo) }), signedInfo, c14nAlg);
     return verifySignatureValue(sigAlg, canon, cert.publicKey, value);
   } catch {
     return false;
@@ -166,10 +168,10 @@ function checkReference(doc: Document, ref: Element): boolean {
       if (t === ALG.enveloped) {
         const first = copy.getElementsByTagNameNS(NS.dsig, 'Signature')[0];
         first?.parentNode?.removeChild(first);
-      } else if (C14N[t] && i === transforms.length - 1) c14n = t.replace('#WithComments', '');
+      } else if (C14N_NAMES[t] && i === transforms.length - 1) c14n = t.replace('#WithComments', '');
       else return false;
     }
-    const canon = documentC14n(copy, new C14N[c14n]().process(copy.documentElement as any, { ancestorNamespaces: [] }));
+    const canon = documentC14n(copy, new (c14nClass(c14n))().process(copy.documentElement as any, { ancestorNamespaces: [] }));
     const digest = crypto.createHash(digestAlg).update(canon, 'utf8').digest();
     const want = Buffer.from(expected, 'base64');
     return digest.length === want.length && crypto.timingSafeEqual(digest, want);
