@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import type { Document, Element, Node } from '@xmldom/xmldom';
-import { parseXml } from '../xml';
+import { parseXml, ParsedXml } from '../xml';
 import { NS, SignatureVerdict, SignerInfo, SourceRange } from './types';
 import { describeCertificate, readCertificates } from './certs';
 import { endorserOf } from './endorsement';
@@ -33,8 +33,8 @@ const C14N_NAMES: Record<string, string> = {
 const c14nClass = (alg: string): C14nClass => (require('xml-crypto') as Record<string, C14nClass>)[C14N_NAMES[alg]];
 
 /** The signature verdict alone (see verifySignedContent). */
-export function verifySignature(text: string, opts: VerifyOptions = {}): SignatureVerdict {
-  return verifySignedContent(text, opts).verdict;
+export function verifySignature(text: string, opts: VerifyOptions = {}, parsed?: ParsedXml): SignatureVerdict {
+  return verifySignedContent(text, opts, parsed).verdict;
 }
 
 /**
@@ -43,9 +43,9 @@ export function verifySignature(text: string, opts: VerifyOptions = {}): Signatu
  * Stricter than the original, so signature-wrapping documents fail: exactly one Signature, the last
  * child of the root, one Reference URI="" with the enveloped transform, nothing unsigned inside the
  * Signature, and the endorser values read from the bytes xml-crypto reports as signed.
+ * `parsed` is the caller's parse of `text` (validation shares one parse; the DOM is only read here).
  */
-export function verifySignedContent(text: string, opts: VerifyOptions = {}): VerifiedContent {
-  const parsed = parseXml(text);
+export function verifySignedContent(text: string, opts: VerifyOptions = {}, parsed: ParsedXml = parseXml(text)): VerifiedContent {
   if (!parsed.doc) return { verdict: { status: 'invalid', message: `unable to parse metadata: ${parsed.errors[0]?.message ?? 'not well-formed'}` } };
   const doc = parsed.doc;
   const sigs = Array.from(doc.getElementsByTagNameNS(NS.dsig, 'Signature')) as Element[];
@@ -220,8 +220,20 @@ function profileProblem(doc: Document, sigs: Element[], sig: Element, refs: Elem
   return undefined;
 }
 
+// The trust list is the same few PEM texts on every keystroke: decode each once.
+const anchorCache = new Map<string, crypto.X509Certificate[]>();
+function anchorsOf(pem: string): crypto.X509Certificate[] {
+  let certs = anchorCache.get(pem);
+  if (!certs) {
+    try { certs = readCertificates(pem); } catch { certs = []; }
+    if (anchorCache.size >= 256) anchorCache.clear();   // bounded: edited PEM files leave old texts behind
+    anchorCache.set(pem, certs);
+  }
+  return certs;
+}
+
 function isTrusted(certs: crypto.X509Certificate[], trusted: string[]): boolean {
-  const anchors = trusted.flatMap(t => { try { return readCertificates(t); } catch { return []; } });
+  const anchors = trusted.flatMap(anchorsOf);
   if (!anchors.length) return false;
   const pool = [...certs.slice(1), ...anchors];
   let current = certs[0];
