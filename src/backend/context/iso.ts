@@ -1,5 +1,4 @@
 import * as path from 'path';
-import { stringify } from 'yaml';
 import type { Host } from '../host/host';
 import { publicKeyLines } from '../../core/sshKeys';
 
@@ -100,7 +99,7 @@ export function renderMetaData(ctx: ContextSpec): string {
   const md: Record<string, unknown> = { 'instance-id': ctx.instanceId, 'local-hostname': ctx.hostname };
   const keys = cleanKeys([...ctx.sshKeys, ctx.managedKey ?? '']);
   if (keys.length) md['public-keys'] = keys;
-  return stringify(md, { lineWidth: 0 });
+  return (require('yaml') as typeof import('yaml')).stringify(md, { lineWidth: 0 });   // yaml loads on first use
 }
 
 /**
