@@ -14,6 +14,7 @@ import type { GuestForward, InstanceRecord, LaunchOptions, Progress, ProgressEve
 import { GuestSession } from './guest';
 import { STEPS, VM_STEPS, stepIndex, type BuildRecord, type StepId, type StepRecord } from './steps';
 import { CancelledError, abortable, sleep } from './util';
+import { publicKeyLines } from '../../core/sshKeys';
 
 export { CancelledError, listBuilds } from './util';
 
@@ -280,7 +281,7 @@ export class Build {
     const parts = [];
     for (const c of r.context) {
       const content = await fs.promises.readFile(confinedRecipeFile(this.recipeDir, c.file, this.opts.allowOutsidePaths, 'Context file'));
-      if (c.type === 'ssh') keys.push(...content.toString('utf8').split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('Comment:')));
+      if (c.type === 'ssh') keys.push(...publicKeyLines(content.toString('utf8')));
       else parts.push({ mimetype: c.type, filename: c.file, content });
     }
     const image = this.baseKind() === 'file' ? path.resolve(this.recipeDir, r.base!) : r.base!;

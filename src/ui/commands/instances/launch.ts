@@ -20,6 +20,7 @@ import { volumeStoreFor } from '../../trees/volumes/store';
 import { trustedCertificates } from '../metadata/keys';
 import { markStep } from '../../walkthrough';
 import { askChoices, askSave, defaultNetwork, describeChoices, LaunchChoices, remember, remembered } from './launchPrompts';
+import { DEFAULT_PUBLIC_KEY_FILES, publicKeyLines } from '../../../core/sshKeys';
 
 /** What tests and other views may pass instead of answering prompts (the CLI's run-instance options). */
 export interface LaunchArgs {
@@ -61,7 +62,7 @@ const vscodeModal: Modal = (kind, message, detail, buttons) =>
 const warnedTcg = new Set<string>();
 
 function defaultKeyFile(): string | undefined {
-  return ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'].map(f => path.join(os.homedir(), '.ssh', f)).find(f => fs.existsSync(f));
+  return DEFAULT_PUBLIC_KEY_FILES.map(f => path.join(os.homedir(), '.ssh', f)).find(f => fs.existsSync(f));
 }
 
 async function pickImage(ctx: UiContext, host: Host): Promise<string | undefined> {
@@ -98,7 +99,7 @@ function choicesFromArgs(a: LaunchArgs, last: LaunchChoices | undefined): Launch
   };
 }
 
-const keyLines = (text: string) => text.split(/\r?\n/).map(l => l.trim()).filter(l => l && !l.startsWith('Comment:'));
+const keyLines = publicKeyLines;
 
 /** Choices → the backend's LaunchOptions (the same assembly as `stratus run-instance`). */
 async function toLaunchOptions(image: string, c: LaunchChoices, a: LaunchArgs, save: SaveFields | undefined): Promise<LaunchOptions> {
