@@ -70,3 +70,40 @@ test("the user guide's create-image example end to end: apache2 from the Debian 
     fs.rmSync(data.root, { recursive: true, force: true });
   }
 });
+
+/** Polls the published URL: apache may still be starting when SSH answers. */
+async function fetchCloudPage(url: string): Promise<string> {
+  let body = '';
+  for (let i = 0; i < 60 && body.trim() !== 'Cloudy Weather Expected'; i++) {
+    body = await fetch(url).then(r => r.text(), () => '');
+    if (body.trim() !== 'Cloudy Weather Expected') await new Promise(r => setTimeout(r, 1000));
+  }
+  return body.trim();
+}
+
+test("the user guide's manual process: run-instance --save, apache2 installed over SSH from the mirror, shutdown saves a new identifier, relaunched with -p 0:80 it serves /cloud.txt", { skip, timeout: 1_800_000 }, async t => {
+  const data = tempData('stratus-seed-manual-');
+  const mgr = new InstanceManager({ host: new LocalHost(), data, acceleration: 'auto', log: m => t.diagnostic(m) });
+  const launched: string[] = [];
+  try {
+    const inst = await mgr.launch({ image: baseImage(), sshKeys: [],
+      save: { title: 'Cloudy Apache (by hand)', comment: 'apache2 installed in a running instance', author: 'Jane Tester', email: 'jane.tester@example.org' } });
+    launched.push(inst.id);
+    // what the guide has the user type in the instance (nat: the guest's own apt sources reach the mirror)
+    const r = await mgr.exec(inst.id, 'export DEBIAN_FRONTEND=noninteractive; { apt-get -q update && apt-get -q install -y apache2; } >/root/apt.log 2>&1; rc=$?; tail -3 /root/apt.log; ' +
+      'echo "Cloudy Weather Expected" > /var/www/html/cloud.txt; rm -f /etc/udev/rules.d/*net.rules; sync; exit $rc');
+    assert.equal(r.code, 0, `apt-get install apache2 in the guest: ${r.stdout}${r.stderr}`);
+    const done = await mgr.shutdown(inst.id);
+    const imageId = done.saved?.imageId ?? '';
+    assert.match(imageId, /^[A-Za-z0-9_-]{27}$/, 'shutdown of a --save instance gives a new identifier');
+    assert.notEqual(imageId, inst.imageId);
+
+    const again = await mgr.launch({ image: imageId, sshKeys: [], publish: [parsePublish('0:80')] });
+    launched.push(again.id);
+    const url = `http://127.0.0.1:${again.ports[0].hostPort}/cloud.txt`;
+    assert.equal(await fetchCloudPage(url), 'Cloudy Weather Expected', url);
+  } finally {
+    for (const id of launched) await mgr.kill(id).catch(() => undefined);
+    fs.rmSync(data.root, { recursive: true, force: true });
+  }
+});
