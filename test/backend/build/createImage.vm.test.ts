@@ -46,6 +46,8 @@ function writeRecipe(dir: string, base: string): string {
     'printf "%s\\n" "$@" > /root/script-args.txt', '',
   ].join('\n'), { mode: 0o755 });
   const file = path.join(dir, 'cloudy.recipe.yaml');
+  // the private repository is the only source: the base image's own Debian sources are moved aside by the
+  // prerecipe (with nat the guest could otherwise take hello from the mirror, and the test would prove nothing)
   fs.writeFileSync(file, `base: ${base}
 type: c1.medium
 installer: apt
@@ -54,6 +56,7 @@ extra-repos:
   - "[trusted=yes] http://10.0.2.100:8080/ ./"
 prerecipe: |
   echo prerecipe-ran > /root/prerecipe.txt
+  mv /etc/apt/sources.list /root/debian-sources.list
 scripts:
   - path: cloudy weather.sh
     args: [first, ${JSON.stringify(HOSTILE_ARG)}]
