@@ -45,7 +45,7 @@ export interface PrepareOptions {
 }
 
 /** A Build wired to the recipe's host (default: this machine), the user's key and the marketplaces. */
-export async function prepareBuild(recipePath: string, o: PrepareOptions): Promise<Build> {
+export async function prepareBuild(recipePath: string, o: PrepareOptions & { resume?: boolean }): Promise<Build> {
   const hostId = parseRecipe(await fs.promises.readFile(recipePath, 'utf8').catch(() => '')).recipe.host ?? 'local';
   const host = hostRegistry().get(hostId);
   if (!host && !o.vms) throw new Error(`Unknown host '${hostId}' in ${recipePath}. Configured hosts: ${hostRegistry().hosts().map(h => h.id).join(', ')}`);
@@ -54,7 +54,7 @@ export async function prepareBuild(recipePath: string, o: PrepareOptions): Promi
   const data = host?.kind === 'ssh' && layout ? await layout.call(host, o.data.keys) : o.data;
   const vms = o.vms ?? new InstanceManager({ host: host!, data, localData: o.data, instanceTypes: o.instanceTypes, acceleration: o.acceleration, fetchMetadata: o.fetchMetadata });
   const key = await buildKey(o.data, o.publicKeyFile);
-  return Build.prepare(recipePath, {
+  return (o.resume ? Build.resume : Build.prepare)(recipePath, {
     data: o.data, vms, ...key,
     lookupBase: marketplaceLookup(o.marketplaces, o.trusted),
     guestForwards: o.guestForwards, allowUntrusted: o.allowUntrusted, allowOutsidePaths: o.allowOutsidePaths,
