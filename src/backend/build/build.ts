@@ -145,9 +145,9 @@ export class Build {
    * that is gone — killed, or the machine restarted). Its leftover VM is removed; the new run keeps the
    * build's id and folder and starts from its last checkpoint.
    */
-  static async resume(recipePath: string, opts: BuildOptions): Promise<Build> {
+  static async resume(recipePath: string, opts: BuildOptions, id?: string): Promise<Build> {
     const abs = path.resolve(recipePath);
-    const rec = (await listBuilds(opts.data)).find(b => b.recipePath === abs && isResumable(b));
+    const rec = (await listBuilds(opts.data)).find(b => b.recipePath === abs && isResumable(b) && (!id || b.id === id));
     if (!rec) throw new Error(`No interrupted build of ${abs} to resume: build it with create-image ${path.basename(abs)}`);
     if (rec.instanceId) {
       await opts.vms.kill(rec.instanceId).catch(() => undefined);
