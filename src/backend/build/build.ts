@@ -31,7 +31,8 @@ export const DEFAULT_CACHE_MAX_BYTES = Number(process.env.STRATUS_BUILD_CACHE_MA
 
 /** A build that stopped before its end and can continue from its checkpoints. */
 export function isResumable(b: BuildRecord): boolean {
-  return b.status === 'failed' || b.status === 'cancelled' || (b.status === 'running' && !alive(b.pid));
+  // a failed build whose VM the CLI removed ('cleaned' with its failed step) still has its checkpoints
+  return b.status === 'failed' || b.status === 'cancelled' || (b.status === 'cleaned' && !!b.failedStep) || (b.status === 'running' && !alive(b.pid));
 }
 
 /** Checkpoints builds still read through: those of running builds, and of any build whose VM still exists. */
@@ -317,8 +318,8 @@ export class Build {
     try {
       const g = await this.guest(signal);
       await g.run(['sync'], 'sync', { signal });
-      await this.ckpt.take(this.keys[i], { parent: i ? this.keys[i - 1] : undefined, build: this.record.id, unit: unit.label });
-      this.log(`    Checkpoint after ${unit.label} (${this.keys[i].slice(0, 12)})\n`);
+      const taken = await this.ckpt.take(this.keys[i], { parent: i ? this.keys[i - 1] : undefined, build: this.record.id, unit: unit.label });
+      this.log(taken ? `    Checkpoint after ${unit.label} (${this.keys[i].slice(0, 12)})\n` : `    Checkpoint after ${unit.label} already cached\n`);
     } catch (e) {
       if (signal?.aborted) throw e;
       this.ckptOff = true;

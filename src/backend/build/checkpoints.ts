@@ -39,14 +39,19 @@ export class DiskCheckpoints {
     this.active = overlay;
   }
 
-  /** Freezes the current layer as checkpoint `key` (the caller ran `sync` in the guest). */
-  async take(key: string, meta: { parent?: string; build: string; unit: string }): Promise<void> {
+  /**
+   * Freezes the current layer as checkpoint `key` (the caller ran `sync` in the guest). False when the
+   * cache has it already (a step run again by a retry): the layer goes on, and the next checkpoint holds both.
+   */
+  async take(key: string, meta: { parent?: string; build: string; unit: string }): Promise<boolean> {
+    if (await this.cache.meta(key)) return false;
     const next = path.posix.join(path.posix.dirname(this.overlay), `layer-${++this.layers}.qcow2`);
     await this.qmp('blockdev-snapshot-sync', { device: 'root', 'snapshot-file': next, format: 'qcow2', mode: 'absolute-paths' });
     const frozen = this.active;
     this.active = next;
     await this.cache.add(key, frozen, this.previous, meta);
     this.previous = { file: this.cache.file(key), format: 'qcow2' };
+    return true;
   }
 
   /** Everything back into the overlay, over the base only (a no-op when nothing was taken and nothing reused). */
