@@ -1,4 +1,7 @@
-import { DOMParser, Document } from '@xmldom/xmldom';
+import type { Document } from '@xmldom/xmldom';
+
+// xmldom loads with the first document parsed, not when the extension activates.
+const xmldom = (): typeof import('@xmldom/xmldom') => require('@xmldom/xmldom');
 
 /** Documents larger than this are refused before parsing (metadata is a few KiB). */
 export const MAX_XML_BYTES = 8 * 1024 * 1024;
@@ -81,7 +84,7 @@ export function parseXml(text: string, limits: XmlLimits = {}): ParsedXml {
     return { doc: undefined, errors: [{ message: 'DOCTYPE declarations are not allowed (no DTD or external entities are processed); remove the <!DOCTYPE …> line', ...pos }] };
   }
   let fatal = false;
-  const parser = new DOMParser({
+  const parser = new (xmldom().DOMParser)({
     locator: true,
     onError: (level: string, msg: string, ctx?: unknown) => {
       const m = /line:\s*(\d+)[^\d]+col(?:umn)?:\s*(\d+)/i.exec(String(msg));

@@ -74,12 +74,23 @@ export function register(ctx: UiContext): void {
       void vscode.window.showInformationMessage('The local builder certificate is trusted again.');
     }),
   );
-  // a fresh data folder: publish the set-up's base image once, in the background
-  const image = configuredBaseImage();
-  if (image && !fs.existsSync(seedMarkerFile(ctx.data)) && fs.existsSync(image)) {
+}
+
+/**
+ * On a fresh data folder, publish the set-up's base image once, in the background. Called when the Marketplace
+ * is first listed (its view shown, or the API's snapshot), not at activation: opening an XML file or running an
+ * unrelated command activates the extension too, and must not start a publish.
+ */
+export function seedOnce(ctx: UiContext): () => void {
+  let started = false;
+  return () => {
+    if (started) return;
+    started = true;
+    const image = configuredBaseImage();
+    if (!image || fs.existsSync(seedMarkerFile(ctx.data)) || !fs.existsSync(image)) return;
     void publishBaseImage(ctx, path.resolve(image)).catch(e => {
       ctx.log.error(`first start: ${(e as Error).message}`);
       void vscode.window.showWarningMessage(`Stratus could not publish the base image: ${(e as Error).message}`, 'Show Log').then(c => c && ctx.log.show());
     });
-  }
+  };
 }

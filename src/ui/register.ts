@@ -1,3 +1,4 @@
+import type * as vscode from 'vscode';
 import type { UiContext } from './context';
 import * as marketplaceTree from './trees/marketplace';
 import * as instancesTree from './trees/instances';
@@ -24,4 +25,16 @@ export function registerAll(ctx: UiContext): void {
   for (const area of [marketplaceTree, instancesTree, volumesTree]) area.register(ctx);
   for (const area of [marketplaceCommands, instancesCommands, volumesCommands, metadataCommands, recipeCommands, hostsCommands, contextCommands, imagesCommands, generalCommands]) area.register(ctx);
   for (const area of [metadataEditor, recipeEditor, contextEditor]) area.register(ctx);
+  seedWhenListed(ctx);
+}
+
+/** The first-start publish starts when the Marketplace is first listed: its view shown, or its snapshot taken. */
+function seedWhenListed(ctx: UiContext): void {
+  const seed = firstStart.seedOnce(ctx);
+  let view: vscode.TreeView<unknown> | undefined;
+  try { view = marketplaceTree.marketplaceTree().view; } catch { /* view not registered (tests of other areas) */ }
+  if (view?.visible) seed();
+  else if (view) ctx.ext.subscriptions.push(view.onDidChangeVisibility(e => { if (e.visible) seed(); }));
+  const mp = ctx.trees.get('stratus.marketplace');
+  if (mp) ctx.trees.set('stratus.marketplace', { ...mp, snapshot: d => { seed(); return mp.snapshot(d); } });
 }

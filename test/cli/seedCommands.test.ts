@@ -73,7 +73,7 @@ describe('seed command lines through the stratus-* launchers', () => {
   test('describe-instance and describe-volumes: the original headers, nothing yet', async () => {
     let r = await run('describe-instance');
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /^id\s+state\s+vcpu\s+memory\s+cpu%\s+host\/ip\s+name\n$/);
+    assert.match(r.out, /^id\s+state\s+vcpu\s+memory\s+cpu%\s+host\/ip\s+name\s+ports\n$/);
     r = await run('describe-volumes');
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, 'No disk to show\n');

@@ -3,7 +3,7 @@
 // usage: node test/host/run-tests.mjs [extensionTestsPath]     (after `npm run build`)
 // env:   STRATUS_COUNT_FILE   write {passed, failed, skipped, failures[]} there (scripts/test.mjs reads it)
 //        STRATUS_UI_GREP      only run tests whose full title matches this regexp
-//        STRATUS_UI_TIMEOUT_MS whole-run limit (default 900000: every area adds tests); KEEP_TMP=1 keeps the temp folder;
+//        STRATUS_UI_TIMEOUT_MS whole-run limit (default 1800000: several tests boot real guests); KEEP_TMP=1 keeps the temp folder;
 //        STRATUS_UI_VERBOSE=1 echoes the browser console.
 //        STRATUS_UI_UNTRUSTED=1 opens the workspace untrusted (restricted mode) with hostile Stratus settings in it
 //        (test/ui/fixtures/hostileSettings.ts); most areas then skip or differ.
@@ -18,7 +18,7 @@ import path from 'node:path';
 import { ROOT, startCodeServer, launchBrowser, workbenchUrl, makeWorkspace } from './lib.mjs';
 
 const testsPath = path.resolve(process.argv[2] ?? path.join(ROOT, 'out', 'test', 'ui'));
-const TIMEOUT = Number(process.env.STRATUS_UI_TIMEOUT_MS ?? 900000);
+const TIMEOUT = Number(process.env.STRATUS_UI_TIMEOUT_MS ?? 1800000);
 const shotDir = path.join(ROOT, 'test-results', 'screenshots');
 const countFile = process.env.STRATUS_COUNT_FILE;
 const t0 = Date.now();

@@ -18,6 +18,7 @@ import type { Host } from '../host/host';
 import { createHash } from 'crypto';
 import { BuildCache, checkpointKeys, type CheckpointUnit } from './cache';
 import { DiskCheckpoints } from './checkpoints';
+import { publicKeyLines } from '../../core/sshKeys';
 
 export { CancelledError, listBuilds } from './util';
 
@@ -429,7 +430,7 @@ export class Build {
     const parts = [];
     for (const c of r.context) {
       const content = await fs.promises.readFile(confinedRecipeFile(this.recipeDir, c.file, this.opts.allowOutsidePaths, 'Context file'));
-      if (c.type === 'ssh') keys.push(...content.toString('utf8').split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('Comment:')));
+      if (c.type === 'ssh') keys.push(...publicKeyLines(content.toString('utf8')));
       else parts.push({ mimetype: c.type, filename: c.file, content });
     }
     const image = this.baseKind() === 'file' ? path.resolve(this.recipeDir, r.base!) : r.base!;

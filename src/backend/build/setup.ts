@@ -9,6 +9,7 @@ import type { Marketplace } from '../marketplace/marketplace';
 import type { DataLayout } from '../paths';
 import { Build, type BuildOptions } from './build';
 import { marketplaceLookup } from './lookup';
+import { publicKeyLines } from '../../core/sshKeys';
 
 /** The user's key pair for build VMs: the given public key file (private = same path without .pub), else data.keys/id_ed25519, made once. */
 export async function buildKey(data: DataLayout, publicKeyFile?: string): Promise<{ publicKeys: string[]; privateKeyPath: string }> {
@@ -23,7 +24,7 @@ export async function buildKey(data: DataLayout, publicKeyFile?: string): Promis
     }
   }
   const text = await fs.promises.readFile(pub, 'utf8').catch(() => { throw new Error(`Public key ${pub} not found: give an existing .pub file`); });
-  return { publicKeys: text.split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('Comment:')), privateKeyPath: priv };
+  return { publicKeys: publicKeyLines(text), privateKeyPath: priv };
 }
 
 export interface PrepareOptions {

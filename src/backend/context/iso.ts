@@ -1,6 +1,6 @@
 import * as path from 'path';
-import { stringify } from 'yaml';
 import type { Host } from '../host/host';
+import { publicKeyLines } from '../../core/sshKeys';
 
 /** What an instance learns at boot: identity, keys, optional user data and (StratusLab) extra variables. */
 export interface ContextSpec {
@@ -30,10 +30,7 @@ export function shQuoteValue(v: string): string {
 function cleanKeys(keys: string[]): string[] {
   const out: string[] = [];
   for (const k of keys) {
-    for (const line of k.split(/\r?\n/)) {
-      const t = line.trim();
-      if (t && !t.startsWith('Comment:') && !out.includes(t)) out.push(t);
-    }
+    for (const t of publicKeyLines(k)) if (!out.includes(t)) out.push(t);
   }
   return out;
 }
@@ -102,7 +99,7 @@ export function renderMetaData(ctx: ContextSpec): string {
   const md: Record<string, unknown> = { 'instance-id': ctx.instanceId, 'local-hostname': ctx.hostname };
   const keys = cleanKeys([...ctx.sshKeys, ctx.managedKey ?? '']);
   if (keys.length) md['public-keys'] = keys;
-  return stringify(md, { lineWidth: 0 });
+  return (require('yaml') as typeof import('yaml')).stringify(md, { lineWidth: 0 });   // yaml loads on first use
 }
 
 /**

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { generateCertificate, loadPkcs12 } from '../../core/metadata/certs';
 import type { KeyMaterial } from '../../core/metadata/certs';
 import type { DataLayout } from '../paths';
+import { writeAtomicAsync } from '../atomic';
 
 /**
  * The local builder certificate: made once per data folder, it signs the seeded base image and whatever the
@@ -42,14 +43,8 @@ export function fileSecrets(data: DataLayout): SecretStore {
   };
 }
 
-async function atomicWrite(file: string, data: string | Buffer, mode: number): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(3).toString('hex')}.tmp`;
-  try {
-    await fs.promises.writeFile(tmp, data, { mode });
-    await fs.promises.rename(tmp, file);
-  } catch (e) { await fs.promises.rm(tmp, { force: true }); throw e; }
-}
+// private keys' folder: 0700
+const atomicWrite = (file: string, data: string | Buffer, mode: number) => writeAtomicAsync(file, data, mode, 0o700);
 
 export interface LocalBuilder { key: KeyMaterial; files: LocalBuilderFiles; created: boolean }
 

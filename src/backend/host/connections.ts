@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Duplex } from 'stream';
-import { Client, ClientChannel, SFTPWrapper, utils as sshUtils } from 'ssh2';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+// ssh2 is large: loaded on first connection, not when the extension activates.
+const ssh2 = (): typeof import('ssh2') => require('ssh2');
 import { KnownHosts } from './knownHosts';
 
 /**
@@ -204,7 +206,7 @@ export class SshConnection {
     const sock = jumps.length
       ? await this.pool.get({ ...jumps[jumps.length - 1], proxyJump: jumps.slice(0, -1) }, this.prompts).forwardOut(s.host, s.port)
       : undefined;
-    const c = new Client();
+    const c = new (ssh2().Client)();
     sshStats.opened++;
     this.pool.opened++;
     return new Promise<Client>((resolve, reject) => {
@@ -269,13 +271,13 @@ export class SshConnection {
   private async keyFromFile(file: string, ask: <T>(f: () => Promise<T>) => Promise<T>): Promise<object | undefined> {
     let data: Buffer;
     try { data = await fs.promises.readFile(file); } catch { return undefined; }
-    let parsed = sshUtils.parseKey(data);
+    let parsed = ssh2().utils.parseKey(data);
     if (!(parsed instanceof Error)) return { type: 'publickey', username: this.spec.user, key: data };
     if (!/encrypted|passphrase/i.test(parsed.message) || !this.prompts.passphrase) return undefined;
     for (let retry = false; ; retry = true) {
       const pass = await ask(() => this.prompts.passphrase!(file, retry));
       if (pass === undefined) return undefined;
-      parsed = sshUtils.parseKey(data, pass);
+      parsed = ssh2().utils.parseKey(data, pass);
       if (!(parsed instanceof Error)) {
         this.prompts.passphraseAccepted?.(file, pass);
         return { type: 'publickey', username: this.spec.user, key: data, passphrase: pass };

@@ -1,5 +1,6 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { writeAtomic as atomicWrite } from '../atomic';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultDataRoot } from '../paths';
@@ -119,12 +120,8 @@ export class KnownHosts {
   }
 }
 
-export function writeAtomic(file: string, data: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, data, { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
+/** Known-hosts and host lists are written 0600 (the one writeAtomic of src/backend/atomic.ts). */
+export function writeAtomic(file: string, data: string): void { atomicWrite(file, data, 0o600); }
 
 /* ---- guests: keys pinned per instance, so a reused address/port is told apart from an attack ---- */
 

@@ -246,7 +246,7 @@ export class InstanceManager {
       vmStarted = true;
       await this.write(rec);
       emit('booting', 'Waiting for machine to boot');
-      await this.waitReady(rec, opts.bootTimeoutMs ?? 300_000, signal, emit);
+      await this.waitReady(rec, opts.bootTimeoutMs ?? 480_000, signal, emit);
       emit('ssh', 'SSH login works', { detail: `ssh -p ${rec.sshPort} ${rec.sshUser}@${rec.ip}` });
       if (opts.checkNetwork) await this.checkNetwork(rec, opts.checkNetwork, emit, signal);
       rec.state = 'Running'; rec.runningAt = new Date().toISOString(); delete rec.busyPid;
@@ -451,7 +451,7 @@ export class InstanceManager {
   private async cleanup(rec: InstanceRecord): Promise<void> {
     await this.driver.undefine(rec.id).catch(() => undefined);
     for (const f of await this.host.readdir(this.dir(rec.id)).catch(() => [] as string[])) {
-      if (/^(volatile-\d+\.qcow2|cidata\.iso|context\.iso|qmp\.sock|qemu\.pid)$/.test(f)) await this.host.remove(path.join(this.dir(rec.id), f));
+      if (/^(volatile-\d+\.qcow2|swap\.img|cidata\.iso|context\.iso|qmp\.sock|qemu\.pid)$/.test(f)) await this.host.remove(path.join(this.dir(rec.id), f));
     }
   }
 

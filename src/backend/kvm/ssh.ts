@@ -1,4 +1,4 @@
-import { Client } from 'ssh2';
+import type { Client } from 'ssh2';
 import type { ExecResult, Host } from '../host/host';
 
 /** The guest's host keys from the serial log's cloud-init style block (the last block wins: reboots reprint it). */
@@ -32,7 +32,7 @@ export async function sshConnect(o: GuestSshOptions): Promise<Client> {
   const sock = await o.host.connectTcp(o.ip, o.port);
   const pinned = keyBlobs(o.hostKeys);
   return new Promise((resolve, reject) => {
-    const c = new Client();
+    const c = new (require('ssh2') as typeof import('ssh2')).Client();   // ssh2 loads on first connection, not at activation
     let done = false;
     const fail = (e: Error) => { if (!done) { done = true; c.end(); sock.destroy(); reject(e); } };
     c.on('ready', () => { done = true; resolve(c); });

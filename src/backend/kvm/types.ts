@@ -60,7 +60,7 @@ export interface LaunchOptions {
   publish?: PortMapping[];
   /** Also publish the image metadata's declared inbound ports (slterms:inbound-port) on free host ports. */
   publishAll?: boolean;
-  /** Bounds the wait for SSH readiness (default 300 s: TCG boots take 25–50 s on a busy machine). */
+  /** Bounds the wait for SSH readiness (default 480 s: a TCG boot with cloud-init took 160 s on this 2-core machine shared by several guests). */
   bootTimeoutMs?: number;
   /** After the SSH login, wait (in the guest) for a default route and for these names to resolve; reported as a 'network' event. */
   checkNetwork?: { resolve?: string[]; timeoutMs?: number };

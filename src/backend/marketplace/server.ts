@@ -71,14 +71,14 @@ export function isLoopback(host: string): boolean {
 
 /**
  * DNS rebinding: a hostile page whose name resolves to 127.0.0.1 reaches a loopback server with its own name
- * in Host. A loopback server answers only to loopback names on its own port.
+ * in Host. A loopback server answers only to loopback names.
  */
 function hostProblem(req: http.IncomingMessage, opts: ServeOptions): string | undefined {
   if (opts.public) return undefined;
   const host = String(req.headers.host ?? '');
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  const port = m?.[2] ? Number(m[2]) : 80;
-  if (!m || !isLoopback(m[1]) || port !== req.socket.localPort) return `Host '${host}' refused: this server answers only to its loopback address (127.0.0.1:${req.socket.localPort})`;
+  // Only the name matters (the attacker controls it); the port may differ behind an SSH tunnel (ssh -L 9000:127.0.0.1:8081).
+  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host);
+  if (!m || !isLoopback(m[1])) return `Host '${host}' refused: this server answers only to loopback names (127.0.0.1, localhost)`;
   return undefined;
 }
 

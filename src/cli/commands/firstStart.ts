@@ -29,7 +29,9 @@ export const firstStartCommands: CliCommand[] = [
       const image = (typeof p.opts['base-image'] === 'string' ? p.opts['base-image'] : undefined) ?? process.env.STRATUS_BASE_IMAGE ?? cachedBaseImage();
       if (!image) throw new CliError('no base image found: run `bash scripts/setup-kvm.sh` first, or pass --base-image FILE.qcow2');
       const data = dataLayout();
-      const r = await seedBaseImage(data, { image, secrets: fileSecrets(data), force: !!p.opts.force, onStep: s => io.err(`setup: ${s}`) });
+      // a missing image, a lost password: one line that says what to do
+      const r = await seedBaseImage(data, { image, secrets: fileSecrets(data), force: !!p.opts.force, onStep: s => io.err(`setup: ${s}`) })
+        .catch(e => { throw new CliError((e as Error).message); });
       const f = localBuilderFiles(data);
       if (r.certificateCreated) io.out(`Local builder certificate: ${f.pem} (trusted by default; \`stratus local-builder untrust\` removes that)`);
       io.out(r.published ? `Published ${image} as ${r.identifier} in the embedded marketplace (${data.marketplace}).` : `The base image is already published as ${r.identifier} (--force publishes it again).`);

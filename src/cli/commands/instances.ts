@@ -14,6 +14,7 @@ import { ContextError, readParts } from '../../core/context/cloudinit';
 import { resolveContext } from '../../core/context/launch';
 import { VolumeStore } from '../../backend/volumes/store';
 import { hostOption, withTarget } from '../target';
+import { DEFAULT_PUBLIC_KEY_FILES, publicKeyLines } from '../../core/sshKeys';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 function opts(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): { values: Values; positionals: string[] } {
@@ -26,13 +27,13 @@ async function wrap<T>(f: () => Promise<T>): Promise<T> {
 
 /** Key files as the original reads them: several keys per file, 'Comment:' lines dropped. */
 function readKeys(files: string[]): string[] {
-  const defaults = ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'].map(f => path.join(os.homedir(), '.ssh', f));
+  const defaults = DEFAULT_PUBLIC_KEY_FILES.map(f => path.join(os.homedir(), '.ssh', f));
   const chosen = files.length ? files : (process.env.STRATUSLAB_KEY ? [process.env.STRATUSLAB_KEY] : defaults.filter(f => fs.existsSync(f)).slice(0, 1));
   const keys: string[] = [];
   for (const f of chosen) {
     let text: string;
     try { text = fs.readFileSync(f, 'utf8'); } catch { throw inputError(`cannot read the public key file ${f} — give an existing .pub file with -k/--key`); }
-    keys.push(...text.split(/\r?\n/).map(l => l.trim()).filter(l => l && !l.startsWith('Comment:')));
+    keys.push(...publicKeyLines(text));
   }
   return keys;
 }

@@ -11,12 +11,7 @@ import { SignError } from '../../core/metadata/endorsement';
 import { decodeXml, declareUtf8, XmlEncodingError } from '../../core/xml';
 import { completeChecksums } from '../../backend/images/checksums';
 import { dataLayout } from '../../backend/paths';
-
-function writeAtomic(file: string, data: string | Buffer, mode?: number): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data, { mode: mode ?? 0o644 });
-  fs.renameSync(tmp, file);
-}
+import { writeAtomic } from '../../backend/atomic';
 
 function readFileOrFail(file: string, what: string): Buffer {
   try { return fs.readFileSync(file); } catch { throw new CliError(`${what} not found: ${file}`); }

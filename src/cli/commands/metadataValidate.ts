@@ -1,20 +1,14 @@
 // validate-metadata and build-metadata (the validation/build half of the metadata area).
 import * as fs from 'fs';
-import * as path from 'path';
 import { parseArgs } from 'util';
 import { CliCommand, CliError } from '../command';
+import { writeAtomic } from '../../backend/atomic';
 import { validateMetadata, CheckedLayer } from '../../core/metadata/validate';
 import { decodeXml, XmlEncodingError } from '../../core/xml';
 import { buildMetadata, computeDigests, defaultOutputName, BuildError, BuildOptions } from '../../core/metadata/build';
 
 function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
   try { return parseArgs({ args, options, allowPositionals: true, strict: true }); } catch (e) { throw new CliError((e as Error).message); }
-}
-
-function writeAtomic(file: string, data: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 const validateCommand: CliCommand = {

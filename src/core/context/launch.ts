@@ -1,4 +1,5 @@
 import { authorizedKeys, ContextError, ContextPart, createMultipart, decodeBase64Strict, decodeUserData, encodeUserData } from './cloudinit';
+import { publicKeyLines } from '../sshKeys';
 
 /**
  * What run-instance's context options mean, as the original combined them: the KEY=VALUE lines of the
@@ -68,7 +69,7 @@ export function resolveContext(req: ContextRequest): ResolvedContext {
   if (kv.CLOUD_INIT_AUTHORIZED_KEYS) {
     const raw = decodeBase64Strict(kv.CLOUD_INIT_AUTHORIZED_KEYS);
     if (!raw) throw new ContextError('CLOUD_INIT_AUTHORIZED_KEYS is not valid base64: make the file again with prepare-context.');
-    sshKeys = raw.toString('latin1').split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('Comment:'));
+    sshKeys = publicKeyLines(raw.toString('latin1'));
   }
   const userData = kv.CLOUD_INIT_USER_DATA ? decodeUserData(kv.CLOUD_INIT_USER_DATA) : undefined;
   const vars = Object.fromEntries(Object.entries(kv).filter(([k]) => !CLOUD_INIT_KEYS.includes(k)));

@@ -1,4 +1,3 @@
-import { XMLSerializer } from '@xmldom/xmldom';
 import type { Element } from '@xmldom/xmldom';
 import { parseXml } from '../xml';
 import { NS } from '../metadata/types';
@@ -28,6 +27,6 @@ export function prepareDeprecation(entryXml: string, reason = DEFAULT_DEPRECATIO
   desc.appendChild(doc.createTextNode('  '));
   desc.appendChild(dep);
   desc.appendChild(doc.createTextNode('\n  '));
-  const body = new XMLSerializer().serializeToString(root);
+  const body = new (require('@xmldom/xmldom') as typeof import('@xmldom/xmldom')).XMLSerializer().serializeToString(root);
   return `<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n${body}`;
 }

@@ -1,5 +1,9 @@
 import * as crypto from 'crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+
+// node-forge is large: loaded on first use, not when the extension activates.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const F = (): typeof forge => require('node-forge');
 import type { SignerInfo } from './types';
 
 /** A private key with its certificate (and optional chain), ready for signing. */
@@ -17,13 +21,14 @@ const RFC2253_KEYWORDS: Record<string, string> = {
   '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU',
   '2.5.4.9': 'STREET', '0.9.2342.19200300.100.1.25': 'DC', '0.9.2342.19200300.100.1.1': 'UID',
 };
-const T = forge.asn1.Type;
+// ASN.1 universal tag numbers (forge.asn1.Type) as constants, so this module loads without forge.
+const T = { UTF8: 12, PRINTABLESTRING: 19, IA5STRING: 22, BMPSTRING: 30 };
 // Java's AVA.isDerString(value, false): these render as text, anything else as #hex.
 const STRING_TYPES = new Set<number>([T.PRINTABLESTRING, 20 /* T61 */, T.IA5STRING, 27 /* GeneralString */, T.BMPSTRING, T.UTF8]);
 
 function decodeString(a: forge.asn1.Asn1): string {
   const raw = a.value as string;
-  if (a.type === T.UTF8) return forge.util.decodeUtf8(raw);
+  if (a.type === T.UTF8) return F().util.decodeUtf8(raw);
   if (a.type === T.BMPSTRING) return Buffer.from(raw, 'binary').swap16().toString('utf16le');
   return raw;
 }
@@ -41,10 +46,10 @@ function escapeValue(v: string): string {
 export function nameToRfc2253(name: forge.asn1.Asn1): string {
   const rdns = (name.value as forge.asn1.Asn1[]).map(rdn => (rdn.value as forge.asn1.Asn1[]).map(ava => {
     const [oidA, val] = ava.value as forge.asn1.Asn1[];
-    const oid = forge.asn1.derToOid(oidA.value as string);
+    const oid = F().asn1.derToOid(oidA.value as string);
     const kw = RFC2253_KEYWORDS[oid];
-    if (!kw || !STRING_TYPES.has(val.type) || val.tagClass !== forge.asn1.Class.UNIVERSAL) {
-      return `${kw ?? oid}=#${Buffer.from(forge.asn1.toDer(val).getBytes(), 'binary').toString('hex')}`;
+    if (!kw || !STRING_TYPES.has(val.type) || val.tagClass !== F().asn1.Class.UNIVERSAL) {
+      return `${kw ?? oid}=#${Buffer.from(F().asn1.toDer(val).getBytes(), 'binary').toString('hex')}`;
     }
     return `${kw}=${escapeValue(decodeString(val))}`;
   }).join('+'));
@@ -54,17 +59,17 @@ export function nameToRfc2253(name: forge.asn1.Asn1): string {
 interface ParsedCert { subject: string; issuer: string; emails: string[] }
 
 function parseDer(der: Buffer): ParsedCert {
-  const cert = forge.asn1.fromDer(der.toString('binary'), { strict: false, decodeBitStrings: false } as any);
+  const cert = F().asn1.fromDer(der.toString('binary'), { strict: false, decodeBitStrings: false } as any);
   const tbs = (cert.value as forge.asn1.Asn1[])[0].value as forge.asn1.Asn1[];
-  const o = tbs[0].tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && tbs[0].type === 0 ? 1 : 0;
+  const o = tbs[0].tagClass === F().asn1.Class.CONTEXT_SPECIFIC && tbs[0].type === 0 ? 1 : 0;
   const emails: string[] = [];
-  const extWrap = tbs.find(e => e.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && e.type === 3);
+  const extWrap = tbs.find(e => e.tagClass === F().asn1.Class.CONTEXT_SPECIFIC && e.type === 3);
   for (const ext of ((extWrap?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value as forge.asn1.Asn1[] | undefined) ?? []) {
     const parts = ext.value as forge.asn1.Asn1[];
-    if (forge.asn1.derToOid(parts[0].value as string) !== '2.5.29.17') continue;
-    const names = forge.asn1.fromDer(parts[parts.length - 1].value as string);
+    if (F().asn1.derToOid(parts[0].value as string) !== '2.5.29.17') continue;
+    const names = F().asn1.fromDer(parts[parts.length - 1].value as string);
     for (const gn of names.value as forge.asn1.Asn1[]) {
-      if (gn.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && gn.type === 1) emails.push(gn.value as string);
+      if (gn.tagClass === F().asn1.Class.CONTEXT_SPECIFIC && gn.type === 1) emails.push(gn.value as string);
     }
   }
   return { issuer: nameToRfc2253(tbs[o + 2]), subject: nameToRfc2253(tbs[o + 4]), emails };
@@ -105,20 +110,20 @@ function samePublicKey(keyPem: string, cert: crypto.X509Certificate): boolean {
 export function loadPkcs12(data: Buffer, password: string): KeyMaterial {
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
-    p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(data.toString('binary')), false, password);
+    p12 = F().pkcs12.pkcs12FromAsn1(F().asn1.fromDer(data.toString('binary')), false, password);
   } catch {
     throw new CertificateError('error loading certificate (wrong password?)');
   }
   const keyBags = [
-    ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? []),
-    ...(p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? []),
+    ...(p12.getBags({ bagType: F().pki.oids.pkcs8ShroudedKeyBag })[F().pki.oids.pkcs8ShroudedKeyBag] ?? []),
+    ...(p12.getBags({ bagType: F().pki.oids.keyBag })[F().pki.oids.keyBag] ?? []),
   ];
   const key = keyBags.find(b => b.key)?.key;
   if (!key) throw new CertificateError('the PKCS#12 file holds no private key (forge reads RSA keys only)');
-  const privateKeyPem = forge.pki.privateKeyToPem(key);
-  const certs = (p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? []).map(b => {
-    const asn1 = b.cert ? forge.pki.certificateToAsn1(b.cert) : (b as { asn1?: forge.asn1.Asn1 }).asn1;
-    return asn1 ? new crypto.X509Certificate(Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary')) : undefined;
+  const privateKeyPem = F().pki.privateKeyToPem(key);
+  const certs = (p12.getBags({ bagType: F().pki.oids.certBag })[F().pki.oids.certBag] ?? []).map(b => {
+    const asn1 = b.cert ? F().pki.certificateToAsn1(b.cert) : (b as { asn1?: forge.asn1.Asn1 }).asn1;
+    return asn1 ? new crypto.X509Certificate(Buffer.from(F().asn1.toDer(asn1).getBytes(), 'binary')) : undefined;
   }).filter((c): c is crypto.X509Certificate => !!c);
   const leaf = certs.find(c => samePublicKey(privateKeyPem, c));
   if (!leaf) throw new CertificateError('the PKCS#12 file holds no certificate for its private key');
@@ -165,9 +170,9 @@ export function generateKeyMaterial(o: ThrowawayOptions): KeyMaterial & { forgeK
   if (!isValidEmail(o.email)) throw new CertificateError(`invalid email address: ${o.email}`);
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const fkey = forge.pki.privateKeyFromPem(privateKeyPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(fkey.n, fkey.e);
+  const fkey = F().pki.privateKeyFromPem(privateKeyPem);
+  const cert = F().pki.createCertificate();
+  cert.publicKey = F().pki.setRsaPublicKey(fkey.n, fkey.e);
   const serial = crypto.randomBytes(8); serial[0] &= 0x7f; serial[0] |= 0x10;
   cert.serialNumber = serial.toString('hex');
   const now = o.now ?? new Date();
@@ -177,7 +182,7 @@ export function generateKeyMaterial(o: ThrowawayOptions): KeyMaterial & { forgeK
     { shortName: 'C', value: o.country ?? 'EU' },
     { shortName: 'O', value: o.organization ?? 'StratusLab Project' },
     { shortName: 'OU', value: o.organizationalUnit ?? 'Testing Department' },
-    { shortName: 'CN', value: o.commonName, valueTagClass: forge.asn1.Type.UTF8 as any },
+    { shortName: 'CN', value: o.commonName, valueTagClass: F().asn1.Type.UTF8 as any },
   ];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);
@@ -189,19 +194,19 @@ export function generateKeyMaterial(o: ThrowawayOptions): KeyMaterial & { forgeK
   ]);
   // What cert.sign() does, with node's RSA in place of forge's.
   const c = cert as forge.pki.Certificate & { signatureOid: string; siginfo: { algorithmOid: string }; tbsCertificate: forge.asn1.Asn1 };
-  c.signatureOid = c.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
-  c.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
-  const tbs = Buffer.from(forge.asn1.toDer(c.tbsCertificate).getBytes(), 'binary');
+  c.signatureOid = c.siginfo.algorithmOid = F().pki.oids.sha256WithRSAEncryption;
+  c.tbsCertificate = (F().pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = Buffer.from(F().asn1.toDer(c.tbsCertificate).getBytes(), 'binary');
   cert.signature = crypto.sign('sha256', tbs, privateKey).toString('binary');
-  const certificatePem = new crypto.X509Certificate(forge.pki.certificateToPem(cert)).toString();
+  const certificatePem = new crypto.X509Certificate(F().pki.certificateToPem(cert)).toString();
   return { privateKeyPem, certificatePem, forgeKey: fkey, forgeCert: cert };
 }
 
 /** generateKeyMaterial plus the PKCS#12 file (3DES, readable by Java and OpenSSL) that stratus-generate-p12 writes. */
 export function generateCertificate(o: GenerateCertificateOptions): { p12: Buffer } & KeyMaterial {
   const { privateKeyPem, certificatePem, forgeKey, forgeCert } = generateKeyMaterial(o);
-  const p12Asn1 = forge.pkcs12.toPkcs12Asn1(forgeKey, [forgeCert], o.password, { algorithm: '3des', friendlyName: o.commonName });
-  return { p12: Buffer.from(forge.asn1.toDer(p12Asn1).getBytes(), 'binary'), certificatePem, privateKeyPem };
+  const p12Asn1 = F().pkcs12.toPkcs12Asn1(forgeKey, [forgeCert], o.password, { algorithm: '3des', friendlyName: o.commonName });
+  return { p12: Buffer.from(F().asn1.toDer(p12Asn1).getBytes(), 'binary'), certificatePem, privateKeyPem };
 }
 
 /** JavaMail-like strict address check plus the original's "exactly one @ with both sides non-empty". */

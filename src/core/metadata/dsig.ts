@@ -1,7 +1,7 @@
 /** XML-DSig algorithm URIs and the C14N detail xml-crypto misses but the original and xmlsec1 apply. */
 import * as crypto from 'crypto';
 import type { Element } from '@xmldom/xmldom';
-import { SignedXml, SignedXmlOptions } from 'xml-crypto';
+import type { SignedXml, SignedXmlOptions } from 'xml-crypto';
 
 export const ALG = {
   c14n: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
@@ -62,7 +62,8 @@ class DsaSha1 {
 
 /** xml-crypto's SignedXml with the SignedInfo canonicalization made C14N 1.0-exact (see above), and dsa-sha1. */
 export function newSignedXml(options: SignedXmlOptions): SignedXml {
-  const sx = new SignedXml(options);
+  // xml-crypto (with xpath) loads on the first signature, not when the extension activates
+  const sx = new (require('xml-crypto') as typeof import('xml-crypto')).SignedXml(options);
   (sx.SignatureAlgorithms as Record<string, unknown>)[ALG.dsaSha1] = DsaSha1;
   const self = sx as unknown as { getCanonSignedInfoXml(doc: unknown): string; signatureNode: Element; canonicalizationAlgorithm: string };
   const base = self.getCanonSignedInfoXml.bind(sx);

@@ -1,5 +1,4 @@
 import * as crypto from 'crypto';
-import { XMLSerializer } from '@xmldom/xmldom';
 import { parseXml } from '../xml';
 import { describeCertificate, KeyMaterial, readCertificates } from './certs';
 import { clearEndorsement, fillEndorsement, SignError, stripSignatures } from './endorsement';
@@ -56,6 +55,6 @@ export function signMetadata(text: string, key: KeyMaterial, opts: SignOptions =
     canonicalizationAlgorithm: ALG.c14nWithComments,
   });
   sx.addReference({ xpath: '/*', transforms: [ALG.enveloped], digestAlgorithm: modern ? ALG.sha256 : ALG.sha1, isEmptyUri: true });
-  sx.computeSignature(new XMLSerializer().serializeToString(doc), { location: { reference: '/*', action: 'append' } });
+  sx.computeSignature(new (require('@xmldom/xmldom') as typeof import('@xmldom/xmldom')).XMLSerializer().serializeToString(doc), { location: { reference: '/*', action: 'append' } });
   return sx.getSignedXml();
 }

@@ -67,7 +67,7 @@ export function validateMetadata(text: string, opts: ValidateOptions = {}): Vali
   const diagnostics: Diagnostic[] = [];
   let signature: SignatureVerdict | undefined;
   if (want.has('signature')) {
-    signature = verifySignature(text, { trusted: opts.trusted, now: opts.now });
+    signature = verifySignature(text, { trusted: opts.trusted, now: opts.now }, parsed);   // one parse for every layer
     layers.signature = signature.status === 'valid' ? { ok: true } : { ok: false, message: signature.message ?? (signature.status === 'absent' ? 'no signature' : 'invalid signature') };
     for (const d of signatureDiagnostics(signature, src.name(doc.documentElement!), !!opts.trusted?.length)) diagnostics.push(d);
   }
@@ -90,7 +90,7 @@ export function validateMetadata(text: string, opts: ValidateOptions = {}): Vali
 export function serverValidate(text: string, opts: { trusted?: string[]; now?: Date } = {}): { ok: boolean; message?: string; summary?: MetadataSummary; signature?: SignatureVerdict } {
   const parsed = parseXml(text);
   if (!parsed.doc) return { ok: false, message: `unable to parse metadata: ${parsed.errors[0]?.message ?? 'not well-formed'}` };
-  const { verdict, signedXml } = verifySignedContent(text, opts);
+  const { verdict, signedXml } = verifySignedContent(text, opts, parsed);
   if (verdict.status !== 'valid') return { ok: false, message: verdict.message ?? 'no signature', signature: verdict };
   const src = new SourceMap(text);
   for (const check of [checkConstraints, checkRdf]) {

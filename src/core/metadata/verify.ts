@@ -1,7 +1,6 @@
 import * as crypto from 'crypto';
 import type { Document, Element, Node } from '@xmldom/xmldom';
-import { C14nCanonicalization, C14nCanonicalizationWithComments, ExclusiveCanonicalization, ExclusiveCanonicalizationWithComments } from 'xml-crypto';
-import { parseXml } from '../xml';
+import { parseXml, ParsedXml } from '../xml';
 import { NS, SignatureVerdict, SignerInfo, SourceRange } from './types';
 import { describeCertificate, readCertificates } from './certs';
 import { endorserOf } from './endorsement';
@@ -25,14 +24,17 @@ export interface VerifiedContent {
 
 const DIGESTS: Record<string, string> = { [ALG.sha1]: 'sha1', [ALG.sha256]: 'sha256', [ALG.sha512]: 'sha512' };
 const SIGNATURES = new Set<string>([ALG.rsaSha1, ALG.rsaSha256, ALG.rsaSha512, ALG.dsaSha1]);
-const C14N: Record<string, new () => { process(n: Node, o: object): string }> = {
-  [ALG.c14n]: C14nCanonicalization, [ALG.c14nWithComments]: C14nCanonicalizationWithComments,
-  [ALG.excC14n]: ExclusiveCanonicalization, [ALG.excC14nWithComments]: ExclusiveCanonicalizationWithComments,
-} as any;
+type C14nClass = new () => { process(n: Node, o: object): string };
+const C14N_NAMES: Record<string, string> = {
+  [ALG.c14n]: 'C14nCanonicalization', [ALG.c14nWithComments]: 'C14nCanonicalizationWithComments',
+  [ALG.excC14n]: 'ExclusiveCanonicalization', [ALG.excC14nWithComments]: 'ExclusiveCanonicalizationWithComments',
+};
+// xml-crypto loads on the first signature check, not when the extension activates.
+const c14nClass = (alg: string): C14nClass => (require('xml-crypto') as Record<string, C14nClass>)[C14N_NAMES[alg]];
 
 /** The signature verdict alone (see verifySignedContent). */
-export function verifySignature(text: string, opts: VerifyOptions = {}): SignatureVerdict {
-  return verifySignedContent(text, opts).verdict;
+export function verifySignature(text: string, opts: VerifyOptions = {}, parsed?: ParsedXml): SignatureVerdict {
+  return verifySignedContent(text, opts, parsed).verdict;
 }
 
 /**
@@ -41,9 +43,9 @@ export function verifySignature(text: string, opts: VerifyOptions = {}): Signatu
  * Stricter than the original, so signature-wrapping documents fail: exactly one Signature, the last
  * child of the root, one Reference URI="" with the enveloped transform, nothing unsigned inside the
  * Signature, and the endorser values read from the bytes xml-crypto reports as signed.
+ * `parsed` is the caller's parse of `text` (validation shares one parse; the DOM is only read here).
  */
-export function verifySignedContent(text: string, opts: VerifyOptions = {}): VerifiedContent {
-  const parsed = parseXml(text);
+export function verifySignedContent(text: string, opts: VerifyOptions = {}, parsed: ParsedXml = parseXml(text)): VerifiedContent {
   if (!parsed.doc) return { verdict: { status: 'invalid', message: `unable to parse metadata: ${parsed.errors[0]?.message ?? 'not well-formed'}` } };
   const doc = parsed.doc;
   const sigs = Array.from(doc.getElementsByTagNameNS(NS.dsig, 'Signature')) as Element[];
@@ -60,7 +62,7 @@ export function verifySignedContent(text: string, opts: VerifyOptions = {}): Ver
   const sigAlg = dsigKids(signedInfo[0], 'SignatureMethod')[0]?.getAttribute('Algorithm') ?? '';
   const refs = dsigKids(signedInfo[0], 'Reference');
   if (!c14nAlg || !sigAlg || !refs.length) return invalid('invalid signature element');
-  if (!C14N[c14nAlg]) return invalid(`unsupported canonicalization algorithm: ${c14nAlg}`);
+  if (!C14N_NAMES[c14nAlg]) return invalid(`unsupported canonicalization algorithm: ${c14nAlg}`);
   if (!SIGNATURES.has(sigAlg)) return invalid(`unsupported signature algorithm: ${sigAlg}`);
 
   const certNodes = Array.from(sig.getElementsByTagNameNS(NS.dsig, 'X509Certificate')) as Element[];
@@ -129,7 +131,7 @@ function rangeOf(el: Element): SourceRange {
 /** SignedInfo canonicalized in its document context (inherited namespaces), then the public-key check. */
 function checkSignatureValue(signedInfo: Element, c14nAlg: string, sigAlg: string, cert: crypto.X509Certificate, value: string): boolean {
   try {
-    const canon = withInheritedXmlAttributes(new C14N[c14nAlg]().process(signedInfo as any, { ancestorNamespaces: ancestorNamespaces(signedInfo) }), signedInfo, c14nAlg);
+    const canon = withInheritedXmlAttributes(new (c14nClass(c14nAlg))().process(signedInfo as any, { ancestorNamespaces: ancestorNamespaces(signedInfo) }), signedInfo, c14nAlg);
     return verifySignatureValue(sigAlg, canon, cert.publicKey, value);
   } catch {
     return false;
@@ -166,10 +168,10 @@ function checkReference(doc: Document, ref: Element): boolean {
       if (t === ALG.enveloped) {
         const first = copy.getElementsByTagNameNS(NS.dsig, 'Signature')[0];
         first?.parentNode?.removeChild(first);
-      } else if (C14N[t] && i === transforms.length - 1) c14n = t.replace('#WithComments', '');
+      } else if (C14N_NAMES[t] && i === transforms.length - 1) c14n = t.replace('#WithComments', '');
       else return false;
     }
-    const canon = documentC14n(copy, new C14N[c14n]().process(copy.documentElement as any, { ancestorNamespaces: [] }));
+    const canon = documentC14n(copy, new (c14nClass(c14n))().process(copy.documentElement as any, { ancestorNamespaces: [] }));
     const digest = crypto.createHash(digestAlg).update(canon, 'utf8').digest();
     const want = Buffer.from(expected, 'base64');
     return digest.length === want.length && crypto.timingSafeEqual(digest, want);
@@ -218,8 +220,20 @@ function profileProblem(doc: Document, sigs: Element[], sig: Element, refs: Elem
   return undefined;
 }
 
+// The trust list is the same few PEM texts on every keystroke: decode each once.
+const anchorCache = new Map<string, crypto.X509Certificate[]>();
+function anchorsOf(pem: string): crypto.X509Certificate[] {
+  let certs = anchorCache.get(pem);
+  if (!certs) {
+    try { certs = readCertificates(pem); } catch { certs = []; }
+    if (anchorCache.size >= 256) anchorCache.clear();   // bounded: edited PEM files leave old texts behind
+    anchorCache.set(pem, certs);
+  }
+  return certs;
+}
+
 function isTrusted(certs: crypto.X509Certificate[], trusted: string[]): boolean {
-  const anchors = trusted.flatMap(t => { try { return readCertificates(t); } catch { return []; } });
+  const anchors = trusted.flatMap(anchorsOf);
   if (!anchors.length) return false;
   const pool = [...certs.slice(1), ...anchors];
   let current = certs[0];

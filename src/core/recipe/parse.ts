@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
+import type { Node, Pair } from 'yaml';
 import type { SourceRange } from '../metadata/types';
 import { parseNetworkMode, type NetworkMode } from '../network';
 import { DEFAULT_INSTANCE_TYPE, DEFAULT_TIMEOUTS, FIELDS, INSTALLERS, SYSPREP_OPS, type FieldSpec, type Installer, type SysprepOp } from './fields';
@@ -59,6 +59,8 @@ export interface ParsedRecipe {
 const FIRST_LINE: SourceRange = { line: 1, column: 1, endLine: 1, endColumn: 2 };
 
 export function parseRecipe(text: string): ParsedRecipe {
+  // yaml loads with the first recipe, not when the extension activates
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
   const diagnostics: RecipeDiagnostic[] = [];

@@ -30,10 +30,14 @@ export function aptUpdateCommand(mirror: string): string {
     '-o Acquire::Retries=0 -o Acquire::http::Timeout=15 update 2>&1';
 }
 
-/** Guest shell: a tiny HTTP server on `port` serving `file` with perl (perl-base is in every Debian; the minimal image has no python3 or busybox). */
+/**
+ * Guest shell: a tiny HTTP server on `port` serving `file` with perl (perl-base is in every Debian; the minimal image has no python3 or busybox).
+ * A statement of its own (`…; SERVER sleep 1`): after `&&` the whole list would be backgrounded in a subshell
+ * that keeps the SSH channel open, and the exec would never return.
+ */
 export function perlHttpServer(port: number, file: string): string {
   const prog = `$s=IO::Socket::INET->new(LocalPort=>${port},Listen=>5,ReuseAddr=>1) or die "listen: $!"; ` +
-    'while($c=$s->accept){ while(<$c>){ last if /^\r?\n$/ } open(F,"<",$ARGV[0]); local $/; $b=<F>; close F; ' +
-    'print $c "HTTP/1.0 200 OK\r\nContent-Length: ".length($b)."\r\n\r\n".$b; close $c }';
+    'while($c=$s->accept){ while(<$c>){ last if /^\\r?\\n$/ } open(F,"<",$ARGV[0]); local $/; $b=<F>; close F; ' +
+    'print $c "HTTP/1.0 200 OK\\r\\nContent-Length: ".length($b)."\\r\\n\\r\\n".$b; close $c }';
   return `setsid perl -MIO::Socket::INET -e '${prog}' '${file}' </dev/null >/dev/null 2>&1 &`;
 }

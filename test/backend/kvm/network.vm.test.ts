@@ -36,7 +36,7 @@ test('nat guest: apt-get update from the Debian mirror works, a published port s
     assert.doesNotMatch(upd.stdout, /^Err:|Failed to fetch/m, upd.stdout.slice(-2000));
 
     // a file server on guest port 8000
-    const srv = await mgr.exec(a.id, `echo "served from $(hostname) on 8000" > /root/hello.txt && ${perlHttpServer(8000, '/root/hello.txt')} sleep 1; echo started`);
+    const srv = await mgr.exec(a.id, `echo "served from $(hostname) on 8000" > /root/hello.txt; ${perlHttpServer(8000, '/root/hello.txt')} sleep 1; echo started`);
     assert.equal(srv.stdout.trim(), 'started', srv.stderr);
     const res = await fetch(`http://127.0.0.1:${port.hostPort}/hello.txt`);
     assert.equal(res.status, 200);

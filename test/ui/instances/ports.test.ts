@@ -37,7 +37,7 @@ describe('Instances: a published port shows under its instance and opens in the 
     assert.ok(hostPort > 0);
     // the guest serves a file on 8000 (through the same manager code, on the extension's data folder)
     const mgr = new InstanceManager({ host: new LocalHost(), data: dataLayout(api.dataRoot) });
-    const r = await mgr.exec(rec.id, `echo "hello from wb-web" > /root/hello.txt && ${perlHttpServer(8000, '/root/hello.txt')} sleep 1; echo started`);
+    const r = await mgr.exec(rec.id, `echo "hello from wb-web" > /root/hello.txt; ${perlHttpServer(8000, '/root/hello.txt')} sleep 1; echo started`);
     assert.equal(r.stdout.trim(), 'started', r.stderr);
 
     const label = `127.0.0.1:${hostPort} → 8000/tcp`;

@@ -1,6 +1,7 @@
 import * as assert from 'assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { stratusApi } from '../api';
 import { hasHarness, screenshot, waitForText, sleep } from '../screenshot';
@@ -8,6 +9,7 @@ import type { TreeSnapshot } from '../../../src/ui/context';
 import { LocalMarketplace } from '../../../src/backend/marketplace/local';
 import { serve, RunningServer } from '../../../src/backend/marketplace/server';
 import { summarize } from '../../../src/core/metadata/summary';
+import { sha1ToIdentifier } from '../../../src/core/metadata/identifier';
 import { signedEntry, tamperedEntry, isoIn, testKey, originalDeprecation } from '../../backend/marketplace/fixtures';
 
 const VIEW = 'stratus.marketplace';
@@ -152,30 +154,35 @@ describe('Marketplace tree', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('an entry deprecated by the original client (parseType without rdf:) uploads from the editor, lists as deprecated, and deprecates again from the UI', async () => {
+  it('an entry deprecated by the original client (parseType without rdf:) uploads from its file, lists as deprecated, and deprecates again from the UI', async () => {
     const entry = signedEntry({ content: 'legacy image', title: 'Legacy Image', os: 'legacy', valid: isoIn(90) }, new Date(Date.now() - 7200_000));
     const store = new LocalMarketplace(dataDir);
     await store.upload(entry);
     await store.flush();
-    const doc = await vscode.workspace.openTextDocument({ language: 'xml', content: originalDeprecation(entry, 'withdrawn by the old client', new Date(Date.now() - 1800_000)) });
-    await vscode.window.showTextDocument(doc);
-    const location = await vscode.commands.executeCommand<string>('stratus.metadata.upload', undefined, 'local');
-    assert.match(location ?? '', /\/metadata\/[A-Za-z0-9_-]{27}\/jane\.tester@example\.org\//, 'accepted by the local marketplace');
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const file = path.join(dataDir, '..', 'original-deprecation.xml');
+    fs.writeFileSync(file, originalDeprecation(entry, 'withdrawn by the old client', new Date(Date.now() - 1800_000)));
+    const id = summarize(entry).identifier;
+    const location = await vscode.commands.executeCommand<string>('stratus.metadata.upload', vscode.Uri.file(file), 'local');
+    assert.match(location ?? '', new RegExp(`/metadata/${id}/jane\\.tester@example\\.org/`), 'accepted by the local marketplace');
     await vscode.commands.executeCommand('stratus.marketplace.status', 'deprecated');
-    let legacy = entriesOf((await settled())[0]).find(e => e.label === 'Legacy Image');
+    // the listing follows the store's journal; poll until the row shows what we expect
+    const legacyRow = async (want: RegExp) => {
+      let row: TreeSnapshot | undefined;
+      for (let i = 0; i < 60; i++) {
+        row = entriesOf((await settled())[0]).find(e => e.label === 'Legacy Image');
+        if (row?.tooltip && want.test(row.tooltip)) break;
+        await sleep(150);
+      }
+      return row;
+    };
+    let legacy = await legacyRow(/withdrawn by the old client/);
     assert.equal(legacy?.contextValue, 'entry.deprecated.bad');
     assert.match(legacy!.tooltip!, /withdrawn by the old client/);
     // Our deprecate path re-signs that document (its endorsement keeps the unqualified attribute) and the upload is accepted.
-    const id = summarize(entry).identifier;
     const again = await vscode.commands.executeCommand<string>('stratus.marketplace.deprecate', id, { reason: 'replaced by Legacy 2', key: testKey() });
     assert.match(again ?? '', new RegExp(`/metadata/${id}/`), 'deprecated again from the UI');
-    for (let i = 0; i < 40; i++) {
-      legacy = entriesOf((await settled())[0]).find(e => e.label === 'Legacy Image');
-      if (legacy?.tooltip?.includes('replaced by Legacy 2')) break;
-      await sleep(150);
-    }
-    assert.match(legacy!.tooltip!, /replaced by Legacy 2/);
+    legacy = await legacyRow(/replaced by Legacy 2/);
+    assert.match(legacy?.tooltip ?? '', /replaced by Legacy 2/);
     if (hasHarness()) await screenshot('marketplace-original-deprecation', '.part.sidebar');
     await vscode.commands.executeCommand('stratus.marketplace.status', 'valid');
   });
@@ -192,6 +199,18 @@ describe('Marketplace tree', function () {
     assert.ok(draft, 'the view picked up the other writer\'s entry');
     assert.match(draft!.contextValue!, /^entry\.draft\./);
     assert.match(draft!.tooltip!, /private, from a saved instance/);
+  });
+
+  it('an entry link (the served entry page\'s "Open in VS Code") reveals the entry in the view', async function () {
+    // The vscode:// handler calls this command; code-server sends openExternal of its own scheme to the browser tab instead.
+    if (!hasHarness()) this.skip();
+    await vscode.commands.executeCommand('stratus.marketplace.filter', '');
+    await settled();
+    const id = sha1ToIdentifier(crypto.createHash('sha1').update('ubuntu image').digest('hex'));
+    assert.equal(await vscode.commands.executeCommand('stratus.marketplace.revealEntry', { identifier: id }), true);
+    const sel = await waitForText('.part.sidebar .monaco-list-row.selected', t => t.join('\n').includes('Ubuntu Server'), 30000);
+    assert.ok(sel.join('\n').includes('Ubuntu Server'), `selected: ${sel.join(' | ')}`);
+    assert.equal(await vscode.commands.executeCommand('stratus.marketplace.revealEntry', { identifier: 'A'.repeat(27) }), false, 'an unknown entry is reported, not revealed');
   });
 
   it('a remote marketplace served on loopback shows the same entries; an unreachable one shows a fix row', async () => {

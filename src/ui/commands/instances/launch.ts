@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import { hostRegistry } from '../../../backend/hosts/registry';
 import { LocalMarketplace } from '../../../backend/marketplace/local';
 import { trustVerdict } from '../../../backend/marketplace/trust';
-import { createMultipart, encodeUserData, readParts } from '../../../core/context/cloudinit';
+import { readParts } from '../../../core/context/cloudinit';
+import { resolveContext } from '../../../core/context/launch';
 import { isIdentifier } from '../../../core/metadata/identifier';
 import { parseNetworkMode, parsePublish, type PortMapping } from '../../../core/network';
 import type { Host } from '../../../backend/host/host';
@@ -19,6 +20,7 @@ import { volumeStoreFor } from '../../trees/volumes/store';
 import { trustedCertificates } from '../metadata/keys';
 import { markStep } from '../../walkthrough';
 import { askChoices, askSave, defaultNetwork, describeChoices, LaunchChoices, remember, remembered } from './launchPrompts';
+import { DEFAULT_PUBLIC_KEY_FILES, publicKeyLines } from '../../../core/sshKeys';
 
 /** What tests and other views may pass instead of answering prompts (the CLI's run-instance options). */
 export interface LaunchArgs {
@@ -60,7 +62,7 @@ const vscodeModal: Modal = (kind, message, detail, buttons) =>
 const warnedTcg = new Set<string>();
 
 function defaultKeyFile(): string | undefined {
-  return ['id_ed25519.pub', 'id_ecdsa.pub', 'id_rsa.pub'].map(f => path.join(os.homedir(), '.ssh', f)).find(f => fs.existsSync(f));
+  return DEFAULT_PUBLIC_KEY_FILES.map(f => path.join(os.homedir(), '.ssh', f)).find(f => fs.existsSync(f));
 }
 
 async function pickImage(ctx: UiContext, host: Host): Promise<string | undefined> {
@@ -97,37 +99,23 @@ function choicesFromArgs(a: LaunchArgs, last: LaunchChoices | undefined): Launch
   };
 }
 
-const keyLines = (text: string) => text.split(/\r?\n/).map(l => l.trim()).filter(l => l && !l.startsWith('Comment:'));
+const keyLines = publicKeyLines;
 
 /** Choices → the backend's LaunchOptions (the same assembly as `stratus run-instance`). */
 async function toLaunchOptions(image: string, c: LaunchChoices, a: LaunchArgs, save: SaveFields | undefined): Promise<LaunchOptions> {
   const sshKeys = c.keyFiles.flatMap(f => keyLines(fs.readFileSync(f, 'utf8')));
-  let userData: string | undefined;
-  if (c.context === 'cloud-init' && c.cloudInit.length) {
-    const parts = await readParts(c.cloudInit);
-    sshKeys.push(...parts.filter(p => p.mimetype === 'ssh').flatMap(p => keyLines(p.content.toString('utf8'))));
-    const rest = parts.filter(p => p.mimetype !== 'ssh');
-    if (rest.length) {
-      const mp = createMultipart(rest);
-      encodeUserData(mp);   // the 16 KiB limit, with the original's message
-      userData = mp.toString('latin1');
-    }
-  }
-  const contextVars: Record<string, string> = {};
-  const addPair = (pair: string, where: string) => {
-    const t = pair.trim();
-    if (!t || t.startsWith('#')) return;
-    const eq = t.indexOf('=');
-    if (eq <= 0) throw new Error(`invalid context entry '${t}' in ${where}: use KEY=VALUE`);
-    contextVars[t.slice(0, eq).trim()] = t.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
-  };
-  if (c.context !== 'none') {
-    if (c.contextFile) for (const l of fs.readFileSync(c.contextFile, 'utf8').split(/\r?\n/)) addPair(l, c.contextFile);
-    for (const p of c.contextVars) addPair(p, 'the context pairs');
-  }
+  // the same assembly as run-instance (resolveContext): a cloud-init.txt context file means its parts, a 'none' part stays literal
+  const r = c.context === 'none' ? undefined : resolveContext({
+    method: c.context === 'cloud-init' || c.context === 'stratuslab' ? c.context : undefined,
+    parts: c.context === 'cloud-init' && c.cloudInit.length ? await readParts(c.cloudInit) : [],
+    inline: c.contextVars, files: c.contextFile ? [{ name: c.contextFile, text: fs.readFileSync(c.contextFile, 'latin1') }] : [],
+  });
+  for (const k of r?.sshKeys ?? []) if (!sshKeys.includes(k)) sshKeys.push(k);
+  const contextVars = r?.vars ?? {};
+  const userData = r?.userData;
   return {
     image, type: c.type, sshKeys, save, name: a.name, allowUntrusted: a.allowUntrusted, network: c.network, publish: c.publish.map(parsePublish), publishAll: a.publishAll,
-    contextMethod: c.context === 'stratuslab' ? 'stratuslab' : c.context === 'cloud-init' ? 'cloud-init' : undefined,
+    contextMethod: r?.method,
     contextVars: Object.keys(contextVars).length ? contextVars : undefined, userData,
   };
 }

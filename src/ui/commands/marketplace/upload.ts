@@ -3,11 +3,21 @@ import type { UiContext } from '../../context';
 import { marketplaceTree } from '../../trees/marketplace';
 import { resolveMarketplace } from './pick';
 import { MarketplaceError } from '../../../backend/marketplace/marketplace';
+import { decodeXml, declareUtf8, XmlEncodingError } from '../../../core/xml';
 
 /**
  * stratus.metadata.upload [uri | marketplace node, target endpoint]: uploads signed metadata — the given file,
  * the active editor's text, or a file picked — to a marketplace. Resolves to the new entry's URL.
  */
+/** A file's text in its declared encoding; a file that cannot be read so is reported, never uploaded as mojibake. */
+async function readXml(uri: vscode.Uri): Promise<string | undefined> {
+  try { return declareUtf8(decodeXml(await vscode.workspace.fs.readFile(uri))); } catch (e) {
+    if (!(e instanceof XmlEncodingError)) throw e;
+    void vscode.window.showErrorMessage(`Cannot upload ${uri.fsPath}: ${e.message}`);
+    return undefined;
+  }
+}
+
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.metadata.upload', async (arg?: unknown, target?: string) => {
     let text: string | undefined;
@@ -15,7 +25,7 @@ export function register(ctx: UiContext): void {
     let mpArg: unknown = target;
     if (arg instanceof vscode.Uri) {
       const open = vscode.workspace.textDocuments.find(d => d.uri.toString() === arg.toString());
-      text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(arg));
+      text = open ? open.getText() : await readXml(arg);
       source = arg.fsPath || arg.toString();
     } else {
       if (arg !== undefined && mpArg === undefined) mpArg = arg;   // invoked on a marketplace node
@@ -24,10 +34,11 @@ export function register(ctx: UiContext): void {
       else {
         const pick = await vscode.window.showOpenDialog({ title: 'Signed metadata to upload', filters: { 'Metadata XML': ['xml'] }, canSelectMany: false });
         if (!pick?.[0]) return;
-        text = new TextDecoder().decode(await vscode.workspace.fs.readFile(pick[0]));
+        text = await readXml(pick[0]);
         source = pick[0].fsPath;
       }
     }
+    if (text === undefined) return undefined;
     const mp = await resolveMarketplace(mpArg, 'Upload to which marketplace?');
     if (!mp) return;
     try {

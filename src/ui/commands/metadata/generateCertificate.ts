@@ -1,18 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { writeAtomic } from '../../../backend/atomic';
 import { config, UiContext } from '../../context';
 import { generateCertificate } from '../../../core/metadata/certs';
 import { isValidEmail } from '../../../core/metadata/certs';
 import { rememberPassword } from './keys';
 
 export interface GenerateArgs { commonName?: string; email?: string; password?: string; target?: string; trust?: boolean }
-
-function writeAtomic(file: string, data: string | Buffer, mode: number): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data, { mode });
-  fs.renameSync(tmp, file);
-}
 
 /**
  * stratus.metadata.generateCertificate: a self-signed signing certificate like stratus-generate-p12, written

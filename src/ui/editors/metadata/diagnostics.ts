@@ -10,6 +10,20 @@ const DEBOUNCE_MS = 200;
 /** The last validation of each open metadata document (hovers and code actions reuse it). */
 export const results = new Map<string, ValidationResult>();
 
+// One parse and one signature check per edit: diagnostics, the signature CodeLens and hovers all ask for
+// the validation of a document version under a trust list, and only the first asker computes it.
+const cache = new Map<string, { version: number; trust: string; result: ValidationResult }>();
+
+export function validationOf(doc: vscode.TextDocument, trusted: string[]): ValidationResult {
+  const key = doc.uri.toString(), trust = trusted.join('\n');
+  const hit = cache.get(key);
+  if (hit && hit.version === doc.version && hit.trust === trust) return hit.result;
+  const result = validateMetadata(doc.getText(), { trusted });
+  cache.set(key, { version: doc.version, trust, result });
+  results.set(key, result);
+  return result;
+}
+
 export function toVscode(d: Diagnostic): vscode.Diagnostic {
   const v = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity]);
   v.source = `stratus ${d.layer}`;
@@ -27,7 +41,7 @@ export class MetadataDiagnostics implements vscode.Disposable {
     this.subs.push(
       vscode.workspace.onDidOpenTextDocument(d => this.validate(d)),
       vscode.workspace.onDidChangeTextDocument(e => this.schedule(e.document)),
-      vscode.workspace.onDidCloseTextDocument(d => { this.collection.delete(d.uri); results.delete(d.uri.toString()); }),
+      vscode.workspace.onDidCloseTextDocument(d => { this.collection.delete(d.uri); results.delete(d.uri.toString()); cache.delete(d.uri.toString()); }),
       vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('stratus.trustedCertificates')) vscode.workspace.textDocuments.forEach(d => this.validate(d)); }),
     );
     vscode.workspace.textDocuments.forEach(d => this.validate(d));
@@ -40,10 +54,9 @@ export class MetadataDiagnostics implements vscode.Disposable {
   }
 
   validate(doc: vscode.TextDocument): ValidationResult | undefined {
-    if (!isMetadataDocument(doc)) { if (results.delete(doc.uri.toString())) this.collection.delete(doc.uri); return undefined; }
+    if (!isMetadataDocument(doc)) { cache.delete(doc.uri.toString()); if (results.delete(doc.uri.toString())) this.collection.delete(doc.uri); return undefined; }
     try {
-      const r = validateMetadata(doc.getText(), { trusted: trustedCertificates(this.log) });
-      results.set(doc.uri.toString(), r);
+      const r = validationOf(doc, trustedCertificates(this.log));
       this.collection.set(doc.uri, r.diagnostics.map(toVscode));
       return r;
     } catch (e) {

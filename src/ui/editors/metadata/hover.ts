@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { NS } from '../../../core/metadata/types';
 import { identifierToSha1, isIdentifier } from '../../../core/metadata/identifier';
-import { results } from './diagnostics';
+import { validationOf } from './diagnostics';
+import { trustedCertificates } from '../../commands/metadata/keys';
 import { isMetadataDocument } from './detect';
 
 /** What each element means (reference §1.3), keyed by namespace + local name. */
@@ -72,7 +73,8 @@ export class MetadataHoverProvider implements vscode.HoverProvider {
     }
     const sigStart = text.search(/<([\w.-]+:)?Signature[\s>]/), sigEnd = text.search(/<\/([\w.-]+:)?Signature>/);
     if (sigStart >= 0 && offset >= sigStart && (sigEnd < 0 || offset <= sigEnd + 12)) {
-      const sig = results.get(doc.uri.toString())?.signature;
+      let sig;   // this version's verdict, shared with the diagnostics
+      try { sig = validationOf(doc, trustedCertificates()).signature; } catch { sig = undefined; /* the diagnostics log it */ }
       if (sig?.signer) {
         const s = sig.signer;
         parts.push([`**Signed by** ${s.subject} — ${sig.status === 'valid' ? 'valid' : `INVALID (${sig.message})`}${sig.trusted ? ', trusted' : sig.trusted === false ? ', not trusted' : ''}`,

@@ -4,6 +4,8 @@ import { verifySignature } from '../../../core/metadata/verify';
 import { NS } from '../../../core/metadata/types';
 import { trustedCertificates } from '../../commands/metadata/keys';
 import { verdictTitle } from '../../commands/metadata/verify';
+import { validationOf } from './diagnostics';
+import { isMetadataDocument } from './detect';
 
 /**
  * A CodeLens on the Signature of signed metadata documents — "Signed by CN=… — valid / untrusted / INVALID: …"
@@ -19,7 +21,9 @@ class SignatureLens implements vscode.CodeLensProvider {
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const text = doc.getText();
     if (!text.includes(NS.slreq) && !text.includes(NS.dsig)) return [];
-    const v = verifySignature(text, { trusted: trustedCertificates(this.ctx.log) });
+    const trusted = trustedCertificates(this.ctx.log);
+    // a metadata document's verdict comes from the validation the diagnostics share (no second verification)
+    const v = (isMetadataDocument(doc) ? validationOf(doc, trusted).signature : undefined) ?? verifySignature(text, { trusted });
     const uri = doc.uri.toString();
     if (v.status === 'absent') {
       const at = Math.max(0, text.indexOf('<rdf:RDF'));

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { snapshotProvider } from '../snapshot';
 import { MarketplaceTree, MpNode } from './provider';
-import { entryUriHandler } from './uriHandler';
+import { entryUriHandler, revealEntry, EntryRef } from './uriHandler';
 
 let tree: MarketplaceTree | undefined;
 
@@ -17,7 +17,8 @@ export function register(ctx: UiContext): void {
   const view = vscode.window.createTreeView<MpNode>('stratus.marketplace', { treeDataProvider: provider, showCollapseAll: true });
   provider.view = view;
   provider.updateDescription();
-  ctx.ext.subscriptions.push(view, provider.watchLocal(), vscode.window.registerUriHandler(entryUriHandler(provider)), vscode.workspace.onDidChangeConfiguration(e => {
+  ctx.ext.subscriptions.push(view, provider.watchLocal(), vscode.window.registerUriHandler(entryUriHandler(provider)),
+    vscode.commands.registerCommand('stratus.marketplace.revealEntry', (ref: EntryRef) => revealEntry(provider, ref)), vscode.workspace.onDidChangeConfiguration(e => {
     if (e.affectsConfiguration('stratus.trustedCertificates')) provider.retrust();
     else if (e.affectsConfiguration('stratus.marketplaces') || e.affectsConfiguration('stratus.marketplace')) provider.refresh();
   }));
