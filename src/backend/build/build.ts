@@ -13,10 +13,33 @@ import type { DataLayout } from '../paths';
 import type { GuestForward, InstanceRecord, LaunchOptions, Progress, ProgressEvent, ProgressPhase } from '../kvm/types';
 import { GuestSession } from './guest';
 import { STEPS, VM_STEPS, stepIndex, type BuildRecord, type StepId, type StepRecord } from './steps';
-import { CancelledError, abortable, sleep } from './util';
+import { CancelledError, abortable, listBuilds, sleep } from './util';
+import type { Host } from '../host/host';
+import { createHash } from 'crypto';
+import { BuildCache, checkpointKeys, type CheckpointUnit } from './cache';
+import { DiskCheckpoints } from './checkpoints';
 import { publicKeyLines } from '../../core/sshKeys';
 
 export { CancelledError, listBuilds } from './util';
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** The cache bound after each build: STRATUS_BUILD_CACHE_MAX_GIB (the editor passes its setting as cacheMaxBytes), default 10 GiB. */
+export const DEFAULT_CACHE_MAX_BYTES = Number(process.env.STRATUS_BUILD_CACHE_MAX_GIB || 10) * 2 ** 30;
+
+/** A build that stopped before its end and can continue from its checkpoints. */
+export function isResumable(b: BuildRecord): boolean {
+  // a failed build whose VM the CLI removed ('cleaned' with its failed step) still has its checkpoints
+  return b.status === 'failed' || b.status === 'cancelled' || (b.status === 'cleaned' && !!b.failedStep) || (b.status === 'running' && !alive(b.pid));
+}
+
+/** Checkpoints builds still read through: those of running builds, and of any build whose VM still exists. */
+export function checkpointsInUse(builds: BuildRecord[]): string[] {
+  return builds.filter(b => b.cacheInUse?.length && ((b.status === 'running' && alive(b.pid)) || b.instanceId)).flatMap(b => b.cacheInUse!);
+}
 
 /** The part of InstanceManager a build needs (InstanceManager satisfies it as is). */
 export interface BuildVmApi {
@@ -27,7 +50,19 @@ export interface BuildVmApi {
   forget(id: string): Promise<void>;
   describe(id: string): Promise<InstanceRecord | undefined>;
   list?(): Promise<InstanceRecord[]>;
+  /** For checkpoints (InstanceManager has them): the VM host, its data folder and the guest's QMP monitor. */
+  host?: Host;
+  options?: { data: DataLayout };
+  qmp?<T = unknown>(id: string, command: string, args?: Record<string, unknown>): Promise<T> | undefined;
 }
+
+/** The build cache of a VM host (images/build-cache there), when the instance manager can checkpoint. */
+export function buildCacheOf(vms: BuildVmApi): BuildCache | undefined {
+  return vms.host && vms.options ? new BuildCache(vms.host, path.posix.join(vms.options.data.images, 'build-cache')) : undefined;
+}
+
+/** A disk-changing step whose result is checkpointed. */
+interface Unit extends CheckpointUnit { step: StepId; script?: number }
 
 export interface BaseLookup extends BaseInfo { manifest?: string }
 
@@ -47,6 +82,10 @@ export interface BuildOptions {
   allowOutsidePaths?: boolean;
   onOutput?(text: string, step: StepId): void;
   onChange?(record: BuildRecord): void;
+  /** No reuse of earlier checkpoints (a build from scratch; it still leaves its own). */
+  noCache?: boolean;
+  /** After a build the cache is pruned to this (least recently used first); default DEFAULT_CACHE_MAX_BYTES. */
+  cacheMaxBytes?: number;
 }
 
 /** The recipe has errors: nothing was started. */
@@ -74,27 +113,49 @@ export class Build {
   private baseOs?: string;
   private readonly recipeDir: string;
 
+  private units: Unit[] = [];
+  private keys: string[] = [];
+  private reused = 0;
+  private ckpt?: DiskCheckpoints;
+
   private constructor(readonly recipePath: string, readonly parsed: ParsedRecipe, readonly diagnostics: RecipeDiagnostic[], private readonly opts: BuildOptions, id = newBuildId()) {
     this.recipeDir = path.dirname(recipePath);
     this.dir = path.join(opts.data.builds, id);
     this.record = {
-      id, recipePath, status: 'running', startedAt: new Date().toISOString(), logPath: path.join(this.dir, 'build.log'),
+      id, recipePath, status: 'running', pid: process.pid, startedAt: new Date().toISOString(), logPath: path.join(this.dir, 'build.log'),
       steps: STEPS.map(s => ({ id: s.id, label: s.label, state: 'pending' })),
     };
   }
 
   /** Parses and checks the recipe; throws RecipeInvalidError when it has errors. */
-  static async prepare(recipePath: string, opts: BuildOptions): Promise<Build> {
+  static async prepare(recipePath: string, opts: BuildOptions, resumeId?: string): Promise<Build> {
     const abs = path.resolve(recipePath);
     const text = await fs.promises.readFile(abs, 'utf8').catch(e => { throw new Error(`Cannot read recipe ${abs}: ${(e as Error).message}`); });
     const parsed = parseRecipe(text);
     const diagnostics = await checkRecipe(parsed, { recipeDir: path.dirname(abs), lookupBase: opts.lookupBase, instanceTypes: opts.instanceTypes, allowOutsidePaths: opts.allowOutsidePaths });
     if (diagnostics.some(d => d.severity === 'error')) throw new RecipeInvalidError(diagnostics, abs);
-    const b = new Build(abs, parsed, diagnostics, opts);
+    const b = new Build(abs, parsed, diagnostics, opts, resumeId);
     await fs.promises.mkdir(b.dir, { recursive: true });
+    if (resumeId) b.log(` :: Resuming build ${resumeId} from its last checkpoint\n`);
     for (const d of diagnostics) b.log(`  [WARNING] ${path.basename(abs)}:${d.range.line}:${d.range.column}: ${d.message}\n`);
     b.save();
     return b;
+  }
+
+  /**
+   * The newest build of this recipe that did not finish (failed, cancelled, or 'running' by a process
+   * that is gone — killed, or the machine restarted). Its leftover VM is removed; the new run keeps the
+   * build's id and folder and starts from its last checkpoint.
+   */
+  static async resume(recipePath: string, opts: BuildOptions, id?: string): Promise<Build> {
+    const abs = path.resolve(recipePath);
+    const rec = (await listBuilds(opts.data)).find(b => b.recipePath === abs && isResumable(b) && (!id || b.id === id));
+    if (!rec) throw new Error(`No interrupted build of ${abs} to resume: build it with create-image ${path.basename(abs)}`);
+    if (rec.instanceId) {
+      await opts.vms.kill(rec.instanceId).catch(() => undefined);
+      await opts.vms.forget(rec.instanceId).catch(() => undefined);
+    }
+    return Build.prepare(abs, opts, rec.id);
   }
 
   get recipe() { return this.parsed.recipe; }
@@ -146,6 +207,7 @@ export class Build {
     this.record.status = 'succeeded';
     this.record.endedAt = new Date().toISOString();
     this.save();
+    await this.pruneCache();
     return this.record;
   }
 
@@ -199,16 +261,103 @@ export class Build {
       case 'boot': return this.awaitBoot(signal);
       case 'network': return this.awaitNetwork(signal);
       case 'ssh': return this.connect(signal);
-      case 'prerecipe': return r.prerecipe ? this.runInline('prerecipe', r.prerecipe, signal) : { skipped: true, detail: 'No prerecipe to execute' };
-      case 'packages': return this.installPackages(signal);
-      case 'recipe': return r.recipe ? this.runInline('recipe', r.recipe, signal) : { skipped: true, detail: 'No recipe to execute' };
+      case 'prerecipe': return r.prerecipe ? this.unitStep('prerecipe', () => this.runInline('prerecipe', r.prerecipe!, signal), signal) : { skipped: true, detail: 'No prerecipe to execute' };
+      case 'packages': return this.unitStep('packages', () => this.installPackages(signal), signal);
+      case 'recipe': return r.recipe ? this.unitStep('recipe', () => this.runInline('recipe', r.recipe!, signal), signal) : { skipped: true, detail: 'No recipe to execute' };
       case 'scripts': return this.runScripts(signal);
-      case 'sysprep': return this.sysprep(signal);
+      case 'sysprep': await this.finalizeDisk(signal); return this.sysprep(signal);
       case 'readiness': return this.readiness(signal);
       case 'shutdown': return this.shutdown(signal);
       case 'save': return this.awaitSave(signal);
       case 'done': return r.shutdown ? `New image ${this.record.result?.imageId}` : 'Machine ready for use';
     }
+  }
+
+  // ---- checkpoints -------------------------------------------------------------------------
+
+  /** The base's identity in checkpoint keys: its identifier, or a file's path, size and modification time. */
+  private async baseIdentity(): Promise<string> {
+    const base = this.recipe.base!;
+    if (this.baseKind() !== 'file') return `${this.baseKind()}:${base}`;
+    const abs = path.resolve(this.recipeDir, base);
+    const st = await fs.promises.stat(abs);
+    return `file:${abs}:${st.size}:${Math.round(st.mtimeMs)}`;
+  }
+
+  /** The disk-changing steps with everything that decides what they write (scripts by content, not by path). */
+  private async planUnits(): Promise<void> {
+    const r = this.recipe;
+    const u: Unit[] = [];
+    if (r.prerecipe) u.push({ step: 'prerecipe', label: 'prerecipe', inputs: { prerecipe: r.prerecipe } });
+    if (r.packages.length || r.extraRepos.length) u.push({ step: 'packages', label: 'packages', inputs: { packages: r.packages, repos: r.extraRepos, installer: this.installer() ?? null } });
+    if (r.recipe) u.push({ step: 'recipe', label: 'recipe', inputs: { recipe: r.recipe } });
+    for (const [j, sc] of r.scripts.entries()) {
+      const content = await fs.promises.readFile(confinedRecipeFile(this.recipeDir, sc.path, this.opts.allowOutsidePaths, 'Script'));
+      u.push({ step: 'scripts', script: j, label: `script ${sc.path}`, inputs: { script: createHash('sha256').update(content).digest('hex'), name: path.basename(sc.path), args: sc.args } });
+    }
+    // what the first boot writes (the context's user-data) is part of every checkpoint
+    const boot: string[] = [];
+    for (const c of r.context) if (c.type !== 'ssh') boot.push(c.type, createHash('sha256').update(await fs.promises.readFile(confinedRecipeFile(this.recipeDir, c.file, this.opts.allowOutsidePaths, 'Context file'))).digest('hex'));
+    this.units = u;
+    this.keys = checkpointKeys(JSON.stringify([await this.baseIdentity(), boot]), u);
+  }
+
+  /** Runs a checkpointed step, or skips it when its checkpoint was reused. */
+  private async unitStep<T>(step: StepId, run: () => Promise<T>, signal?: AbortSignal): Promise<T | { skipped: boolean; detail: string }> {
+    const i = this.units.findIndex(u => u.step === step);
+    if (i >= 0 && i < this.reused) return { skipped: true, detail: `Reused from build ${this.record.reused!.from}` };
+    const d = await run();
+    await this.checkpoint(i, signal);
+    return d;
+  }
+
+  private ckptOff = false;
+
+  private async checkpoint(i: number, signal?: AbortSignal): Promise<void> {
+    if (!this.ckpt || this.ckptOff || i < 0) return;
+    const unit = this.units[i];
+    try {
+      const g = await this.guest(signal);
+      await g.run(['sync'], 'sync', { signal });
+      const taken = await this.ckpt.take(this.keys[i], { parent: i ? this.keys[i - 1] : undefined, build: this.record.id, unit: unit.label });
+      this.log(taken ? `    Checkpoint after ${unit.label} (${this.keys[i].slice(0, 12)})\n` : `    Checkpoint after ${unit.label} already cached\n`);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      this.ckptOff = true;
+      this.log(`    [WARNING] No checkpoint after ${unit.label}: ${(e as Error).message.split('\n')[0]}; no more checkpoints in this build\n`);
+    }
+  }
+
+  /** The build VM's disk back to one overlay over the base (the save must not depend on the cache). */
+  private async finalizeDisk(signal?: AbortSignal): Promise<void> {
+    if (!this.ckpt) return;
+    this.log('    Folding the checkpoint layers into the image disk\n');
+    await this.ckpt.finalize(signal);
+    this.ckpt = undefined;
+    this.record.cacheInUse = undefined;
+    this.save();
+  }
+
+  private async pruneCache(): Promise<void> {
+    const cache = buildCacheOf(this.opts.vms);
+    if (!cache) return;
+    try {
+      const { removed } = await cache.prune(this.opts.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES, checkpointsInUse(await listBuilds(this.opts.data)));
+      if (removed.length) this.log(`  Build cache over its bound: ${removed.length} old checkpoint(s) removed\n`);
+    } catch (e) { this.log(`  [WARNING] Build cache not pruned: ${(e as Error).message}\n`); }
+  }
+
+  /** After the launch: checkpoints over the new VM's disk, when its monitor can take them. */
+  private async attachCheckpoints(x: InstanceRecord): Promise<void> {
+    const cache = buildCacheOf(this.opts.vms), vms = this.opts.vms;
+    const probe = cache && vms.host ? vms.qmp?.(x.id, 'query-status') : undefined;
+    if (!cache || !vms.host || !probe) { this.log('    (no checkpoints: this host\'s VMs have no QMP monitor)\n'); return; }
+    await probe;
+    const info = JSON.parse(await vms.host.run(['qemu-img', 'info', '-U', '--output=json', '--', x.base])) as { format: string };
+    const base = { file: x.base, format: info.format };
+    const start = this.reused ? { file: cache.file(this.keys[this.reused - 1]), format: 'qcow2' } : base;
+    this.ckpt = new DiskCheckpoints(vms.host, (c, a) => vms.qmp!(x.id, c, a)!, cache, x.overlay, base, start);
+    this.ckpt.startedFromCache = this.reused > 0;
   }
 
   // ---- steps -------------------------------------------------------------------------------
@@ -296,11 +445,27 @@ export class Build {
       bootTimeoutMs: (r.timeouts.vmStart + r.timeouts.vmPing) * 1000,
       checkNetwork: { resolve: this.namesToResolve(), timeoutMs: r.timeouts.vmPing * 1000 },
     };
+    await this.planUnits();
+    this.reused = 0; this.ckpt = undefined; this.ckptOff = false;
+    const cache = buildCacheOf(this.opts.vms);
+    if (cache && !this.opts.noCache && this.keys.length) {
+      const { n, meta } = await cache.longestPrefix(this.keys);
+      if (n > 0 && meta) {
+        this.reused = n;
+        opts.startFrom = cache.file(this.keys[n - 1]);
+        this.record.reused = { steps: n, from: meta.build };
+        this.record.cacheInUse = this.keys.slice(0, n);
+        for (const k of this.keys.slice(0, n)) await cache.touch(k);
+        this.log(`    Steps 1–${n} (${this.units.slice(0, n).map(u => u.label).join(', ')}) reused from build ${meta.build}\n`);
+        this.save();
+      }
+    }
     const started = this.phase('booting');
     this.launchP = this.opts.vms.launch(opts, { signal, onStep: msg => this.log(`    ${msg}\n`), onEvent: this.onEvent });
-    const rec = this.launchP.then(x => {
+    const rec = this.launchP.then(async x => {
       this.record.instanceId = x.id;
       this.save();
+      await this.attachCheckpoints(x).catch(e => this.log(`    [WARNING] No checkpoints: ${(e as Error).message.split('\n')[0]}\n`));
       return x;
     }, async e => {
       // A failed launch leaves a Failed record behind; the build's error says why, so nothing half-made stays listed.
@@ -394,10 +559,13 @@ export class Build {
     if (!scripts.length) return { skipped: true, detail: 'No scripts to execute' };
     const g = await this.guest(signal), out = this.out('scripts');
     out(`    Executing scripts: ${scripts.map(s => s.path).join(', ')}\n`);
-    for (const s of scripts) {
+    for (const [j, s] of scripts.entries()) {
+      const i = this.units.findIndex(u => u.step === 'scripts' && u.script === j);
+      if (i >= 0 && i < this.reused) { out(`    Script ${s.path} reused from build ${this.record.reused!.from}\n`); continue; }
       const remote = `/tmp/${path.basename(s.path)}`;
       await g.upload(confinedRecipeFile(this.recipeDir, s.path, this.opts.allowOutsidePaths, 'Script'), remote).catch(e => { throw new Error(`An error occurred while uploading script ${s.path}\n${(e as Error).message}`); });
       await g.run([remote, ...s.args], `An error occurred while executing script ${s.path}`, { signal, onOutput: out });
+      await this.checkpoint(i, signal);
     }
     return `Executed ${scripts.length} script(s)`;
   }

@@ -41,12 +41,13 @@ export interface PrepareOptions {
   allowOutsidePaths?: boolean;
   onOutput?: BuildOptions['onOutput'];
   onChange?: BuildOptions['onChange'];
+  cacheMaxBytes?: number;
   /** Metadata of a base only a remote marketplace has (the build VM's launch fetches it; see marketplace/sources). */
   fetchMetadata?(identifier: string): Promise<string | undefined>;
 }
 
 /** A Build wired to the recipe's host (default: this machine), the user's key and the marketplaces. */
-export async function prepareBuild(recipePath: string, o: PrepareOptions): Promise<Build> {
+export async function prepareBuild(recipePath: string, o: PrepareOptions & { resume?: boolean | string }): Promise<Build> {
   const hostId = parseRecipe(await fs.promises.readFile(recipePath, 'utf8').catch(() => '')).recipe.host ?? 'local';
   const host = hostRegistry().get(hostId);
   if (!host && !o.vms) throw new Error(`Unknown host '${hostId}' in ${recipePath}. Configured hosts: ${hostRegistry().hosts().map(h => h.id).join(', ')}`);
@@ -55,11 +56,12 @@ export async function prepareBuild(recipePath: string, o: PrepareOptions): Promi
   const data = host?.kind === 'ssh' && layout ? await layout.call(host, o.data.keys) : o.data;
   const vms = o.vms ?? new InstanceManager({ host: host!, data, localData: o.data, instanceTypes: o.instanceTypes, acceleration: o.acceleration, fetchMetadata: o.fetchMetadata });
   const key = await buildKey(o.data, o.publicKeyFile);
-  return Build.prepare(recipePath, {
+  const how = o.resume ? (p: string, b: BuildOptions) => Build.resume(p, b, typeof o.resume === 'string' ? o.resume : undefined) : Build.prepare;
+  return how(recipePath, {
     data: o.data, vms, ...key,
     lookupBase: marketplaceLookup(o.marketplaces, o.trusted),
     guestForwards: o.guestForwards, allowUntrusted: o.allowUntrusted, allowOutsidePaths: o.allowOutsidePaths,
     instanceTypes: o.instanceTypes?.map(t => t.name),
-    onOutput: o.onOutput, onChange: o.onChange,
+    onOutput: o.onOutput, onChange: o.onChange, cacheMaxBytes: o.cacheMaxBytes,
   });
 }

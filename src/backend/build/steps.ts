@@ -49,6 +49,12 @@ export interface BuildRecord {
   failedStep?: StepId;
   result?: { imageId: string; imagePath: string; metadataPath?: string; metadataProblem?: string };
   logPath: string;
+  /** The process running the build (a 'running' record whose process is gone was interrupted: resumable). */
+  pid?: number;
+  /** Build-cache checkpoints the build VM's disk reads through (a prune keeps them). */
+  cacheInUse?: string[];
+  /** How many checkpointed steps were reused, and from which build. */
+  reused?: { steps: number; from: string };
 }
 
 export const stepIndex = (id: StepId) => STEPS.findIndex(s => s.id === id);

@@ -224,7 +224,7 @@ export class InstanceManager {
       if (opts.publishAll) await this.publishInbound(rec, img.metadataFile);
       signal?.throwIfAborted();
       emit('disk', 'Creating the copy-on-write disk');
-      await this.host.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', img.format, '-b', img.path, rec.overlay]);
+      await this.host.run(['qemu-img', 'create', '-q', '-f', 'qcow2', ...(opts.startFrom ? ['-F', 'qcow2', '-b', opts.startFrom] : ['-F', img.format, '-b', img.path]), rec.overlay]);
       created.push(rec.overlay);
       const disks: DomainDisk[] = [{ path: rec.overlay, format: 'qcow2', id: 'root' }];
       disks.push(...await this.extraDisks(id, rec.disks, created, signal));
@@ -467,6 +467,12 @@ export class InstanceManager {
     rec.state = 'Done'; rec.error = rec.save && !rec.saved ? 'killed: changes discarded, no image saved' : 'killed';
     delete rec.busyPid;
     await this.write(rec);
+  }
+
+  /** One QMP command to a running guest (qemu driver only: undefined when the driver has no monitor). */
+  qmp<T = unknown>(id: string, command: string, args?: Record<string, unknown>): Promise<T> | undefined {
+    const d = this.driver as { qmp?(id: string, c: string, a?: Record<string, unknown>): Promise<T> };
+    return d.qmp ? d.qmp(id, command, args) : undefined;
   }
 
   /** Removes a Done/Failed instance's folder. */

@@ -64,6 +64,8 @@ export interface LaunchOptions {
   bootTimeoutMs?: number;
   /** After the SSH login, wait (in the guest) for a default route and for these names to resolve; reported as a 'network' event. */
   checkNetwork?: { resolve?: string[]; timeoutMs?: number };
+  /** A qcow2 build checkpoint whose backing chain ends in `image`'s base: the overlay is made on it instead (the record's base stays the image's). */
+  startFrom?: string;
 }
 
 /** What the Epilog produced (launch with save + shutdown). */

@@ -15,6 +15,7 @@ import type { GuestForward } from '../../backend/kvm/types';
 import { checkRecipe } from '../../core/recipe/check';
 import { parseRecipe } from '../../core/recipe/parse';
 import { recipeTemplate } from '../../core/recipe/template';
+import { buildCacheCommand } from './buildCache';
 
 interface Args { opts: Record<string, string | true>; multi: Record<string, string[]>; pos: string[] }
 
@@ -96,6 +97,7 @@ const createImage: CliCommand = {
   name: 'create-image',
   summary: 'Build a new image from a recipe, or from the original flags and a base image id (start the base, install, run scripts, sysprep, save)',
   usage: 'create-image RECIPE.yaml [options]\n' +
+    '  create-image --resume RECIPE.yaml   continue the last interrupted build of the recipe from its last checkpoint\n' +
     '  create-image BASE-ID -s|--scripts FILE[,FILE…] -a|--packages P1,P2 [-t|--type TYPE] --title T --comment C --author A --author-email E\n' +
     '    [--image-version V] [--os OS] [--installer apt|yum|dnf|zypper|apk] [--extra-os-repos REPO[,REPO…]] [--exclude PATH[,PATH…]]\n' +
     '    [--no-shutdown] [--vm-start-timeout S] [--vm-ping-timeout S] [--ssh-timeout S] [--marketplace-endpoint-newimage URL] [--save-recipe FILE]\n' +
@@ -106,11 +108,12 @@ const createImage: CliCommand = {
     const { values, positionals } = strictOpts(args, {
       ...RECIPE_FLAG_OPTIONS, 'save-recipe': { type: 'string' }, 'keep-on-failure': { type: 'boolean' }, log: { type: 'string' },
       key: { type: 'string', short: 'k' }, forward: { type: 'string', multiple: true }, 'allow-untrusted': { type: 'boolean' },
-      'allow-outside-paths': { type: 'boolean' }, 'marketplace-endpoint': { type: 'string', multiple: true },
+      'allow-outside-paths': { type: 'boolean' }, 'marketplace-endpoint': { type: 'string', multiple: true }, resume: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new CliError('give exactly one recipe file, or the base image id with the image flags (-s, -a, --title …)');
     const arg = positionals[0];
     const isRecipe = /\.ya?ml$/i.test(arg) && fs.existsSync(arg);
+    if (values.resume && !isRecipe) throw inputError(`--resume needs the recipe file of the interrupted build (stratus create-image --resume RECIPE.yaml)`);
     if (isRecipe && hasRecipeFlags(values)) throw new CliError(`${arg} is a recipe: put the image flags into it (or give a base image id with the flags)`);
     if (!isRecipe && /\.ya?ml$/i.test(arg)) throw inputError(`cannot read the recipe ${path.resolve(arg)} — check the path`);
     let file: string, temp: string | undefined;
@@ -143,7 +146,9 @@ async function buildRecipe(file: string, values: Values, io: CliIO, fromFlags: b
     allowOutsidePaths: !!values['allow-outside-paths'],
     fetchMetadata: remoteMetadataFetcher(endpoints, ep => io.err(`Base image metadata from marketplace ${ep}`)),
     onOutput: text => { process.stdout.write(text); if (logFile) fs.appendFileSync(logFile, text); },
+    resume: !!values.resume,
   }).catch(e => {
+    if (values.resume && /^No interrupted build/.test((e as Error).message)) throw inputError((e as Error).message);
     if (!(e instanceof RecipeInvalidError)) throw e;
     if (!fromFlags) throw inputError(e.message);
     // the recipe was made from the flags: name the flags, not lines of a file the user never wrote
@@ -183,4 +188,4 @@ function report(io: CliIO, steps: { label: string; state: string; durationMs?: n
   for (const s of steps) io.out(`  ${s.state.padEnd(9)} ${((s.durationMs ?? 0) / 1000).toFixed(1).padStart(6)} s  ${s.label}`);
 }
 
-export const recipeCommands: CliCommand[] = [newRecipe, validateRecipe, createImage];
+export const recipeCommands: CliCommand[] = [newRecipe, validateRecipe, createImage, buildCacheCommand];

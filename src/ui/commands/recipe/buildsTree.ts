@@ -39,7 +39,9 @@ export class BuildsTree implements vscode.TreeDataProvider<BuildNode> {
       const total = r.endedAt ? Date.parse(r.endedAt) - Date.parse(r.startedAt) : undefined;
       item.description = [r.status, r.result?.imageId, secs(total)].filter(Boolean).join(' · ');
       item.tooltip = [`${r.recipePath}`, `build ${r.id}`, r.error ? `error: ${r.error}` : '', r.instanceId ? `VM: instance ${r.instanceId}` : '', `log: ${r.logPath}`].filter(Boolean).join('\n');
-      item.contextValue = `build-${r.status}${r.instanceId && r.status !== 'succeeded' && r.status !== 'cleaned' ? '-vm' : ''}`;
+      const interrupted = this.model.interrupted(r);
+      if (interrupted && r.status === 'running') item.description = ['interrupted', secs(total)].filter(Boolean).join(' · ');
+      item.contextValue = interrupted ? 'build-interrupted' : `build-${r.status}${r.instanceId && r.status !== 'succeeded' && r.status !== 'cleaned' ? '-vm' : ''}`;
       item.iconPath = icon(BUILD_ICON[r.status]);
       item.id = r.id;
       return item;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { config } from '../../context';
-import { Build, listBuilds } from '../../../backend/build/build';
+import { Build, isResumable, listBuilds } from '../../../backend/build/build';
 import type { BuildRecord } from '../../../backend/build/steps';
 import { prepareBuild } from '../../../backend/build/setup';
 import { LocalMarketplace } from '../../../backend/marketplace/local';
@@ -44,14 +44,19 @@ export class BuildsModel implements vscode.Disposable {
 
   get(id: string): Live | undefined { return this.live.get(id); }
 
-  async prepare(recipePath: string): Promise<Build> {
-    const build = await prepareBuild(recipePath, {
+  /** A build of an earlier session that stopped midway (its process is gone): Resume or Discard. */
+  interrupted(r: BuildRecord): boolean { return !this.live.has(r.id) && isResumable(r); }
+
+  /** `resume`: the id of an interrupted build to continue from its last checkpoint (its leftover VM is removed). */
+  async prepare(recipePath: string, resume?: string): Promise<Build> {
+    const build = await prepareBuild(recipePath, { resume,
       data: this.ctx.data, marketplaces: uiMarketplaces(this.ctx), trusted: uiTrusted(),
       publicKeyFile: config().get<string>('build.publicKey') || undefined,
       allowUntrusted: config().get<boolean>('build.allowUntrustedBase') ?? false,
       allowOutsidePaths: config().get<boolean>('build.allowPathsOutsideRecipe') ?? false,
       onOutput: text => { for (const line of text.split('\n')) if (line.trim()) this.ctx.log.info(`[build] ${line}`); },
       onChange: () => this.fire(),
+      cacheMaxBytes: (config().get<number>('build.cacheMaxGiB') ?? 10) * 2 ** 30,
     });
     this.live.set(build.record.id, { build });
     this.fire();
