@@ -61,7 +61,9 @@ if (tiers.includes('workbench')) {
     add('workbench-untrusted', fs.existsSync(countFile) ? JSON.parse(fs.readFileSync(countFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, failures: ['workbench (untrusted): no result (see above)'] });
   } else console.log('[workbench] no harness yet');
 }
-if (tiers.includes('vm')) nodeTests('vm', compiled.filter(p => p.endsWith('.vm.test.js')), ['--test-concurrency=1']);
+// Two guest-booting files at a time: most instances have 1 vCPU and much of a test is waiting (boots, apt,
+// saves), so two at once on 2 cores keeps the tier well inside the budget; each test has its own data folder and ports.
+if (tiers.includes('vm')) nodeTests('vm', compiled.filter(p => p.endsWith('.vm.test.js')), ['--test-concurrency=2']);
 
 if (total.failures.length) console.log('\nFailures:\n' + total.failures.map(f => `  ${f}`).join('\n'));
 console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
