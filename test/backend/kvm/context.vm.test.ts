@@ -42,6 +42,8 @@ test('StratusLab context ISO, restricted network with a guest forward, volatile 
     const r = await mgr.launch({
       image: base, name: 'ctx-test', sshKeys: [], memoryMiB: 1024, vcpu: 2, contextMethod: 'stratuslab', contextVars: { FOO: 'bar' },
       guestForwards: [{ guestAddr: '10.0.2.100', guestPort: 8080, hostPort }], disks: [{ kind: 'volatile', sizeGiB: 1 }],
+      // the sealed mode, chosen explicitly (nat is the default): only the guest forward reaches the host
+      network: 'isolated',
     });
     id = r.id;
     assert.equal(r.state, 'Running');
