@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import { LocalHost } from '../../src/backend/host/local';
 import { InstanceManager } from '../../src/backend/kvm/instances';
 import { dataLayout } from '../../src/backend/paths';
+import { identifierToSha1 } from '../../src/core/metadata/identifier';
 import { isoIn, signedEntry, tamperedEntry } from '../backend/marketplace/fixtures';
 import { baseImage, qemuProcessesOf, vmSkipReason } from '../backend/kvm/fixtures';
 import { REPO, runLine, seedCommand } from './seedCommands';
@@ -76,7 +77,8 @@ test('seeds on real guests: run-instance of a remote-only entry, create-image wi
     assert.match(r.err, new RegExp(`Image metadata from marketplace ${url.replace(/[.]/g, '\\.')}`), 'says which marketplace answered');
     const remoteVm = /Machine 1 \(vm ID: (\S+)\)/.exec(r.out)![1];
     started.push(remoteVm);
-    assert.ok(fs.existsSync(path.join(dataDir, 'images', `${remoteId}.qcow2`)), 'the image is in the cache');
+    // the cache is named by the SHA-1 the signed entry names (never by the identifier a forged entry could claim)
+    assert.ok(fs.existsSync(path.join(dataDir, 'images', `${identifierToSha1(remoteId)}.qcow2`)), 'the image is in the cache');
     assert.equal((await mgr.exec(remoteVm, 'cat /etc/debian_version')).stdout.trim().split('.')[0], '12');
     assert.equal((await line('stratus-kill-instance $VM', { VM: remoteVm })).code, 0);
 

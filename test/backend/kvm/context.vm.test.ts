@@ -30,7 +30,7 @@ test('cancelling a launch while it boots leaves no guest, no folder, no overlay'
   }
 });
 
-test('StratusLab context ISO, restricted network with a guest forward, volatile disk, shutdown without save discards', { skip, timeout: 600_000 }, async t => {
+test('StratusLab context ISO, a guest forward, volatile disk, shutdown without save discards', { skip, timeout: 600_000 }, async t => {
   const base = baseImage();
   const data = tempData();
   const server = http.createServer((_q, r) => r.end('hello-from-host\n'));
@@ -42,8 +42,6 @@ test('StratusLab context ISO, restricted network with a guest forward, volatile 
     const r = await mgr.launch({
       image: base, name: 'ctx-test', sshKeys: [], memoryMiB: 1024, vcpu: 2, contextMethod: 'stratuslab', contextVars: { FOO: 'bar' },
       guestForwards: [{ guestAddr: '10.0.2.100', guestPort: 8080, hostPort }], disks: [{ kind: 'volatile', sizeGiB: 1 }],
-      // the sealed mode, chosen explicitly (nat is the default): only the guest forward reaches the host
-      network: 'isolated',
     });
     id = r.id;
     assert.equal(r.state, 'Running');
@@ -52,8 +50,7 @@ test('StratusLab context ISO, restricted network with a guest forward, volatile 
     // the guestfwd's nc keeps the guest side open after the server closes: read with a time limit
     const fwd = await mgr.exec(id, `timeout 10 bash -c 'exec 3<>/dev/tcp/10.0.2.100/8080; printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3; cat <&3'`);
     assert.match(fwd.stdout, /hello-from-host/, 'guestfwd reaches the host service');
-    const blocked = await mgr.exec(id, `timeout 5 bash -c 'echo > /dev/tcp/10.0.2.2/${hostPort}' && echo open || echo blocked`);
-    assert.equal(blocked.stdout.trim(), 'blocked', 'restricted slirp: the host alias is not reachable');
+    // (the sealed network is network.vm.test's `isolated` guest: nat is the default now)
     const done = await mgr.shutdown(id);
     assert.equal(done.state, 'Done');
     assert.equal(done.saved, undefined);
