@@ -54,18 +54,18 @@ async function realPath(host: Host, p: string): Promise<string | undefined> {
 
 export interface RawDigests { bytes: number; md5: string; sha1: string; sha256: string; sha512: string }
 
-/**
- * The digests of an image's RAW content (what exporting it as .img gives), streamed: nbdcopy reads the
- * qcow2 chain through qemu-nbd and writes raw bytes to a pipe — no raw copy on disk.
- */
-export async function rawDigests(host: Host, image: string, format: 'qcow2' | 'raw', signal?: AbortSignal): Promise<RawDigests> {
-  const reader = ['nbdcopy', '--', '[', 'qemu-nbd', '-r', '-f', format, image, ']', '-'];
-  if (host.kind !== 'local') {
-    const py = 'import hashlib,sys,json\nh=[hashlib.new(n) for n in ("md5","sha1","sha256","sha512")]\nn=0\nr=sys.stdin.buffer\nwhile True:\n b=r.read(1<<20)\n if not b: break\n n+=len(b)\n [x.update(b) for x in h]\nprint(json.dumps({"bytes":n,"md5":h[0].hexdigest(),"sha1":h[1].hexdigest(),"sha256":h[2].hexdigest(),"sha512":h[3].hexdigest()}))';
-    const out = await host.run(['bash', '-o', 'pipefail', '-c', `${shellQuote(reader)} | ${shellQuote(['python3', '-c', py])}`], { signal });
-    return JSON.parse(out);
-  }
-  // the four digests in two worker threads (computeDigests), fed by one streamed read
+const rawReader = (image: string, format: 'qcow2' | 'raw') => ['nbdcopy', '--', '[', 'qemu-nbd', '-r', '-f', format, image, ']', '-'];
+
+/** On a remote host: the raw stream hashed there by python3 with these hashlib names; bytes + hex digests back. */
+async function remoteRawHash(host: Host, image: string, format: 'qcow2' | 'raw', names: string[], signal?: AbortSignal): Promise<Record<string, string | number>> {
+  const py = `import hashlib,sys,json\nnames=${JSON.stringify(names)}\nh=[hashlib.new(n) for n in names]\nn=0\nr=sys.stdin.buffer\nwhile True:\n b=r.read(1<<20)\n if not b: break\n n+=len(b)\n [x.update(b) for x in h]\nd={k:x.hexdigest() for k,x in zip(names,h)}\nd["bytes"]=n\nprint(json.dumps(d))`;
+  const out = await host.run(['bash', '-o', 'pipefail', '-c', `${shellQuote(rawReader(image, format))} | ${shellQuote(['python3', '-c', py])}`], { signal });
+  return JSON.parse(out);
+}
+
+/** Here: the image's raw content streamed from nbdcopy into `consume` (no raw copy on disk); cancellable. */
+async function localRawStream<T>(image: string, format: 'qcow2' | 'raw', consume: (raw: NodeJS.ReadableStream) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const reader = rawReader(image, format);
   const child = spawn(reader[0], reader.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', d => { stderr += d; });
@@ -73,17 +73,31 @@ export async function rawDigests(host: Host, image: string, format: 'qcow2' | 'r
   signal?.addEventListener('abort', onAbort, { once: true });
   const exit = new Promise<number>((resolve, reject) => { child.on('error', reject); child.on('close', c => resolve(c ?? 1)); });
   try {
-    const d = await computeDigests(child.stdout);
+    const result = await consume(child.stdout);
     const code = await exit;
     if (signal?.aborted) throw new Error('Cancelled');
     if (code !== 0) throw new Error(`reading ${image} failed: ${stderr.trim() || `nbdcopy exit ${code}`}`);
-    return { bytes: d.bytes, md5: d.md5, sha1: d.sha1, sha256: d.sha256, sha512: d.sha512 };
+    return result;
   } catch (e) {
     child.kill('SIGKILL');
     throw signal?.aborted ? new Error('Cancelled') : e;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The digests of an image's RAW content (what exporting it as .img gives), streamed: nbdcopy reads the
+ * qcow2 chain through qemu-nbd and writes raw bytes to a pipe — no raw copy on disk.
+ */
+export async function rawDigests(host: Host, image: string, format: 'qcow2' | 'raw', signal?: AbortSignal): Promise<RawDigests> {
+  if (host.kind !== 'local') {
+    const d = await remoteRawHash(host, image, format, ['md5', 'sha1', 'sha256', 'sha512'], signal);
+    return { bytes: Number(d.bytes), md5: String(d.md5), sha1: String(d.sha1), sha256: String(d.sha256), sha512: String(d.sha512) };
+  }
+  // the four digests in two worker threads (computeDigests), fed by one streamed read
+  const d = await localRawStream(image, format, raw => computeDigests(raw as Readable), signal);
+  return { bytes: d.bytes, md5: d.md5, sha1: d.sha1, sha256: d.sha256, sha512: d.sha512 };
 }
 
 export interface RawSha1 { bytes: number; sha1: string }
@@ -94,33 +108,17 @@ export interface RawSha1 { bytes: number; sha1: string }
  * later, where a signed entry needs them: completeChecksums).
  */
 export async function rawSha1(host: Host, image: string, format: 'qcow2' | 'raw', signal?: AbortSignal): Promise<RawSha1> {
-  const reader = ['nbdcopy', '--', '[', 'qemu-nbd', '-r', '-f', format, image, ']', '-'];
   if (host.kind !== 'local') {
-    const py = 'import hashlib,sys,json\nh=hashlib.sha1()\nn=0\nr=sys.stdin.buffer\nwhile True:\n b=r.read(1<<20)\n if not b: break\n n+=len(b)\n h.update(b)\nprint(json.dumps({"bytes":n,"sha1":h.hexdigest()}))';
-    const out = await host.run(['bash', '-o', 'pipefail', '-c', `${shellQuote(reader)} | ${shellQuote(['python3', '-c', py])}`], { signal });
-    return JSON.parse(out);
+    const d = await remoteRawHash(host, image, format, ['sha1'], signal);
+    return { bytes: Number(d.bytes), sha1: String(d.sha1) };
   }
   // hashed here as it arrives: OpenSSL's SHA-1 (SHA-NI where the CPU has it) outruns the pipe
-  const child = spawn(reader[0], reader.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', d => { stderr += d; });
-  const onAbort = () => child.kill('SIGKILL');
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const exit = new Promise<number>((resolve, reject) => { child.on('error', reject); child.on('close', c => resolve(c ?? 1)); });
-  try {
+  return localRawStream(image, format, async raw => {
     const h = createHash('sha1');
     let bytes = 0;
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) { h.update(chunk); bytes += chunk.length; }
-    const code = await exit;
-    if (signal?.aborted) throw new Error('Cancelled');
-    if (code !== 0) throw new Error(`reading ${image} failed: ${stderr.trim() || `nbdcopy exit ${code}`}`);
+    for await (const chunk of raw as AsyncIterable<Buffer>) { h.update(chunk); bytes += chunk.length; }
     return { bytes, sha1: h.digest('hex') };
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw signal?.aborted ? new Error('Cancelled') : e;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+  }, signal);
 }
 
 /**
