@@ -37,7 +37,10 @@ export async function publishBaseImage(ctx: UiContext, image: string, force = fa
     // the Sign command offers the local builder's certificate first (its password is already in SecretStorage)
     if (!ctx.ext.globalState.get('stratus.metadata.lastCertificate')) await ctx.ext.globalState.update('stratus.metadata.lastCertificate', localBuilderFiles(ctx.data).p12);
   }
-  applyTrust(ctx);
+  // One re-list of the Marketplace, not retrust's and reload's two (plus an Instances refresh): each re-renders
+  // the tree on a busy first start and delays the entry. A certificate made just now signed nothing listed
+  // before, so setting the default trust and re-reading the store are enough.
+  setDefaultTrusted(localBuilderTrust(ctx.data));
   try { marketplaceTree().reload(); } catch { /* no view */ }
   return r;
 }
