@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { NS } from '../../../core/metadata/types';
 import { identifierToSha1, isIdentifier } from '../../../core/metadata/identifier';
 import { validationOf } from './diagnostics';
-import { trustedCertificates } from '../../commands/metadata/keys';
+import { trustedCertificates } from '../../services/trust';
 import { isMetadataDocument } from './detect';
 
 /** What each element means (reference §1.3), keyed by namespace + local name. */
