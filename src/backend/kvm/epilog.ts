@@ -14,7 +14,7 @@ import type { InstanceRecord, SaveFields, SaveResult } from './types';
 const SAVE_MARGIN = 64 * 2 ** 20;
 
 /**
- * The Epilog of a saved instance (§6.6), after a clean power-off: the overlay becomes the new image
+ * The Epilog of a saved instance (docs/stratuslab.md#saving-an-instance), after a clean power-off: the overlay becomes the new image
  * (moved, still a qcow2 overlay on its base: O(delta)), its identifier is the SHA-1 of its raw content
  * (one streamed pass, no raw copy, no other digest), it is registered as a MACHINE_IMAGE_ORIGIN volume, and a
  * signed draft metadata entry (valid 2 days, bytes and SHA-1; the MD5/SHA-256/SHA-512 are added from the

@@ -39,7 +39,7 @@ export interface InstanceManagerOptions {
   localData?: DataLayout;
   /** Default: the qemu driver on `host`. */
   driver?: Driver;
-  /** User-defined instance types (setting stratus.instanceTypes), added to / overriding §7.2. */
+  /** User-defined instance types (setting stratus.instanceTypes), added to / overriding the default table (docs/stratuslab.md#instance-types). */
   instanceTypes?: InstanceType[];
   /** auto = a cached test boot decides; kvm/tcg force it. */
   acceleration?: 'auto' | 'kvm' | 'tcg';
@@ -328,7 +328,7 @@ export class InstanceManager {
   }
 
   private async releaseDisks(rec: InstanceRecord): Promise<void> {
-    // launch-time persistent disks and hot-attached volumes alike (§6.6: detach all)
+    // launch-time persistent disks and hot-attached volumes alike (docs/stratuslab.md#saving-an-instance: detach all)
     await this.volumes().detachAll(rec.id).catch(e => this.log(`${rec.id}: could not release its volumes: ${(e as Error).message}`));
   }
 

@@ -46,7 +46,7 @@ export interface ResolveContext {
 
 /**
  * An image reference → a cached base on the host: a marketplace identifier (a saved-image volume with
- * that identifier first, §8.4, else the marketplace entry, trust-checked, downloaded and verified),
+ * that identifier first (docs/stratuslab.md#volumes), else the marketplace entry, trust-checked, downloaded and verified),
  * a volume uuid, an http(s) URL, or a file (.img, .img.gz, .qcow2).
  */
 export async function resolveImage(ref: string, ctx: ResolveContext): Promise<ResolvedImage> {

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { isMissing, type Host } from '../host/host';
 import { LocalHost } from '../host/local';
 
-/** pdisk disk types (§8.1, `Disk.DiskType`). */
+/** pdisk disk types (docs/stratuslab.md#volumes, `Disk.DiskType`). */
 export const VOLUME_TYPES = [
   'MACHINE_IMAGE_ORIGIN', 'MACHINE_IMAGE_LIVE', 'DATA_IMAGE_ORIGIN', 'DATA_IMAGE_LIVE',
   'DATA_IMAGE_RAW_READONLY', 'DATA_IMAGE_RAW_READ_WRITE',

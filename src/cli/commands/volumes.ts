@@ -5,7 +5,7 @@ import { Volume, VolumeError, VolumeStore, checkUuid } from '../../backend/volum
 import { hostOption, localServices, withTarget } from '../target';
 import { attachVolume, detachVolume } from '../../backend/volumes/attach';
 
-/** pdisk-like volumes in the data folder ($STRATUS_DATA_DIR/volumes), with the original commands' output (§8.3). */
+/** pdisk-like volumes in the data folder ($STRATUS_DATA_DIR/volumes), with the original commands' output (docs/stratuslab.md#volumes). */
 export function openStore(): VolumeStore { return localServices().volumes; }
 
 async function wrap<T>(f: () => Promise<T>): Promise<T> {

@@ -11,7 +11,7 @@ export interface DeprecateArgs { reason?: string; p12?: string; password?: strin
 
 /**
  * stratus.marketplace.deprecate [entry|identifier, {reason, p12, password} | {reason, key}]: re-signs the entry with
- * slterms:deprecated (§4.5) and uploads it to the same marketplace. Prompts for what the arguments leave out.
+ * slterms:deprecated (docs/stratuslab.md#deprecation) and uploads it to the same marketplace. Prompts for what the arguments leave out.
  */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.deprecate', async (arg?: unknown, opts: DeprecateArgs = {}) => {
