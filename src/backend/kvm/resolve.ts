@@ -83,7 +83,10 @@ async function resolveUnchecked(ref: string, ctx: ResolveContext): Promise<Resol
       : await downloadImage(summary, local.images, { signal: ctx.signal, onProgress: ctx.onProgress, allowFileLocations: found.local });
     const onHost = byHost ? dl.path : await toHost(dl.path);
     const metadataFile = (remote ? path.posix : path).join(ctx.data.images, `${ref}.metadata.xml`);
-    if (!(await ctx.host.stat(metadataFile))) { await ctx.host.mkdirp(ctx.data.images); await ctx.host.writeFile(metadataFile, xml); }
+    // the image cache is keyed by content, so another entry (another marketplace, another location) may have
+    // brought these bytes first: the document kept beside them is the one this launch used, written atomically
+    await ctx.host.mkdirp(ctx.data.images);
+    await ctx.host.writeFile(metadataFile, xml);
     return { path: onHost, format: dl.format, imageId: ref, metadataFile };
   }
   if (UUID.test(ref)) {

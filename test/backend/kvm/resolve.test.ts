@@ -53,6 +53,12 @@ test('a marketplace identifier: trust-checked, downloaded, verified, cached; ref
     assert.ok(r.metadataFile && fs.existsSync(r.metadataFile), 'the origin metadata is kept for the Epilog');
     const forced = await resolveImage(id, { host, data, trustedSigners: [other.certificatePem], allowUntrusted: true });
     assert.equal(forced.path, r.path, 'served from the cache');
+    // the cache is keyed by content: another entry for the same bytes may have been launched before (its document
+    // kept); a launch keeps the document it used, not the earlier one
+    const launched = fs.readFileSync(r.metadataFile!, 'utf8');
+    fs.writeFileSync(r.metadataFile!, launched.replace(/file:\/\/[^<]+/, 'http://127.0.0.1:9/another-marketplace.img'));
+    const again = await resolveImage(id, { host, data, trustedSigners: [signer.certificatePem] });
+    assert.equal(fs.readFileSync(again.metadataFile!, 'utf8'), launched, 'the kept document is the entry this launch used');
   } finally { fs.rmSync(data.root, { recursive: true, force: true }); }
 });
 

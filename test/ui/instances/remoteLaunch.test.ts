@@ -82,11 +82,14 @@ describe('Instances: Launch of a remote marketplace entry with a cloud-init part
     // cloud-init runs user scripts in its final stage: wait for it, then read the file
     const mgr = new InstanceManager({ host: new LocalHost(), data: dataLayout(api.dataRoot) });
     let got = '';
+    let why = '';
     for (let i = 0; i < 6 && got !== 'written by the UI part'; i++) {
-      const r = await mgr.exec(rec.id, 'timeout 170 cloud-init status --wait >/dev/null 2>&1; cat /root/ui-part.txt 2>/dev/null; true').catch(e => ({ stdout: '', stderr: String(e) }));
-      got = r.stdout.trim();
+      const r = await mgr.exec(rec.id, 'timeout 170 cloud-init status --long --wait 2>&1; cat /root/ui-part.txt 2>/dev/null; true').catch(e => ({ stdout: '', stderr: String(e) }));
+      const lines = r.stdout.trim().split('\n');
+      got = lines[lines.length - 1] ?? '';
+      why = `${r.stdout.trim()} ${r.stderr.trim()}`.slice(-600);
       if (got !== 'written by the UI part') await new Promise(res => setTimeout(res, 10_000));
     }
-    assert.equal(got, 'written by the UI part', 'the x-shellscript part given to Launch ran in the guest');
+    assert.equal(got, 'written by the UI part', `the x-shellscript part given to Launch ran in the guest (guest said: ${why})`);
   });
 });
