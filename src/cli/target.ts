@@ -1,11 +1,11 @@
 import { ConnectionPool } from '../backend/host/connections';
 import type { Host } from '../backend/host/host';
 import { LocalHost } from '../backend/host/local';
-import { InstanceManager } from '../backend/kvm/instances';
-import { LibvirtDriver } from '../backend/kvm/libvirt';
+import { hostServicesOn } from '../backend/hosts/services';
+import type { InstanceManager } from '../backend/kvm/instances';
 import { dataLayout, DataLayout } from '../backend/paths';
 import { remoteEndpoints, remoteMetadataFetcher } from '../backend/marketplace/sources';
-import { VolumeStore } from '../backend/volumes/store';
+import type { VolumeStore } from '../backend/volumes/store';
 import type { CliIO } from './command';
 import { connectOrExplain, findHost, openHost } from './commands/hosts';
 
@@ -40,18 +40,27 @@ export async function withTarget<T>(name: string | undefined, io: CliIO, f: (t: 
 }
 
 function target(host: Host, data: DataLayout, local: DataLayout): Target {
+  // one store of the host's volumes folder for the whole command: managers made for it share it
+  const volumes = hostServicesOn(host, data, { local }).volumes;
   return {
     host, data, local,
     // STRATUS_KVM_ACCEL=auto|kvm|tcg overrides the probe; STRATUS_KVM_DRIVER=libvirt drives libvirtd through virsh (stratus.kvm.driver)
     manager: (io, endpoints) => {
       const accel = process.env.STRATUS_KVM_ACCEL;
       const remotes = remoteEndpoints(endpoints, process.env.STRATUSLAB_MARKETPLACE_ENDPOINT);
-      return new InstanceManager({
+      return hostServicesOn(host, data, {
+        local, volumes,
         fetchMetadata: remoteMetadataFetcher(remotes, ep => io?.err(`Image metadata from marketplace ${ep}`)),
-        host, data, localData: local, driver: process.env.STRATUS_KVM_DRIVER === 'libvirt' ? new LibvirtDriver(host, data.instances) : undefined,
+        driver: process.env.STRATUS_KVM_DRIVER === 'libvirt' ? 'libvirt' : 'qemu',
         acceleration: accel === 'kvm' || accel === 'tcg' ? accel : 'auto', log: m => io?.err(m),
-      });
+      }).instances;
     },
-    volumes: () => new VolumeStore(data.volumes, { host }),
+    volumes: () => volumes,
   };
+}
+
+/** This machine's services, for commands that have no --host. */
+export function localServices() {
+  const local = dataLayout();
+  return hostServicesOn(new LocalHost(), local, { local });
 }

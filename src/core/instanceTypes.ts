@@ -1,4 +1,4 @@
-/** StratusLab instance types (§7.2, `getDefaultInstanceTypes`): one table for launches, recipes and completion. */
+/** StratusLab instance types (docs/stratuslab.md#instance-types, `getDefaultInstanceTypes`): one table for launches, recipes and completion. */
 export interface InstanceType { name: string; vcpu: number; memoryMiB: number; swapMiB: number }
 
 export const DEFAULT_INSTANCE_TYPES: readonly InstanceType[] = [

@@ -5,7 +5,7 @@ import { fileSecrets, localBuilderFiles, localBuilderTrust, SecretStore, setLoca
 import { seedBaseImage, seedMarkerFile, setupBaseImage, SeedResult } from '../backend/firststart/seed';
 import { setDefaultTrusted } from '../backend/marketplace/trust';
 import { config, UiContext } from './context';
-import { marketplaceTree } from './trees/marketplace';
+import { marketplaces } from './services/marketplaces';
 
 /**
  * First start: trust the local builder certificate by default, and on a fresh data folder publish the base
@@ -19,7 +19,7 @@ function secrets(ctx: UiContext): SecretStore {
 
 function applyTrust(ctx: UiContext): void {
   setDefaultTrusted(localBuilderTrust(ctx.data));
-  try { marketplaceTree().retrust(); } catch { /* view not registered (tests of other areas) */ }
+  try { marketplaces().retrust(); } catch { /* view not registered (tests of other areas) */ }
   ctx.trees.get('stratus.instances')?.refresh();
 }
 
@@ -41,7 +41,7 @@ export async function publishBaseImage(ctx: UiContext, image: string, force = fa
   // the tree on a busy first start and delays the entry. A certificate made just now signed nothing listed
   // before, so setting the default trust and re-reading the store are enough.
   setDefaultTrusted(localBuilderTrust(ctx.data));
-  try { marketplaceTree().reload(); } catch { /* no view */ }
+  try { marketplaces().reload(); } catch { /* no view */ }
   return r;
 }
 

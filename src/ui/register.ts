@@ -3,6 +3,7 @@ import type { UiContext } from './context';
 import * as marketplaceTree from './trees/marketplace';
 import * as instancesTree from './trees/instances';
 import * as volumesTree from './trees/volumes';
+import * as buildsTree from './trees/builds';
 import * as marketplaceCommands from './commands/marketplace';
 import * as instancesCommands from './commands/instances';
 import * as volumesCommands from './commands/volumes';
@@ -17,12 +18,13 @@ import * as recipeEditor from './editors/recipe';
 import * as contextEditor from './editors/context';
 import * as firstStart from './firstStart';
 import * as walkthrough from './walkthrough';
+import { marketplaces } from './services/marketplaces';
 
 /** The one place where every tree, command and editor feature is wired. */
 export function registerAll(ctx: UiContext): void {
   firstStart.register(ctx);   // first: the default trust applies before any tree verifies
   walkthrough.register(ctx);
-  for (const area of [marketplaceTree, instancesTree, volumesTree]) area.register(ctx);
+  for (const area of [marketplaceTree, instancesTree, volumesTree, buildsTree]) area.register(ctx);
   for (const area of [marketplaceCommands, instancesCommands, volumesCommands, metadataCommands, recipeCommands, hostsCommands, contextCommands, imagesCommands, generalCommands]) area.register(ctx);
   for (const area of [metadataEditor, recipeEditor, contextEditor]) area.register(ctx);
   seedWhenListed(ctx);
@@ -32,7 +34,7 @@ export function registerAll(ctx: UiContext): void {
 function seedWhenListed(ctx: UiContext): void {
   const seed = firstStart.seedOnce(ctx);
   let view: vscode.TreeView<unknown> | undefined;
-  try { view = marketplaceTree.marketplaceTree().view; } catch { /* view not registered (tests of other areas) */ }
+  try { view = marketplaces().view; } catch { /* view not registered (tests of other areas) */ }
   if (view?.visible) seed();
   else if (view) ctx.ext.subscriptions.push(view.onDidChangeVisibility(e => { if (e.visible) seed(); }));
   const mp = ctx.trees.get('stratus.marketplace');

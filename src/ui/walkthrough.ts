@@ -8,7 +8,7 @@ import type { PortMapping } from '../core/network';
 import type { InstanceRecord } from '../backend/kvm/types';
 import type { BuildRecord } from '../backend/build/steps';
 import type { UiContext } from './context';
-import { allManagers } from './trees/instances/managers';
+import { allManagers } from './services/hostServices';
 
 /**
  * The "Get started with Stratus" walkthrough: launch the base image → SSH terminal → its web page → build the

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { parseRecipe } from '../../core/recipe/parse';
 import { hostRegistry } from '../hosts/registry';
 import { LocalHost } from '../host/local';
-import { InstanceManager } from '../kvm/instances';
+import type { Host } from '../host/host';
+import { hostServices, type HostServices } from '../hosts/services';
 import type { GuestForward, InstanceType } from '../kvm/types';
 import type { Marketplace } from '../marketplace/marketplace';
 import type { DataLayout } from '../paths';
@@ -36,6 +37,8 @@ export interface PrepareOptions {
   acceleration?: 'auto' | 'kvm' | 'tcg';
   /** Passed as is (tests inject their own manager). */
   vms?: BuildOptions['vms'];
+  /** The recipe host's services (the extension passes its own, so the build VM shows in the Instances tree); default: assembled here. */
+  servicesFor?(host: Host): Promise<HostServices>;
   guestForwards?: GuestForward[];
   allowUntrusted?: boolean;
   allowOutsidePaths?: boolean;
@@ -52,9 +55,7 @@ export async function prepareBuild(recipePath: string, o: PrepareOptions & { res
   const host = hostRegistry().get(hostId);
   if (!host && !o.vms) throw new Error(`Unknown host '${hostId}' in ${recipePath}. Configured hosts: ${hostRegistry().hosts().map(h => h.id).join(', ')}`);
   // A remote KVM host keeps its images, overlays and saved volumes in its own data folder; logs, records, keys and drafts stay here.
-  const layout = (host as { dataLayout?(keys: string): Promise<DataLayout> } | undefined)?.dataLayout;
-  const data = host?.kind === 'ssh' && layout ? await layout.call(host, o.data.keys) : o.data;
-  const vms = o.vms ?? new InstanceManager({ host: host!, data, localData: o.data, instanceTypes: o.instanceTypes, acceleration: o.acceleration, fetchMetadata: o.fetchMetadata });
+  const vms = o.vms ?? (await (o.servicesFor ?? (h => hostServices(h, { local: o.data, instanceTypes: o.instanceTypes, acceleration: o.acceleration, fetchMetadata: o.fetchMetadata })))(host!)).instances;
   const key = await buildKey(o.data, o.publicKeyFile);
   const how = o.resume ? (p: string, b: BuildOptions) => Build.resume(p, b, typeof o.resume === 'string' ? o.resume : undefined) : Build.prepare;
   return how(recipePath, {

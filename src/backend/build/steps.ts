@@ -1,4 +1,4 @@
-/** The steps of a create-image build, labelled as the original's log (§6.2). */
+/** The steps of a create-image build, labelled as the original's log (docs/stratuslab.md#create-image). */
 export const STEPS = [
   { id: 'check-base', label: 'Checking that base image exists' },
   { id: 'manifest', label: 'Retrieving image manifest' },

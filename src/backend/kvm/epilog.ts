@@ -6,7 +6,7 @@ import { summarize } from '../../core/metadata/summary';
 import type { MetadataSummary } from '../../core/metadata/types';
 import { generateKeyMaterial, signMetadata } from '../../core/metadata/sign';
 import { DRAFT_VALIDITY_DAYS, LocalMarketplace } from '../marketplace/local';
-import { VolumeStore } from '../volumes/store';
+import type { VolumeStore } from '../volumes/store';
 import { rawSha1 } from './images';
 import type { InstanceRecord, SaveFields, SaveResult } from './types';
 
@@ -14,7 +14,7 @@ import type { InstanceRecord, SaveFields, SaveResult } from './types';
 const SAVE_MARGIN = 64 * 2 ** 20;
 
 /**
- * The Epilog of a saved instance (§6.6), after a clean power-off: the overlay becomes the new image
+ * The Epilog of a saved instance (docs/stratuslab.md#saving-an-instance), after a clean power-off: the overlay becomes the new image
  * (moved, still a qcow2 overlay on its base: O(delta)), its identifier is the SHA-1 of its raw content
  * (one streamed pass, no raw copy, no other digest), it is registered as a MACHINE_IMAGE_ORIGIN volume, and a
  * signed draft metadata entry (valid 2 days, bytes and SHA-1; the MD5/SHA-256/SHA-512 are added from the
@@ -39,9 +39,9 @@ export interface EpilogOptions {
  * recorded by the caller before this runs): if a previous attempt moved the overlay but was cut before
  * registering it, this attempt finds the disk under that name and finishes the job.
  */
-export async function runEpilog(host: Host, rec: InstanceRecord, data: DataLayout, o: EpilogOptions = {}): Promise<SaveResult> {
+export async function runEpilog(store: VolumeStore, rec: InstanceRecord, data: DataLayout, o: EpilogOptions = {}): Promise<SaveResult> {
   if (!rec.save) throw new Error('this instance was not launched with save');
-  const store = new VolumeStore(data.volumes, { host });
+  const host = store.host;
   let source = rec.overlay;
   let overlay = await host.stat(source);
   if (!overlay && rec.saveVolume) {

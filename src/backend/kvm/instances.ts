@@ -39,7 +39,7 @@ export interface InstanceManagerOptions {
   localData?: DataLayout;
   /** Default: the qemu driver on `host`. */
   driver?: Driver;
-  /** User-defined instance types (setting stratus.instanceTypes), added to / overriding §7.2. */
+  /** User-defined instance types (setting stratus.instanceTypes), added to / overriding the default table (docs/stratuslab.md#instance-types). */
   instanceTypes?: InstanceType[];
   /** auto = a cached test boot decides; kvm/tcg force it. */
   acceleration?: 'auto' | 'kvm' | 'tcg';
@@ -53,6 +53,8 @@ export interface InstanceManagerOptions {
   fetchMetadata?(identifier: string): Promise<string | undefined>;
   /** Network mode of launches that do not say (setting stratus.network); default nat. */
   defaultNetwork?: NetworkMode;
+  /** The store of `data.volumes` the host's services share (backend/hosts/services); a manager built by hand makes its own. */
+  volumes?: VolumeStore;
   log?(message: string): void;
 }
 
@@ -73,9 +75,11 @@ export class InstanceManager {
   private readonly guestKeys: GuestKeys;
   /** Remote host: this machine's ends of the instances' published ports. */
   private readonly forwards?: PortForwards;
+  private readonly volumeStore: VolumeStore;
 
   constructor(readonly options: InstanceManagerOptions) {
     this.host = options.host;
+    this.volumeStore = options.volumes ?? new VolumeStore(options.data.volumes, { host: options.host });
     this.driver = options.driver ?? new QemuDriver(options.host, options.data.instances);
     this.guestKeys = new GuestKeys(guestKeysFile(this.localData.root));
     if (this.host.kind !== 'local') this.forwards = new PortForwards(this.host, m => this.log(m));
@@ -83,7 +87,7 @@ export class InstanceManager {
 
   private get localData(): DataLayout { return this.options.localData ?? this.options.data; }
   /** The volumes of this manager's host. */
-  volumes(): VolumeStore { return new VolumeStore(this.options.data.volumes, { host: this.host }); }
+  volumes(): VolumeStore { return this.volumeStore; }
 
   private dir(id: string): string { return path.join(this.options.data.instances, id); }
   private log(m: string): void { this.options.log?.(m); }
@@ -218,7 +222,7 @@ export class InstanceManager {
       const accel = await this.acceleration();
       rec.accel = accel.accel;
       emit('fetching', `Fetching image ${opts.image}`);
-      const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata, log: m => this.log(m) });
+      const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, volumes: this.volumeStore, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata, log: m => this.log(m) });
       rec.base = img.path; rec.imageId = img.imageId;
       if (img.metadataFile) rec.originMetadata = img.metadataFile;
       if (opts.publishAll) await this.publishInbound(rec, img.metadataFile);
@@ -316,7 +320,7 @@ export class InstanceManager {
         await store.markAttached(v.uuid, id);
         out.push({ path: v.path, format: v.format, id: `pdisk${i}` });
       } else {
-        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata });
+        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, volumes: this.volumeStore, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata });
         out.push({ path: img.path, format: img.format, readonly: true, id: `ro${i}` });
       }
     }
@@ -324,7 +328,7 @@ export class InstanceManager {
   }
 
   private async releaseDisks(rec: InstanceRecord): Promise<void> {
-    // launch-time persistent disks and hot-attached volumes alike (§6.6: detach all)
+    // launch-time persistent disks and hot-attached volumes alike (docs/stratuslab.md#saving-an-instance: detach all)
     await this.volumes().detachAll(rec.id).catch(e => this.log(`${rec.id}: could not release its volumes: ${(e as Error).message}`));
   }
 
@@ -422,7 +426,7 @@ export class InstanceManager {
       await this.write(rec);
       emit('saving', 'Saving the new image');
       try {
-        rec.saved = await runEpilog(this.host, rec, this.options.data, { signal, onStep: progress.onStep, log: m => this.log(m), draftMarketplace: this.localData.marketplace });
+        rec.saved = await runEpilog(this.volumeStore, rec, this.options.data, { signal, onStep: progress.onStep, log: m => this.log(m), draftMarketplace: this.localData.marketplace });
         emit('saved', `New image ${rec.saved.imageId}`, { detail: rec.saved.imagePath }, false);
       } catch (e) {
         // the overlay (the user's work) is kept; shutdown can be retried (it resumes from rec.saveVolume)

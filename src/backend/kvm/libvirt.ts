@@ -11,7 +11,7 @@ const PREFIX = 'stratus-';
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 
 /**
- * libvirt through `virsh` (notes §4): domain type qemu (TCG) or kvm, disks as files in the instance
+ * libvirt through `virsh` (what libvirt on a KVM server expects): domain type qemu (TCG) or kvm, disks as files in the instance
  * folder, slirp networking through <qemu:commandline> (libvirt 9's <interface type='user'> cannot
  * hostfwd) with an explicit PCI address for the NIC, serial console to a file. Works over SSH too,
  * since every call is host.run(argv).

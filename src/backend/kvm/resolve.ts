@@ -10,7 +10,7 @@ import { downloadImage } from '../marketplace/download';
 import { cacheSlot, markVerified, sweepStalePartsOn, verifiedHit } from '../marketplace/cache';
 import { LocalMarketplace } from '../marketplace/local';
 import { trustVerdict, verdictProblem } from '../marketplace/trust';
-import { VolumeStore } from '../volumes/store';
+import type { VolumeStore } from '../volumes/store';
 import { checkSelfContained, downloadUrl, imageInfo, inflateFile } from './images';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -29,6 +29,8 @@ export interface ResolveContext {
   host: Host;
   /** Folders on `host`. */
   data: DataLayout;
+  /** The store of `data.volumes` (saved images and volumes are bases too). */
+  volumes: VolumeStore;
   /** This machine's folders (its marketplace, and the cache where images for a remote host are downloaded first); default `data`. */
   local?: DataLayout;
   /** Remote host: 'upload' (default) downloads and checks images here, then uploads them; 'download' has the host fetch http(s) images itself. */
@@ -44,14 +46,14 @@ export interface ResolveContext {
 
 /**
  * An image reference → a cached base on the host: a marketplace identifier (a saved-image volume with
- * that identifier first, §8.4, else the marketplace entry, trust-checked, downloaded and verified),
+ * that identifier first (docs/stratuslab.md#volumes), else the marketplace entry, trust-checked, downloaded and verified),
  * a volume uuid, an http(s) URL, or a file (.img, .img.gz, .qcow2).
  */
 export async function resolveImage(ref: string, ctx: ResolveContext): Promise<ResolvedImage> {
   const r = await resolveUnchecked(ref, ctx);
   // whatever the source, the base must not pull other host files into the guest; a volume's recorded
   // external base (a saved image made from a file base) was placed by Stratus when it made the volume
-  const recorded = r.volumeId ? (await new VolumeStore(ctx.data.volumes, { host: ctx.host }).get(r.volumeId))?.backingFile : undefined;
+  const recorded = r.volumeId ? (await ctx.volumes.get(r.volumeId))?.backingFile : undefined;
   await checkSelfContained(ctx.host, r.path, [ctx.data.images, ctx.data.volumes], r.path === ref ? path.basename(ref) : `${ref} (${path.basename(r.path)})`, recorded ? [recorded] : []);
   return r;
 }
@@ -59,7 +61,7 @@ export async function resolveImage(ref: string, ctx: ResolveContext): Promise<Re
 async function resolveUnchecked(ref: string, ctx: ResolveContext): Promise<ResolvedImage> {
   const remote = ctx.host.kind !== 'local';
   const local = ctx.local ?? ctx.data;
-  const store = new VolumeStore(ctx.data.volumes, { host: ctx.host });
+  const store = ctx.volumes;
   // a local download on its way to a remote host: uploaded once into the host's image cache (reused if identical)
   const toHost = async (file: string) => (remote ? stageImage(ctx.host, file, ctx.data.images, { signal: ctx.signal, onProgress: ctx.onProgress }) : file);
   const metaOf = async (disk: string) => { const m = disk.replace(/\.(qcow2|img)$/, '.metadata.xml'); return (await ctx.host.stat(m)) ? m : undefined; };

@@ -1,14 +1,14 @@
 import type { NetworkMode, PortMapping } from '../../core/network';
 export type { NetworkMode, PortMapping } from '../../core/network';
 
-/** Instances as StratusLab shows them (§7.3), kept per host in one folder per instance. */
+/** Instances as StratusLab shows them (docs/stratuslab.md#instances), kept per host in one folder per instance. */
 export type InstanceState = 'Pending' | 'Prolog' | 'Running' | 'Shutdown' | 'Epilog' | 'Done' | 'Failed';
 
 export const INSTANCE_STATES: readonly InstanceState[] = ['Pending', 'Prolog', 'Running', 'Shutdown', 'Epilog', 'Done', 'Failed'];
 
 export { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, type InstanceType } from '../../core/instanceTypes';
 
-/** The --save fields (§6.6, §7.1): what the Epilog puts into the draft metadata. */
+/** The --save fields (docs/stratuslab.md#saving-an-instance): what the Epilog puts into the draft metadata. */
 export interface SaveFields {
   title: string;
   comment: string;
@@ -21,7 +21,7 @@ export interface SaveFields {
 /** slirp guestfwd: the guest's guestAddr:guestPort reaches 127.0.0.1:hostPort on the host (e.g. an apt repo). */
 export interface GuestForward { guestAddr: string; guestPort: number; hostPort: number }
 
-/** §7.5 extra disks. */
+/** Extra disks of a launch (docs/stratuslab.md#instances). */
 export type ExtraDiskSpec =
   | { kind: 'volatile'; sizeGiB: number }
   | { kind: 'persistent'; volumeId: string }
@@ -32,7 +32,7 @@ export type ContextMethod = 'cloud-init' | 'stratuslab';
 export interface LaunchOptions {
   /** A file path (.img, .img.gz, .qcow2), an http(s) URL, a 27-char marketplace identifier or a volume uuid. */
   image: string;
-  /** Instance type name (§7.2 or user-defined); default m1.small. vcpu/memoryMiB override it. */
+  /** Instance type name (docs/stratuslab.md#instance-types or user-defined); default m1.small. vcpu/memoryMiB override it. */
   type?: string;
   vcpu?: number;
   memoryMiB?: number;
@@ -42,7 +42,7 @@ export interface LaunchOptions {
   /** Private key used for the readiness login (and later `ssh()`); default: data.keys/id_ed25519 (generated). */
   privateKeyPath?: string;
   contextMethod?: ContextMethod;
-  /** KEY=VALUE context (§9.1). */
+  /** KEY=VALUE context (docs/stratuslab.md#contextualization). */
   contextVars?: Record<string, string>;
   /** cloud-init user-data (may be multi-part, as `prepare-context` makes it). */
   userData?: string | Buffer;

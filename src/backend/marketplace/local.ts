@@ -8,7 +8,7 @@ import { EntryKey, keyProblem, keyString, entryUrl, parseKeyString } from '../..
 import { applyQuery, ListQuery } from '../../core/marketplace/query';
 import { Endorser, HistoryItem, ListPage, Marketplace, MarketplaceEntry, MarketplaceError, UploadOk } from './marketplace';
 
-/** Saved-instance drafts are valid this long (§4.7, `_IMAGE_VALIDITY`). */
+/** Saved-instance drafts are valid this long (docs/stratuslab.md#drafts, `_IMAGE_VALIDITY`). */
 export const DRAFT_VALIDITY_DAYS = 2;
 
 interface Indexed extends MarketplaceEntry { file: string }
@@ -114,7 +114,7 @@ export class LocalMarketplace implements Marketplace {
   upload(xml: string, checked?: ReturnType<typeof serverValidate>): Promise<UploadOk> { return this.store(xml, false, checked); }
 
   /**
-   * A saved instance's draft (§4.7): signed with a throw-away certificate, kept private (never served),
+   * A saved instance's draft (docs/stratuslab.md#drafts): signed with a throw-away certificate, kept private (never served),
    * no e-mail confirmation; the same validation and newer-than-latest rule as any upload.
    */
   async addDraft(xml: string): Promise<MarketplaceEntry> {

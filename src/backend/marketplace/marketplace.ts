@@ -24,7 +24,7 @@ export interface Marketplace {
   list(query?: ListQuery): Promise<ListPage>;
   /** The signed document, byte for byte. Throws MarketplaceError 404 `metadata entry not found.`. */
   get(key: EntryKey): Promise<string>;
-  /** Validates (§3.1 server order + newer-than-latest) and stores. Throws MarketplaceError 400 with the server's text. */
+  /** Validates in the server's order plus newer-than-latest (docs/stratuslab.md#validation) and stores. Throws MarketplaceError 400 with the server's text. */
   upload(xml: string): Promise<UploadOk>;
   /** Latest non-deprecated entry of this endorser whose dcterms:alternative is `tag`. */
   tag(email: string, tag: string): Promise<string>;

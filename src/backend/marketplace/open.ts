@@ -14,7 +14,7 @@ export function openMarketplace(endpoint: string | undefined, localDir: string, 
 }
 
 /**
- * Deprecates an entry as stratus-deprecate-metadata does (§4.5): fetch it (given `created`, else the latest of
+ * Deprecates an entry as stratus-deprecate-metadata does (docs/stratuslab.md#deprecation): fetch it (given `created`, else the latest of
  * identifier+e-mail), add the reason, re-sign through `sign` (which renews the endorsement) and upload.
  */
 export async function deprecateEntry(mp: Marketplace, target: { identifier: string; email: string; created?: string }, reason: string | undefined, sign: (unsignedXml: string) => string | Promise<string>): Promise<UploadOk> {

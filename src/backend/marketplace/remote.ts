@@ -143,7 +143,7 @@ export function splitMetadataList(body: string): string[] {
   return out;
 }
 
-/** One entry may come back wrapped in `<metadata>` (§4.5); a bare document is returned byte for byte. */
+/** One entry may come back wrapped in `<metadata>` (docs/stratuslab.md#deprecation); a bare document is returned byte for byte. */
 function unwrapOne(body: string): string {
   if (!/^\s*(<\?xml[^?]*\?>)?\s*<metadata[\s>]/.test(body)) return body;
   const docs = splitMetadataList(body);

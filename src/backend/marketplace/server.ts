@@ -24,7 +24,7 @@ export interface RunningServer { url: string; server: http.Server; close(): Prom
 type Media = 'xml' | 'json' | 'html';
 
 /**
- * The StratusLab Marketplace REST API (§4.2–4.5) over one LocalMarketplace: uploads, lists (XML/JSON, DataTables paging),
+ * The StratusLab Marketplace REST API (docs/stratuslab.md#marketplace-api) over one LocalMarketplace: uploads, lists (XML/JSON, DataTables paging),
  * single entries, tags, endorsers. Private drafts are never served. Binds to 127.0.0.1 unless told otherwise.
  */
 export function createHandler(store: LocalMarketplace, opts: ServeOptions = {}): http.RequestListener {
@@ -129,7 +129,7 @@ async function handle(store: LocalMarketplace, opts: ServeOptions, req: http.Inc
 async function post(store: LocalMarketplace, opts: ServeOptions, req: http.IncomingMessage, res: http.ServerResponse, url: URL, base: string): Promise<void> {
   const type = String(req.headers['content-type'] ?? '').toLowerCase();
   if (type.startsWith('application/x-www-form-urlencoded')) {
-    // A DataTables query, not an upload (§4.2).
+    // A DataTables query, not an upload (docs/stratuslab.md#marketplace-api).
     const params = new URLSearchParams((await readBody(req)).toString('utf8'));
     return listJson(store, res, parseQuery(params), params.get('sEcho'));
   }

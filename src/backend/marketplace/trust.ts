@@ -4,7 +4,7 @@ import { summarize } from '../../core/metadata/summary';
 import type { MetadataSummary, SignatureVerdict } from '../../core/metadata/types';
 import { isoSeconds } from '../../core/marketplace/keys';
 
-/** The reminder window of the original (§4.6): entries expiring within 3 days are "about to expire". */
+/** The reminder window of the original (docs/stratuslab.md#expiry): entries expiring within 3 days are "about to expire". */
 export const EXPIRING_DAYS = 3;
 
 export type TrustState = 'valid' | 'expiring' | 'expired' | 'deprecated' | 'undated';

@@ -3,7 +3,7 @@ import { spawn } from 'child_process';
 import type { InstanceManager } from '../kvm/instances';
 import { PROBE_SCRIPT } from './probe';
 
-/** Image readiness (issue 8): the "building images from scratch" checklist of §11, checked for the user. */
+/** Image readiness (issue 8): the "building images from scratch" checklist (docs/stratuslab.md#image-readiness), checked for the user. */
 
 export type ReadinessStatus = 'pass' | 'warn' | 'fail' | 'skip';
 

@@ -4,7 +4,7 @@
  * Kept as a string so the bundles carry it; backslashes, backquotes and dollar-braces are escaped.
  */
 export const PROBE_SCRIPT = `#!/bin/sh
-# Stratus image readiness probe (issue 8; checklist of the StratusLab docs, reference §11).
+# Stratus image readiness probe (issue 8; checklist of the StratusLab docs).
 # Prints one line per item: ID<TAB>pass|fail|warn|skip<TAB>detail. Runs as root in a guest (live), or
 # against an unpacked root file system with STRATUS_ROOT=/path (offline: no process is inspected).
 # STRATUS_EXPECTED_KEYS: base64 of the authorized_keys lines the context injected (live runs).

@@ -8,7 +8,7 @@ export const MAX_ATTACHED = 10;
 export const volumeDiskId = (uuid: string) => `vol-${uuid.slice(0, 8)}`;
 
 /**
- * pdisk hot attach (§8.3 `stratus-attach-volume`): the instance must be Running and on the volume's host;
+ * pdisk hot attach (`stratus-attach-volume`, docs/stratuslab.md#volumes): the instance must be Running and on the volume's host;
  * the volume must be free and not the backing of copy-on-write volumes (a guest would write into it).
  * Resolves with the guest device the driver reports.
  */

@@ -7,9 +7,7 @@ import * as path from 'path';
 import { isMissing, type Host } from '../host/host';
 import { LocalHost } from '../host/local';
 
-const SHARED_EVENTS = new Map<string, EventEmitter>();
-
-/** pdisk disk types (§8.1, `Disk.DiskType`). */
+/** pdisk disk types (docs/stratuslab.md#volumes, `Disk.DiskType`). */
 export const VOLUME_TYPES = [
   'MACHINE_IMAGE_ORIGIN', 'MACHINE_IMAGE_LIVE', 'DATA_IMAGE_ORIGIN', 'DATA_IMAGE_LIVE',
   'DATA_IMAGE_RAW_READONLY', 'DATA_IMAGE_RAW_READ_WRITE',
@@ -100,13 +98,11 @@ async function hostQemuImg(host: Host, args: string[], signal?: AbortSignal): Pr
  * so a crash never leaves a record without its disk.
  */
 export class VolumeStore {
-  /** Shared by every store object of the same folder on the same host: a volume saved by the KVM Epilog shows in the tree's store. */
-  private get events(): EventEmitter {
-    const key = `${this.host.id}\0${this.dir}`;
-    let e = SHARED_EVENTS.get(key);
-    if (!e) { e = new EventEmitter(); e.setMaxListeners(0); SHARED_EVENTS.set(key, e); }
-    return e;
-  }
+  /**
+   * This store's own events: one store per folder (backend/hosts/services) is shared by the host's instance
+   * manager, the trees and the commands, so a volume the KVM Epilog saves is heard by the Volumes tree.
+   */
+  private readonly events = new EventEmitter().setMaxListeners(0);
   private watcher?: fs.FSWatcher;
   private listening = 0;
   private timer?: NodeJS.Timeout;

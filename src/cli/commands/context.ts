@@ -5,7 +5,7 @@ import { CliError } from '../command';
 import { ContextError, prepareContext } from '../../core/context/cloudinit';
 import { contextFileKind, parseContextFile } from '../../core/context/files';
 
-/** `stratus prepare-context mimetype,file …` → ./cloud-init.txt, as the original (§9.2). */
+/** `stratus prepare-context mimetype,file …` → ./cloud-init.txt, as the original (docs/stratuslab.md#contextualization). */
 const prepare: CliCommand = {
   name: 'prepare-context',
   summary: 'Write ./cloud-init.txt for cloud-init contextualization (parts: ssh, x-shellscript, cloud-config, none)',

@@ -4,11 +4,8 @@ import { CliError } from '../command';
 import { ImageError } from '../../backend/images/convert';
 import { ExportFormat, exportVolume, importImage } from '../../backend/images/import';
 import { VolumeError } from '../../backend/volumes/store';
-import { LocalHost } from '../../backend/host/local';
-import { InstanceManager } from '../../backend/kvm/instances';
-import { dataLayout } from '../../backend/paths';
 import { READINESS_ITEMS, checkInstance, checkRootfs, formatReadiness, installContextAgent, verdict } from '../../backend/readiness/check';
-import { HOST_USAGE, hostOption, withTarget } from '../target';
+import { HOST_USAGE, hostOption, localServices, withTarget } from '../target';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 function opts(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']): { values: Values; positionals: string[] } {
@@ -86,7 +83,7 @@ const readiness: CliCommand = {
     let items;
     if (values.root) items = await checkRootfs(values.root as string);
     else {
-      const mgr = new InstanceManager({ host: new LocalHost(), data: dataLayout() });
+      const mgr = localServices().instances;
       const rec = await mgr.describe(values.instance as string);
       if (!rec) throw new CliError(`no instance ${values.instance} (see describe-instance)`);
       if (rec.state !== 'Running') throw new CliError(`instance ${rec.id} is ${rec.state}: the check runs on a Running instance`);

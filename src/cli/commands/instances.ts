@@ -5,15 +5,13 @@ import { parseArgs } from 'util';
 import type { CliCommand, CliIO } from '../command';
 import { CliError, inputError } from '../command';
 import { LocalHost } from '../../backend/host/local';
-import { dataLayout } from '../../backend/paths';
 import { InstanceError, type InstanceManager } from '../../backend/kvm/instances';
 import { exportImage } from '../../backend/kvm/images';
 import { DEFAULT_INSTANCE_TYPE, ExtraDiskSpec, InstanceRecord, LaunchOptions } from '../../backend/kvm/types';
 import { formatPort, isLoopback, NetworkSpecError, parseNetworkMode, parsePublish } from '../../core/network';
 import { ContextError, readParts } from '../../core/context/cloudinit';
 import { resolveContext } from '../../core/context/launch';
-import { VolumeStore } from '../../backend/volumes/store';
-import { hostOption, withTarget } from '../target';
+import { hostOption, localServices, withTarget } from '../target';
 import { DEFAULT_PUBLIC_KEY_FILES, publicKeyLines } from '../../core/sshKeys';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -225,7 +223,7 @@ const exportCmd: CliCommand = {
     const { positionals } = opts(args, {});
     if (positionals.length !== 2) throw new CliError('give the image and the output file');
     const [ref, out] = positionals;
-    const vols = await new VolumeStore(dataLayout().volumes).list();
+    const vols = await localServices().volumes.list();
     const vol = vols.find(v => v.uuid === ref || (v.identifier === ref && v.type === 'MACHINE_IMAGE_ORIGIN'));
     const file = vol?.path ?? ref;
     if (!fs.existsSync(file)) throw new CliError(`No volume or file ${ref}.`);

@@ -1,13 +1,12 @@
 import { parseArgs } from 'util';
 import type { CliCommand, CliIO } from '../command';
 import { CliError } from '../command';
-import { dataLayout } from '../../backend/paths';
 import { Volume, VolumeError, VolumeStore, checkUuid } from '../../backend/volumes/store';
-import { hostOption, withTarget } from '../target';
+import { hostOption, localServices, withTarget } from '../target';
 import { attachVolume, detachVolume } from '../../backend/volumes/attach';
 
-/** pdisk-like volumes in the data folder ($STRATUS_DATA_DIR/volumes), with the original commands' output (§8.3). */
-export function openStore(): VolumeStore { return new VolumeStore(dataLayout().volumes); }
+/** pdisk-like volumes in the data folder ($STRATUS_DATA_DIR/volumes), with the original commands' output (docs/stratuslab.md#volumes). */
+export function openStore(): VolumeStore { return localServices().volumes; }
 
 async function wrap<T>(f: () => Promise<T>): Promise<T> {
   try { return await f(); } catch (e) { if (e instanceof VolumeError) throw new CliError(e.message); throw e; }

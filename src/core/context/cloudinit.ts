@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 
 /**
- * `stratus-prepare-context` and the cloud-init context pairs (§9.2), reproducing the original's
+ * `stratus-prepare-context` and the cloud-init context pairs (docs/stratuslab.md#contextualization), reproducing the original's
  * `cloudinit/Util.py` byte for byte except where it is random (MIME boundary, gzip mtime).
  * Bytes are carried as latin1 strings so file contents pass through unchanged, as in Python 2.
  */

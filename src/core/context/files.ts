@@ -19,7 +19,7 @@ export function contextFileKind(fileName: string): ContextFileKind | undefined {
   return undefined;
 }
 
-/** Variables read by the shipped one-context scripts (§9.1) and the cloud-init pairs (§9.2). */
+/** Variables read by the shipped one-context scripts and the cloud-init pairs (docs/stratuslab.md#contextualization). */
 export const KNOWN_VARIABLES: Record<string, string> = {
   CONTEXT_METHOD: 'Contextualization method: `cloud-init` builds a `_CLOUD_INIT` disk from the CLOUD_INIT_* values; anything else uses the OpenNebula/StratusLab `_STRATUSLAB` CD-ROM.',
   CLOUD_INIT_USER_DATA: 'cloud-init user data: gzip (≤ 16384 bytes) then base64 of a MIME multipart or of a single `none` part.',

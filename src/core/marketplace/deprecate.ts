@@ -5,7 +5,7 @@ import { NS } from '../metadata/types';
 export const DEFAULT_DEPRECATION_REASON = 'This image has been deprecated';
 
 /**
- * The unsigned document a deprecation signs (§4.5): the entry with its Signature removed, its endorsement
+ * The unsigned document a deprecation signs (docs/stratuslab.md#deprecation): the entry with its Signature removed, its endorsement
  * emptied (the signer fills it in with a new `created`, which makes it the latest entry) and
  * `<slterms:deprecated>reason</slterms:deprecated>` as the last property (replacing an earlier one).
  */

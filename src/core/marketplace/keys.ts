@@ -1,4 +1,4 @@
-/** Entry identity of the original Marketplace (§4.1): (identifier, endorser e-mail, endorsement created). */
+/** Entry identity of the original Marketplace (docs/stratuslab.md#marketplace-api): (identifier, endorser e-mail, endorsement created). */
 
 export const IDENTIFIER_RE = /^[A-Za-z0-9_-]{27}$/;
 export const EMAIL_RE = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$/;
@@ -28,12 +28,12 @@ export function entryUrl(base: string, k: EntryKey): string {
   return `${base.replace(/\/+$/, '')}/metadata/${keyString(k)}`;
 }
 
-/** Path segments of GET /metadata/{a}/{b} are classified by shape (§4.3). */
+/** Path segments of GET /metadata/{a}/{b} are classified by shape (docs/stratuslab.md#marketplace-api). */
 export function classifySegment(seg: string): 'email' | 'created' | 'identifier' {
   if (EMAIL_RE.test(seg)) return 'email';
   if (DATE_RE.test(seg)) return 'created';
   return 'identifier';
 }
 
-/** UTC in the server's format; the server compares dates with it as strings (§4.4). */
+/** UTC in the server's format; the server compares dates with it as strings (docs/stratuslab.md#marketplace-api). */
 export function isoSeconds(d: Date): string { return d.toISOString().replace(/\.\d{3}Z$/, 'Z'); }

@@ -20,7 +20,10 @@ export interface EntryPresentation {
   /** codicon id and ThemeColor id. */
   icon: string;
   color?: string;
-  contextValue: string;
+  /** draft | deprecated | expired | expiring | valid (the UI builds its row's contextValue from state and trust). */
+  state: string;
+  /** unverified | bad | trusted | untrusted */
+  trust: string;
   tooltip: string;   // Markdown
 }
 
@@ -56,7 +59,7 @@ export function presentEntry(e: ListedEntry, v: VerdictView | undefined, now: st
     if (v.checksum) lines.push(`- Downloaded image checksum: ${v.checksum}`);
     for (const p of v.problems) lines.push(`- ⚠ ${md(p)}`);
   }
-  return { label: entryLabel(e), description: entryDescription(e), icon, color, contextValue: `entry.${state}.${trust}`, tooltip: lines.join('\n') };
+  return { label: entryLabel(e), description: entryDescription(e), icon, color, state, trust, tooltip: lines.join('\n') };
 }
 
 export function formatBytes(n: number): string {

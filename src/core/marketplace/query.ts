@@ -5,14 +5,14 @@ import { EntryKey, isoSeconds, classifySegment } from './keys';
 export interface ListedEntry {
   key: EntryKey;
   summary: MetadataSummary;
-  /** Drafts from a saved instance (§4.7): kept locally, never served to others. */
+  /** Drafts from a saved instance (docs/stratuslab.md#drafts): kept locally, never served to others. */
   private?: boolean;
 }
 
 export type Status = 'valid' | 'expired' | 'deprecated';
 export type LocationFilter = 'all' | 'web' | 'pdisk';
 
-/** The original's list parameters (§4.4), plus friendly names for the per-column filters. */
+/** The original's list parameters (docs/stratuslab.md#marketplace-api), plus friendly names for the per-column filters. */
 export interface ListQuery {
   status?: Status;
   location?: LocationFilter;
@@ -82,7 +82,7 @@ function sortValue(e: ListedEntry, col: number): string {
   return row(e)[col] ?? '';
 }
 
-/** Applies §4.4: latest-only unless `created` is given, then status, location, equality and literal text filters, sort, page. */
+/** Applies the original's list query (docs/stratuslab.md#marketplace-api): latest-only unless `created` is given, then status, location, equality and literal text filters, sort, page. */
 export function applyQuery<T extends ListedEntry>(entries: readonly T[], q: ListQuery, now: Date = new Date()): { total: number; matched: number; page: T[] } {
   const nowS = isoSeconds(now);
   const status = q.status ?? 'valid';

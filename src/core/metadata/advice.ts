@@ -1,6 +1,6 @@
 /**
  * Warnings the original never gave: validity over or close, stale bytes/checksums against the image at hand,
- * elements the client needs to run an image (§1.3 "P", with its message), no location.
+ * elements the client needs to run an image (marked "P", docs/stratuslab.md#metadata-elements, with its message), no location.
  */
 import type { Document, Element } from '@xmldom/xmldom';
 import { NS, Diagnostic, SourceRange } from './types';

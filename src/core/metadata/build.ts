@@ -1,5 +1,5 @@
 /**
- * stratus build-metadata (§5.1): the unsigned skeleton of §1.4 for an image file, from one streaming pass over
+ * stratus build-metadata (docs/stratuslab.md#metadata-elements): the minimal unsigned document for an image file, from one streaming pass over
  * its uncompressed content. Valid for 6 calendar months (the original's 178 days came from a typo).
  */
 import * as fs from 'fs';

@@ -1,5 +1,5 @@
 /**
- * The constraint layer (§3.3): the original's XPath checks, identifier consistency and dates, with its exact
+ * The constraint layer (docs/stratuslab.md#validation): the original's XPath checks, identifier consistency and dates, with its exact
  * messages. Every failure becomes a diagnostic (the editor shows them all); `message` is the first one, which
  * is what the original reports.
  */

@@ -18,7 +18,7 @@ const SLOT = 4 << 20;
 const SLOTS = 6;
 const GROUPS: Array<Array<'md5' | 'sha1' | 'sha256' | 'sha512'>> = [['md5', 'sha1'], ['sha256', 'sha512']];
 
-/** Compression of an image file from its name, as the original guesses it (§5.1). */
+/** Compression of an image file from its name, as the original guesses it (docs/stratuslab.md#metadata-elements). */
 export function compressionOf(file: string): 'gz' | 'bz2' | '' {
   const m = /\.(gz|bz2)$/i.exec(file);
   return m ? (m[1].toLowerCase() as 'gz' | 'bz2') : '';

@@ -79,7 +79,7 @@ export function setValidity(text: string, now = new Date()): TextEdit[] {
   return [valid ? setContent(m.src, valid, value) : insertInDescription(m.src, m.desc, [`<${m.prefixes[NS.dcterms]}:valid>${value}</${m.prefixes[NS.dcterms]}:valid>`])];
 }
 
-/** Adds every element the client requires (§1.3 "P") that is missing, empty unless a sensible value exists. */
+/** Adds every element the client requires (marked "P", docs/stratuslab.md#metadata-elements) that is missing, empty unless a sensible value exists. */
 export function addMissingElements(text: string, now = new Date()): TextEdit[] {
   const m = load(text);
   if (!m) return [];

@@ -1,5 +1,5 @@
 /**
- * Image identifier ↔ SHA-1 (reference §2): the SHA-1 read as a 160-bit big-endian integer, written as
+ * Image identifier ↔ SHA-1 (docs/stratuslab.md#image-identifier): the SHA-1 read as a 160-bit big-endian integer, written as
  * 27 base64url digits, most significant first (so the first digit carries 4 bits and is A–P).
  */
 

@@ -1,5 +1,5 @@
 /**
- * The RDF layer (§3.5): the signature-stripped document must be RDF/XML. Checks the node/property element
+ * The RDF layer (docs/stratuslab.md#validation): the signature-stripped document must be RDF/XML. Checks the node/property element
  * alternation the way Sesame's RDFXMLParser does and gives its messages ('unexpected literal',
  * "unexpected attribute '…'", '<…> not allowed as property element'); the first error is the verdict.
  * Like Sesame (and the RDF/XML specification), the unqualified attributes ID, about, resource, parseType

@@ -1,5 +1,5 @@
 /**
- * The schema layer (§3.4) without an XSD engine: the rules of image-metadata.xsd, slreq.xsd, slterms.xsd and the
+ * The schema layer (docs/stratuslab.md#validation) without an XSD engine: the rules of image-metadata.xsd, slreq.xsd, slterms.xsd and the
  * Dublin Core schemas written out by hand, checked in the order Xerces meets them while streaming (content model
  * at a child's start tag, attributes, text in element-only content, completeness and simple values at the end tag),
  * so the first diagnostic is the original's verdict, with Xerces' wording (JDK 17).

@@ -14,7 +14,7 @@ export interface SignOptions {
   /** Used only when the certificate has no rfc822Name SAN (like --email of the original). */
   email?: string;
   /**
-   * 'stratuslab' (default): §1.5 exactly — SHA-1 digest, RSA-SHA1, C14N-with-comments SignedInfo; what the
+   * 'stratuslab' (default): the original's signature exactly (docs/stratuslab.md#signatures) — SHA-1 digest, RSA-SHA1, C14N-with-comments SignedInfo; what the
    * original and every old peer read. 'rsa-sha256': SHA-256 digest and RSA-SHA256; NOT readable by the
    * original StratusLab tools (their key selector accepts rsa-sha1/dsa-sha1 only).
    */

@@ -42,7 +42,7 @@ export interface SignatureVerdict {
   /** The original's message for absent/invalid ('no signature', 'signature validation: …', 'endorser inconsistency …'). */
   message?: string;
   signer?: SignerInfo;
-  /** Certificate subject/issuer/e-mail equal the endorsement's (§3.2). */
+  /** Certificate subject/issuer/e-mail equal the endorsement's (docs/stratuslab.md#signatures). */
   endorserMatches?: boolean;
   /** Signer (or its issuer) is in the user's trusted list. Separate from cryptographic validity. */
   trusted?: boolean;

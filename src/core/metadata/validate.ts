@@ -1,5 +1,5 @@
 /**
- * Full validation of a metadata document: every layer of §3 as diagnostics, plus the original's verdicts
+ * Full validation of a metadata document: every validation layer (docs/stratuslab.md#validation) as diagnostics, plus the original's verdicts
  * (client chain: signature → schema → constraints → RDF; server chain: parse → signature → constraints → RDF).
  */
 import { parseXml } from '../xml';

@@ -38,7 +38,7 @@ export function verifySignature(text: string, opts: VerifyOptions = {}, parsed?:
 }
 
 /**
- * Verifies a metadata document's XML signature with the original's semantics and messages (§3.2): the
+ * Verifies a metadata document's XML signature with the original's semantics and messages (docs/stratuslab.md#signatures): the
  * first Signature anywhere, core validation with the KeyInfo certificate, then the endorser check.
  * Stricter than the original, so signature-wrapping documents fail: exactly one Signature, the last
  * child of the root, one Reference URI="" with the enveloped transform, nothing unsigned inside the

@@ -21,7 +21,7 @@ export interface CheckOptions {
   exists?(absPath: string): boolean;
   /** Marketplace lookup of a 27-character identifier; undefined = not found. Omitted = not checked. */
   lookupBase?(identifier: string): Promise<BaseInfo | undefined> | BaseInfo | undefined;
-  /** Extra instance types (user-defined, §7.2) besides the default table. */
+  /** Extra instance types (user-defined, docs/stratuslab.md#instance-types) besides the default table. */
   instanceTypes?: string[];
   /** Known host ids; omitted = not checked. */
   hosts?: string[];
@@ -56,7 +56,7 @@ export type BaseKind = 'identifier' | 'url' | 'volume' | 'file';
 
 export const IDENTIFIER_RE = /^[A-Za-z0-9_-]{27}$/;
 const VOLUME_RE = /^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$/;
-/** The XSD pattern of slreq:email (§1.3), anchored as XSD patterns are. */
+/** The XSD pattern of slreq:email (docs/stratuslab.md#metadata-elements), anchored as XSD patterns are. */
 export const EMAIL_RE = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$/;
 
 export function classifyBase(base: string): BaseKind {

@@ -34,7 +34,7 @@ export const SYSPREP_DOCS: Record<SysprepOp, string> = {
 
 export { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES as INSTANCE_TYPES } from '../instanceTypes';
 
-/** Defaults of §6.1 (`--vm-start-timeout`, `--vm-ping-timeout`) and §6.2 (40 SSH retries × 6 s). */
+/** Defaults of the original create-image (`--vm-start-timeout`, `--vm-ping-timeout`; 40 SSH retries × 6 s, docs/stratuslab.md#create-image). */
 export const DEFAULT_TIMEOUTS = { 'vm-start': 600, 'vm-ping': 300, ssh: 240 } as const;
 
 export const FIELDS: Record<string, FieldSpec> = {
@@ -47,7 +47,7 @@ export const FIELDS: Record<string, FieldSpec> = {
   prerecipe: { kind: 'script', doc: 'Shell script run as root before the packages are installed (the configuration key `prerecipe`).' },
   recipe: { kind: 'script', doc: 'Shell script run as root after the packages are installed (the configuration key `recipe`).' },
   scripts: { kind: 'script-list', doc: 'Scripts (`-s/--scripts`), relative to the recipe, uploaded to /tmp and run as root with their arguments: `- setup.sh` or `- {path: setup.sh, args: [a, b]}`.' },
-  context: { kind: 'context-list', doc: 'cloud-init parts handed to the build VM (§9.2): `- {type: cloud-config, file: user.yaml}`; types `cloud-config`, `x-shellscript`, `ssh` (a public key) or `none` (raw user data).' },
+  context: { kind: 'context-list', doc: 'cloud-init parts handed to the build VM: `- {type: cloud-config, file: user.yaml}`; types `cloud-config`, `x-shellscript`, `ssh` (a public key) or `none` (raw user data).' },
   image: {
     kind: 'mapping', doc: 'Describes the new image; title, comment, author and author-email are required.',
     children: {
@@ -88,7 +88,7 @@ export const FIELDS: Record<string, FieldSpec> = {
 export const TIMEOUT_KEYS = Object.keys(DEFAULT_TIMEOUTS) as (keyof typeof DEFAULT_TIMEOUTS)[];
 export const IMAGE_REQUIRED = ['title', 'comment', 'author', 'author-email'] as const;
 
-/** The messages of `stratus-create-image` for missing image fields (§6.1). */
+/** The messages of `stratus-create-image` for missing image fields (docs/stratuslab.md#create-image). */
 export const IMAGE_REQUIRED_MESSAGES: Record<typeof IMAGE_REQUIRED[number], string> = {
   title: 'Provide a title describing the new image',
   comment: 'Provide a comment describing the new image',

@@ -1,7 +1,7 @@
 import type { Installer } from './fields';
 
 /**
- * Package installation per installer (§6.4, extended to dnf, zypper and apk). Everything here is an
+ * Package installation per installer (docs/stratuslab.md#create-image, extended to dnf, zypper and apk). Everything here is an
  * argument array; repository files are data written through stdin, never spliced into a command.
  */
 

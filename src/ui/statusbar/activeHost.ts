@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../context';
-import { hostState } from '../commands/hosts/hostNode';
-import type { HostsManager } from '../commands/hosts/manager';
+import { hostState } from '../services/hosts';
+import type { HostsManager } from '../services/hostsManager';
 
 /** Status bar: the host new launches go to, with its connection state; click to change it. */
 export function register(ctx: UiContext, mgr: HostsManager): vscode.StatusBarItem {

@@ -6,6 +6,7 @@ import { validateMetadata } from '../../../src/core/metadata/validate';
 import { summarize } from '../../../src/core/metadata/summary';
 import { sha1ToIdentifier } from '../../../src/core/metadata/identifier';
 import { parseHostKeys } from '../../../src/backend/kvm/ssh';
+import { VolumeStore } from '../../../src/backend/volumes/store';
 
 test('version + 1 minor, as the original Epilog', () => {
   assert.equal(nextVersion('1.4'), '1.5');
@@ -52,7 +53,6 @@ test('save pre-checks disk space: a clear error naming free and needed space, an
   const fs = await import('fs');
   const path = await import('path');
   const { tempData } = await import('./fixtures');
-  const { LocalHost } = await import('../../../src/backend/host/local');
   const { runEpilog } = await import('../../../src/backend/kvm/epilog');
   const data = tempData();
   fs.mkdirSync(data.volumes, { recursive: true });
@@ -64,7 +64,7 @@ test('save pre-checks disk space: a clear error naming free and needed space, an
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, overlay]);
     execFileSync('qemu-io', ['-c', 'write -P 7 0 4M', overlay], { stdio: 'ignore' });
     const rec = { id: 'vm-space', overlay, base, save: { title: 't', comment: 'c', author: 'a', email: 'a@example.org' } } as any;
-    await assert.rejects(runEpilog(new LocalHost(), rec, data), /Not enough disk space to save the image in .*: \d+ MiB free, \d+ MiB needed\. Free some space/);
+    await assert.rejects(runEpilog(new VolumeStore(data.volumes), rec, data), /Not enough disk space to save the image in .*: \d+ MiB free, \d+ MiB needed\. Free some space/);
     assert.ok(fs.existsSync(overlay), 'the instance disk (the changes) is kept');
     assert.deepEqual(fs.readdirSync(data.volumes), [], 'nothing half-written in the volume store');
   } finally {
@@ -81,7 +81,6 @@ test('a save cut after the overlay moved resumes from rec.saveVolume: one volume
   const path = await import('path');
   const { randomUUID } = await import('crypto');
   const { tempData } = await import('./fixtures');
-  const { LocalHost } = await import('../../../src/backend/host/local');
   const { runEpilog } = await import('../../../src/backend/kvm/epilog');
   const { VolumeStore } = await import('../../../src/backend/volumes/store');
   const { LocalMarketplace } = await import('../../../src/backend/marketplace/local');
@@ -98,14 +97,14 @@ test('a save cut after the overlay moved resumes from rec.saveVolume: one volume
     fs.mkdirSync(data.volumes, { recursive: true });
     fs.renameSync(overlay, path.join(data.volumes, `${rec.saveVolume}.qcow2`));
     const logs: string[] = [];
-    const saved = await runEpilog(new LocalHost(), rec, data, { log: m => logs.push(m) });
+    const saved = await runEpilog(new VolumeStore(data.volumes), rec, data, { log: m => logs.push(m) });
     assert.equal(saved.volumeId, rec.saveVolume);
     assert.equal(saved.sha1, expected);
     assert.ok(logs.some(l => /resuming an interrupted save/.test(l)), logs.join('\n'));
     const vols = await new VolumeStore(data.volumes).list();
     assert.deepEqual(vols.map(v => [v.uuid, v.identifier]), [[rec.saveVolume, saved.imageId]]);
     assert.equal((await new LocalMarketplace(data.marketplace).entries(true)).length, 1);
-    await assert.rejects(runEpilog(new LocalHost(), rec, data), /already saved as volume/, 'a second run does not register it twice');
+    await assert.rejects(runEpilog(new VolumeStore(data.volumes), rec, data), /already saved as volume/, 'a second run does not register it twice');
   } finally {
     fs.rmSync(data.root, { recursive: true, force: true });
   }
@@ -151,7 +150,7 @@ test('the save hashes only the SHA-1 (same identifier as the four-digest pass an
     assert.equal(before.sha1, flatSha1);
 
     const rec = { id: 'vm-sha1', overlay, base, save: { title: 't', comment: 'c', author: 'Jane Tester', email: 'jane@example.org' } } as any;
-    const saved = await runEpilog(host, rec, data);
+    const saved = await runEpilog(new VolumeStore(data.volumes, { host }), rec, data);
     assert.equal(saved.imageId, sha1ToIdentifier(flatSha1), 'the identifier is unchanged');
     assert.equal(saved.bytes, before.bytes);
     assert.equal(saved.metadataProblem, undefined);

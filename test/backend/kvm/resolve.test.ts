@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { LocalHost } from '../../../src/backend/host/local';
-import { resolveImage } from '../../../src/backend/kvm/resolve';
+import { resolveImage as resolveWith, type ResolveContext } from '../../../src/backend/kvm/resolve';
 import { draftMetadata } from '../../../src/backend/kvm/epilog';
 import { LocalMarketplace } from '../../../src/backend/marketplace/local';
 import { VolumeStore } from '../../../src/backend/volumes/store';
@@ -17,6 +17,9 @@ import { sha1ToIdentifier } from '../../../src/core/metadata/identifier';
 import { tempData } from './fixtures';
 import { ConnectionPool } from '../../../src/backend/host/connections';
 import { fixtureHost, sshdAvailable, startRemoteHost } from '../host/remoteHost';
+
+/** The host's volumes store, as its services give it. */
+const resolveImage = (ref: string, ctx: Omit<ResolveContext, 'volumes'>) => resolveWith(ref, { volumes: new VolumeStore(ctx.data.volumes, { host: ctx.host }), ...ctx });
 
 const has = (t: string) => { try { execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }); return true; } catch { return false; } };
 const skip = has('qemu-img') ? undefined : 'qemu-img is needed: run scripts/setup.sh';

@@ -89,19 +89,19 @@ test('createFrom keeps an external backing file and reports it as in use', async
   assert.equal(await store.isBackingInUse(path.join(ext, 'other')), false);
 });
 
-test('change events are shared by every store object of the same folder (the Epilog\'s store reaches the tree\'s)', async () => {
+test('change events belong to the store: one store per folder is shared (backend/hosts/services), another folder is not heard', async () => {
   const dir = tmp();
-  const treeStore = new VolumeStore(dir);
+  const store = new VolumeStore(dir);
   let fired = 0;
-  const sub = treeStore.onDidChange(() => fired++);
+  const sub = store.onDidChange(() => fired++);
   try {
-    const v = await new VolumeStore(dir).create({ sizeGiB: 1, tag: 'other-object' });
-    assert.ok(fired >= 1, 'a change through another store object of the folder is heard');
+    const v = await store.create({ sizeGiB: 1, tag: 'mine' });
+    assert.ok(fired >= 1, 'a change through the store is heard at once');
     await new Promise(r => setTimeout(r, 300));   // the folder watcher's own (debounced) echo of that change
     const before = fired;
     await new VolumeStore(tmp()).create({ sizeGiB: 1 });
     await new Promise(r => setTimeout(r, 200));
     assert.equal(fired, before, 'another folder is not heard');
-    await treeStore.delete(v.uuid);
+    await store.delete(v.uuid);
   } finally { sub.dispose(); }
 });

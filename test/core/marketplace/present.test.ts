@@ -12,19 +12,19 @@ const e: ListedEntry = {
 };
 const good: VerdictView = { level: 'good', state: 'valid', signature: 'valid', signer: 'CN=Jane Tester', trusted: true, endorserMatches: true, problems: [] };
 
-test('row presentation: label, description, icon and contextValue follow the verdict', () => {
+test('row presentation: label, description, icon, state and trust follow the verdict', () => {
   const p = presentEntry(e, good, NOW);
-  assert.deepEqual([p.label, p.description, p.icon, p.color, p.contextValue], ['Ubuntu', '24.04/x86_64 · v1.0', 'verified-filled', 'testing.iconPassed', 'entry.valid.trusted']);
+  assert.deepEqual([p.label, p.description, p.icon, p.color, p.state, p.trust], ['Ubuntu', '24.04/x86_64 · v1.0', 'verified-filled', 'testing.iconPassed', 'valid', 'trusted']);
   assert.match(p.tooltip, /`MMZu9WvwKIro-rtBQfDk4PsKO7_`/);
   assert.match(p.tooltip, /3\.0 MiB/);
   const pending = presentEntry(e, undefined, NOW);
-  assert.deepEqual([pending.icon, pending.contextValue], ['circle-large-outline', 'entry.valid.unverified']);
+  assert.deepEqual([pending.icon, pending.state, pending.trust], ['circle-large-outline', 'valid', 'unverified']);
   assert.match(pending.tooltip, /Verifying/);
   const bad = presentEntry({ ...e, summary: { ...e.summary, deprecated: 'old' } }, { ...good, level: 'bad', problems: ['deprecated: old'] }, NOW);
-  assert.deepEqual([bad.icon, bad.color, bad.contextValue], ['error', 'list.errorForeground', 'entry.deprecated.bad']);
+  assert.deepEqual([bad.icon, bad.color, bad.state, bad.trust], ['error', 'list.errorForeground', 'deprecated', 'bad']);
   const warn = presentEntry({ ...e, private: true }, { ...good, level: 'warning', trusted: false }, NOW);
-  assert.equal(warn.contextValue, 'entry.draft.untrusted');
-  assert.equal(presentEntry({ ...e, summary: { ...e.summary, valid: '2026-01-02T00:00:00Z' } }, good, NOW).contextValue, 'entry.expired.trusted');
+  assert.deepEqual([warn.state, warn.trust], ['draft', 'untrusted']);
+  assert.equal(presentEntry({ ...e, summary: { ...e.summary, valid: '2026-01-02T00:00:00Z' } }, good, NOW).state, 'expired');
   assert.equal(formatBytes(512), '512 B');
 });
 

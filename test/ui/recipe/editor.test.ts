@@ -136,7 +136,7 @@ describe('Recipes: diagnostics, completion, hovers, CodeLens and the Builds view
     const snap = await api.treeSnapshot('stratus.builds', 2);
     assert.equal(snap.length, 1);
     assert.equal(snap[0].label, 'fails.recipe.yaml');
-    assert.equal(snap[0].contextValue, 'build-failed');
+    assert.equal(snap[0].contextValue, 'build.failed');
     const steps = snap[0].children!;
     assert.deepEqual(steps.slice(0, 3).map(s => s.description?.split(' · ')[0]), ['done', 'skipped', 'failed']);
     assert.equal(steps[3].description, 'pending');

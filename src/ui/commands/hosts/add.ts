@@ -3,7 +3,7 @@ import type { UiContext } from '../../context';
 import { ConnectionPool } from '../../../backend/host/connections';
 import { checkHostName, entryToSetting, HostEntry, HostSetting } from '../../../backend/host/remoteHosts';
 import { loadSshConfig, parseDestination } from '../../../backend/host/sshConfig';
-import { hostsManager } from './manager';
+import { hostsManager } from '../../services/hostsManager';
 
 /** Arguments for scripted use (tests, other extensions); without them the command asks. */
 export interface AddHostArgs { target: string; name?: string; identityFile?: string; dataDir?: string; acceptFingerprint?: string }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { formatChecklist, PreflightItem } from '../../../backend/host/preflight';
-import { hostsManager } from './manager';
+import { hostsManager } from '../../services/hostsManager';
 import { pickRemoteHost } from './pick';
 
 /** stratus.hosts.check — pre-flight checklist (space, tmpfs, QEMU/KVM/libvirt) with what to do for each failure. */

@@ -5,7 +5,7 @@ import * as reconnect from './reconnect';
 import * as check from './check';
 import * as selectActive from './selectActive';
 import * as activeHostStatus from '../../statusbar/activeHost';
-import { hostsManager } from './manager';
+import { hostsManager } from '../../services/hostsManager';
 
 /** Registers the hosts commands (one file per command in this folder) and the active-host status bar item. */
 export function register(ctx: UiContext): void {

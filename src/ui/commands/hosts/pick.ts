@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { RemoteKvmHost } from '../../../backend/host/remoteHosts';
-import { HostsManager } from './manager';
+import { HostsManager } from '../../services/hostsManager';
 
 /** The host a tree-node or palette invocation means: the node's host id, a name, or a quick pick. */
 export async function pickRemoteHost(mgr: HostsManager, arg: unknown, title: string): Promise<RemoteKvmHost | undefined> {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { hostsManager } from './manager';
+import { hostsManager } from '../../services/hostsManager';
 import { pickRemoteHost } from './pick';
 
 /** stratus.hosts.reconnect — drops and reopens the host's one connection (the fix action of a host in error). */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { entryFromSetting, HostSetting, loadHostEntries, saveHostEntries } from '../../../backend/host/remoteHosts';
-import { hostsManager } from './manager';
+import { hostsManager } from '../../services/hostsManager';
 import { pickRemoteHost } from './pick';
 
 /** stratus.hosts.remove — forgets a remote host (setting and CLI list); its accepted key stays recorded. */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { hostRegistry } from '../../../backend/hosts/registry';
-import { hostsManager } from './manager';
+import { hostsManager } from '../../services/hostsManager';
 
 /** stratus.hosts.selectActive — the host new launches go to (the status bar item runs this); a host name or a tree host node. */
 export function register(ctx: UiContext): void {

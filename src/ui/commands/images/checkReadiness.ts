@@ -6,7 +6,7 @@ import { instanceCandidates, Picked, pickInstance } from '../instances/pick';
 export interface CheckReadinessArgs { instanceId?: string; root?: string; show?: boolean }
 
 /**
- * stratus.images.checkReadiness: the "building images from scratch" checklist (§11) on a running
+ * stratus.images.checkReadiness: the "building images from scratch" checklist (docs/stratuslab.md#image-readiness) on a running
  * instance of any host (over SSH, through the instance's manager: nothing is read from this machine's
  * disk but the login key) or an unpacked root file system; the result opens as a Markdown checklist.
  */

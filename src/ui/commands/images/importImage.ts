@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import type { Host } from '../../../backend/host/host';
 import { importImage } from '../../../backend/images/import';
-import { hostById } from '../../trees/hosts';
-import { pickHostForVolume, volumeStoreFor } from '../../trees/volumes/store';
+import { hostById } from '../../services/hosts';
+import { pickHostForVolume, volumeStoreFor } from '../../services/volumes';
 
 type HostNode = { kind: 'host'; host: Host };
 

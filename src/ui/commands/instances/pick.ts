@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import type { InstanceManager } from '../../../backend/kvm/instances';
 import type { InstanceRecord, InstanceState } from '../../../backend/kvm/types';
 import type { UiContext } from '../../context';
-import { allManagers } from '../../trees/instances/managers';
-import type { InstanceNode } from '../../trees/instances';
-import { withTimeout } from '../../trees/hosts';
+import { allManagers } from '../../services/hostServices';
+import type { InstanceNode } from '../../services/nodes';
+import { withTimeout } from '../../services/hosts';
 
 export interface Picked { mgr: InstanceManager; record: InstanceRecord }
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { formatPort, portUrl, type PortMapping } from '../../../core/network';
 import type { UiContext } from '../../context';
-import type { InstanceNode } from '../../trees/instances';
+import type { InstanceNode } from '../../services/nodes';
 import { instanceCandidates } from './pick';
 
 /** A port node of the Instances tree, or { id, guestPort } (tests, other commands): the URL this machine reaches it at. */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { marketplaceTree } from '../../trees/marketplace';
+import { marketplaces } from '../../services/marketplaces';
 import { resolveEntry } from './pick';
 import { deprecateEntry } from '../../../backend/marketplace/open';
 import { DEFAULT_DEPRECATION_REASON } from '../../../core/marketplace/deprecate';
@@ -11,7 +11,7 @@ export interface DeprecateArgs { reason?: string; p12?: string; password?: strin
 
 /**
  * stratus.marketplace.deprecate [entry|identifier, {reason, p12, password} | {reason, key}]: re-signs the entry with
- * slterms:deprecated (§4.5) and uploads it to the same marketplace. Prompts for what the arguments leave out.
+ * slterms:deprecated (docs/stratuslab.md#deprecation) and uploads it to the same marketplace. Prompts for what the arguments leave out.
  */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.deprecate', async (arg?: unknown, opts: DeprecateArgs = {}) => {
@@ -31,7 +31,7 @@ export function register(ctx: UiContext): void {
       const signer = key;
       const ok = await deprecateEntry(node.mp, { identifier: node.entry.key.identifier, email: node.entry.key.email }, reason, xml => signMetadata(xml, signer, { email: node.entry.key.email }));
       ctx.log.info(`deprecated ${node.entry.key.identifier}: ${ok.location}`);
-      marketplaceTree().refresh(node.mp);
+      marketplaces().refresh(node.mp);
       void vscode.window.showInformationMessage(`${name} is deprecated (${reason}).`);
       return ok.location;
     } catch (e) {

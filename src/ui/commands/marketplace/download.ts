@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { marketplaceTree } from '../../trees/marketplace';
+import { marketplaces } from '../../services/marketplaces';
 import { resolveEntry } from './pick';
 import { downloadImage } from '../../../backend/marketplace/download';
 import { trustVerdict } from '../../../backend/marketplace/trust';
@@ -14,7 +14,7 @@ export function register(ctx: UiContext): void {
     const name = node.entry.summary.title || node.entry.key.identifier;
     try {
       // Locations and checksums come from the bytes the signature covers, never from the listing's copy.
-      const s = (marketplaceTree().verdictOf(node) ?? trustVerdict(node.entry.xml ?? await node.mp.get(node.entry.key))).summary;
+      const s = (marketplaces().verdictOf(node) ?? trustVerdict(node.entry.xml ?? await node.mp.get(node.entry.key))).summary;
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${name}`, cancellable: true }, async (progress, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
@@ -30,7 +30,7 @@ export function register(ctx: UiContext): void {
         });
       });
       ctx.log.info(`downloaded ${s.identifier} → ${result.path}${result.cached ? ' (cached)' : ''}`);
-      await marketplaceTree().reverify(node);
+      await marketplaces().reverify(node);
       void vscode.window.showInformationMessage(`${name}: ${result.cached ? 'already in the cache' : 'downloaded and verified'} (${result.path})`);
       return result.path;
     } catch (e) {

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { marketplaceTree } from '../../trees/marketplace';
+import { marketplaces } from '../../services/marketplaces';
 
 /** stratus.marketplace.filter [text]: free-text filter (every word must match a column, as the original's search); empty clears. */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(
     vscode.commands.registerCommand('stratus.marketplace.filter', async (text?: string) => {
-      const tree = marketplaceTree();
+      const tree = marketplaces();
       const value = typeof text === 'string' ? text : await vscode.window.showInputBox({
         title: 'Filter Marketplace', value: tree.filter,
         prompt: 'Words matched against OS, version, arch, endorser, kind, created, identifier, location, description and title (regular expressions allowed). Empty clears the filter.',

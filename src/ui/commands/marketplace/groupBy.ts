@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { config } from '../../context';
-import { marketplaceTree } from '../../trees/marketplace';
+import { marketplaces } from '../../services/marketplaces';
 
 /** stratus.marketplace.toggleGroupBy [os|endorser]: flips `stratus.marketplace.groupBy` (the tree refreshes on the change). */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.toggleGroupBy', async (by?: string) => {
-    const next = by === 'os' || by === 'endorser' ? by : marketplaceTree().groupBy === 'os' ? 'endorser' : 'os';
+    const next = by === 'os' || by === 'endorser' ? by : marketplaces().groupBy === 'os' ? 'endorser' : 'os';
     await config().update('marketplace.groupBy', next, vscode.ConfigurationTarget.Global);
-    marketplaceTree().refresh();
+    marketplaces().refresh();
   }));
 }

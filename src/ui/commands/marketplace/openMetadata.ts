@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { marketplaceTree } from '../../trees/marketplace';
+import { marketplaces } from '../../services/marketplaces';
 import { resolveEntry } from './pick';
 import { keyString, parseKeyString } from '../../../core/marketplace/keys';
 
@@ -15,7 +15,7 @@ class EntryContent implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const key = parseKeyString(uri.path.replace(/\.xml$/, ''));
     if (!key) throw new Error(`not a marketplace entry: ${uri.toString()}`);
-    const mp = marketplaceTree().marketplaces().find(m => m.endpoint === uri.query);
+    const mp = marketplaces().marketplaces().find(m => m.endpoint === uri.query);
     if (!mp) throw new Error(`marketplace ${uri.query} is no longer configured`);
     return mp.get(key);
   }

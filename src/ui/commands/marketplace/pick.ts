@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { marketplaceTree } from '../../trees/marketplace';
-import type { EntryNode, MpNode } from '../../trees/marketplace/provider';
+import { marketplaces } from '../../services/marketplaces';
+import type { EntryNode, MpNode } from '../../services/nodes';
 import type { Marketplace } from '../../../backend/marketplace/marketplace';
 import { keyString } from '../../../core/marketplace/keys';
 
@@ -10,7 +10,7 @@ import { keyString } from '../../../core/marketplace/keys';
  */
 export async function resolveEntry(arg: unknown, placeHolder: string): Promise<EntryNode | undefined> {
   if (arg && typeof arg === 'object' && (arg as MpNode).kind === 'entry') return arg as EntryNode;
-  const all = await marketplaceTree().allEntries();
+  const all = await marketplaces().allEntries();
   if (typeof arg === 'string') {
     const hit = all.find(n => keyString(n.entry.key) === arg) ?? all.find(n => n.entry.key.identifier === arg);
     if (!hit) void vscode.window.showWarningMessage(`No listed marketplace entry ${arg}. Check the Marketplace view's filter and status.`);
@@ -28,7 +28,7 @@ export async function resolveEntry(arg: unknown, placeHolder: string): Promise<E
 
 /** The marketplace a command acts on: a tree node, an endpoint string ('local' or URL), or a quick-pick when several exist. */
 export async function resolveMarketplace(arg: unknown, placeHolder: string): Promise<Marketplace | undefined> {
-  const tree = marketplaceTree();
+  const tree = marketplaces();
   const all = tree.marketplaces();
   if (arg && typeof arg === 'object' && (arg as MpNode).kind === 'marketplace') return (arg as MpNode & { kind: 'marketplace' }).mp;
   if (arg && typeof arg === 'object' && (arg as MpNode).kind === 'error') return (arg as MpNode & { kind: 'error' }).parent.mp;

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { marketplaceTree } from '../../trees/marketplace';
-import type { MpNode } from '../../trees/marketplace/provider';
+import { marketplaces } from '../../services/marketplaces';
+import type { MpNode } from '../../services/nodes';
 
 /** stratus.marketplace.refresh [node]: re-lists one marketplace (from its node or its error row) or all. */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.refresh', (node?: MpNode) => {
-    const tree = marketplaceTree();
+    const tree = marketplaces();
     const mp = node?.kind === 'marketplace' ? node.mp : node?.kind === 'error' || node?.kind === 'empty' ? node.parent.mp : undefined;
     // The local store is re-read from disk, walking every file: entries copied in by hand or by another process appear.
     if (!mp || mp.kind === 'local') tree.reload({ rescan: true });

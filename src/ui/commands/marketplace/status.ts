@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { marketplaceTree } from '../../trees/marketplace';
+import { marketplaces } from '../../services/marketplaces';
 import type { Status } from '../../../core/marketplace/query';
 
 const STATUSES: Array<{ label: Status; detail: string }> = [
@@ -12,7 +12,7 @@ const STATUSES: Array<{ label: Status; detail: string }> = [
 /** stratus.marketplace.status [valid|expired|deprecated]: which entries the view lists. */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.status', async (status?: string) => {
-    const tree = marketplaceTree();
+    const tree = marketplaces();
     const value = typeof status === 'string' ? status : (await vscode.window.showQuickPick(STATUSES.map(s => ({ ...s, picked: s.label === tree.status, description: s.label === tree.status ? 'current' : undefined })), { placeHolder: 'List entries that are…' }))?.label;
     if (!value) return;
     if (!STATUSES.some(s => s.label === value)) { void vscode.window.showErrorMessage(`Unknown status '${value}': use valid, expired or deprecated.`); return; }

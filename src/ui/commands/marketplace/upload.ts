@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { marketplaceTree } from '../../trees/marketplace';
+import { marketplaces } from '../../services/marketplaces';
 import { resolveMarketplace } from './pick';
 import { MarketplaceError } from '../../../backend/marketplace/marketplace';
 import { decodeXml, declareUtf8, XmlEncodingError } from '../../../core/xml';
@@ -44,7 +44,7 @@ export function register(ctx: UiContext): void {
     try {
       const ok = await mp.upload(text!);
       ctx.log.info(`uploaded ${source} → ${ok.location}`);
-      marketplaceTree().refresh(mp);
+      marketplaces().refresh(mp);
       void vscode.window.showInformationMessage(ok.status === 202 ? `Uploaded; the marketplace e-mailed the endorser for confirmation.` : `Uploaded to ${mp.kind === 'local' ? 'the local marketplace' : mp.endpoint}: ${ok.key.identifier}`);
       return ok.location;
     } catch (e) {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { marketplaceTree } from '../../trees/marketplace';
+import { marketplaces } from '../../services/marketplaces';
 import { resolveEntry } from './pick';
 
 /** stratus.marketplace.verify [entry|identifier]: recomputes the trust verdict and reports it; resolves to the verdict. */
@@ -9,7 +9,7 @@ export function register(ctx: UiContext): void {
     const node = await resolveEntry(arg, 'Entry to verify');
     if (!node) return;
     try {
-      const v = await marketplaceTree().reverify(node);
+      const v = await marketplaces().reverify(node);
       const name = node.entry.summary.title || node.entry.key.identifier;
       const text = v.problems.length ? `${name}: ${v.problems.join('; ')}` : `${name}: signature valid, signer trusted, endorser matches, in date.`;
       ctx.log.info(`verify ${node.entry.key.identifier}: ${v.level} ${v.problems.join('; ')}`);

@@ -1,47 +1,13 @@
-// Signing keys and trusted certificates for the metadata commands and the signature CodeLens.
+// Signing keys for the metadata commands (the trust list is services/trust).
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { config, UiContext } from '../../context';
+import type { UiContext } from '../../context';
 import { CertificateError, loadPem, loadPkcs12 } from '../../../core/metadata/certs';
 import type { KeyMaterial } from '../../../core/metadata/certs';
-import { getDefaultTrusted } from '../../../backend/marketplace/trust';
 
 const LAST_CERT = 'stratus.metadata.lastCertificate';
 const secretKey = (certPath: string) => `stratus.certificatePassword:${path.resolve(certPath)}`;
-
-function expand(p: string): string {
-  return p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : path.resolve(p);
-}
-
-// Diagnostics, CodeLens and the trees ask for the trust list on every edit: each file is read once and read
-// again only after it changes on disk (an atomic replace is a rename, which the watch sees too).
-const pemFiles = new Map<string, { text: string; watcher: fs.FSWatcher }>();
-function readTrustedFile(file: string): string {
-  const cached = pemFiles.get(file);
-  if (cached) return cached.text;
-  const text = fs.readFileSync(file, 'utf8');
-  try {
-    const drop = () => { pemFiles.get(file)?.watcher.close(); pemFiles.delete(file); };
-    const watcher = fs.watch(file, { persistent: false }, drop).on('error', drop);
-    pemFiles.set(file, { text, watcher });
-  } catch { /* cannot watch: read it every time, as before */ }
-  return text;
-}
-
-/**
- * PEM texts of stratus.trustedCertificates plus the local builder certificate (trusted by default until the
- * user removes that): the one trust list every view (editor, marketplace, launch) reads. Entries are files
- * or PEM text; unreadable files are logged.
- */
-export function trustedCertificates(log?: vscode.LogOutputChannel): string[] {
-  const entries = config().get<string[]>('trustedCertificates') ?? [];
-  return [...entries.flatMap(f => {
-    if (f.includes('-----BEGIN')) return [f];
-    try { return [readTrustedFile(expand(f))]; } catch (e) { log?.warn(`trusted certificates: cannot read ${f}: ${(e as Error).message}`); return []; }
-  }), ...getDefaultTrusted()];
-}
 
 export interface KeyRequest { certPath?: string; keyPath?: string; password?: string }
 

@@ -4,7 +4,8 @@ import { signMetadata, SignatureProfile } from '../../../core/metadata/sign';
 import { describeCertificate, readCertificates } from '../../../core/metadata/certs';
 import { verifySignature } from '../../../core/metadata/verify';
 import type { SignatureVerdict } from '../../../core/metadata/types';
-import { obtainKey, trustedCertificates } from './keys';
+import { obtainKey } from './keys';
+import { trustedCertificates } from '../../services/trust';
 import { completeChecksums } from '../../../backend/images/checksums';
 import { missingChecksums } from '../../../core/metadata/fixes';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { validateMetadata, ValidationResult } from '../../../core/metadata/validate';
-import { trustedCertificates } from './keys';
+import { trustedCertificates } from '../../services/trust';
 import { targetDocument } from './sign';
 import { diagnostics } from '../../editors/metadata';
 

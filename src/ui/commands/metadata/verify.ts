@@ -2,16 +2,8 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { verifySignature } from '../../../core/metadata/verify';
 import type { SignatureVerdict } from '../../../core/metadata/types';
-import { trustedCertificates } from './keys';
+import { trustedCertificates, verdictTitle } from '../../services/trust';
 import { targetDocument } from './sign';
-
-/** One line for messages and the CodeLens: "Signed by CN=… — valid / untrusted / INVALID". */
-export function verdictTitle(v: SignatureVerdict): string {
-  if (v.status === 'absent') return 'Not signed';
-  const who = v.signer ? `Signed by ${v.signer.subject}` : 'Signature';
-  if (v.status === 'invalid') return `${who} — INVALID: ${v.message}`;
-  return `${who} — ${v.trusted ? 'valid' : 'untrusted'}${v.warnings?.length ? ' (certificate expired or not yet valid)' : ''}`;
-}
 
 /** stratus.metadata.verify: the signature verdict of the active (or given) document, with the signer's details. */
 export function register(ctx: UiContext): void {

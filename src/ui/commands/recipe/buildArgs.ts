@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { BuildNode } from './buildsTree';
-import type { BuildsModel } from './model';
+import type { BuildNode } from '../../services/nodes';
+import type { BuildsModel } from '../../services/builds';
 
 /** Tree node or build id → build id. */
 export const idOf = (arg: BuildNode | string | undefined) => (typeof arg === 'string' ? arg : arg?.record.id);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import type { BuildNode } from './buildsTree';
-import type { BuildsModel } from './model';
+import type { BuildNode } from '../../services/nodes';
+import type { BuildsModel } from '../../services/builds';
 import { liveBuild } from './buildArgs';
 
 /** stratus.build.cancel: stops a running build at its current step (the VM stays until the user chooses). */

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { UiContext } from '../../context';
 import { RecipeInvalidError, type Build } from '../../../backend/build/build';
 import type { BuildRecord } from '../../../backend/build/steps';
-import type { BuildsModel } from './model';
+import type { BuildsModel } from '../../services/builds';
 
 export const isRecipePath = (p: string) => /\.recipe\.yaml$|(^|[\\/])stratus-recipe\.yaml$/.test(p);
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { UiContext } from '../../context';
-import type { BuildNode } from './buildsTree';
+import type { BuildNode } from '../../services/nodes';
 import { idOf } from './buildArgs';
 
 /** stratus.build.openLog: opens data.builds/<id>/build.log, or from a step node that step's own log. */

@@ -3,8 +3,8 @@ import * as path from 'path';
 import type { UiContext } from '../../context';
 import { hostRegistry } from '../../../backend/hosts/registry';
 import { guestTerminalArgs } from '../instances/guestTerminal';
-import type { BuildNode } from './buildsTree';
-import type { BuildsModel } from './model';
+import type { BuildNode } from '../../services/nodes';
+import type { BuildsModel } from '../../services/builds';
 import { liveBuild } from './buildArgs';
 
 /**

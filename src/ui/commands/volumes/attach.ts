@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import type { Host } from '../../../backend/host/host';
 import { attachVolume } from '../../../backend/volumes/attach';
 import type { UiContext } from '../../context';
-import { hostById } from '../../trees/hosts';
-import { managerFor } from '../../trees/instances/managers';
-import { volumeArg, volumeStoreFor } from '../../trees/volumes/store';
+import { hostById } from '../../services/hosts';
+import { managerFor } from '../../services/hostServices';
+import { volumeArg, volumeStoreFor } from '../../services/volumes';
 
 /**
  * stratus.volumes.attach: hot-plugs a free volume into a Running instance of the SAME host. From a volume:

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { volumeArg, volumeStoreFor } from '../../trees/volumes/store';
+import { volumeArg, volumeStoreFor } from '../../services/volumes';
 
 /** stratus.volumes.copyOnWrite: a qcow2 overlay volume on the selected one, on the same host (the origin is never written). */
 export function register(ctx: UiContext): void {

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { Visibility, VolumeFormat, checkSize, checkTag } from '../../../backend/volumes/store';
 import type { Host } from '../../../backend/host/host';
-import { hostById } from '../../trees/hosts';
-import { pickHostForVolume, volumeStoreFor } from '../../trees/volumes/store';
+import { hostById } from '../../services/hosts';
+import { pickHostForVolume, volumeStoreFor } from '../../services/volumes';
 
 /** `host`: a host id (default: this machine; from the palette it is asked when there are several hosts). */
 export interface CreateVolumeArgs { host?: string; sizeGiB?: number; tag?: string; visibility?: Visibility; format?: VolumeFormat }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { pickVolume, volumeArg, volumeStoreFor } from '../../trees/volumes/store';
+import { pickVolume, volumeArg, volumeStoreFor } from '../../services/volumes';
 
 /** stratus.volumes.delete: modal confirmation naming the volume (skipped with `{ uuid, host?, confirmed: true }`). */
 export function register(ctx: UiContext): void {

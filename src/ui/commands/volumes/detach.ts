@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { detachVolume } from '../../../backend/volumes/attach';
 import type { UiContext } from '../../context';
-import { managerFor } from '../../trees/instances/managers';
-import { volumeArg, volumeStoreFor } from '../../trees/volumes/store';
+import { managerFor } from '../../services/hostServices';
+import { volumeArg, volumeStoreFor } from '../../services/volumes';
 
 /** stratus.volumes.detach: hot-unplugs the volume from the instance(s) of its host it is attached to. */
 export function register(ctx: UiContext): void {

@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { ExportFormat, exportVolume } from '../../../backend/images/import';
-import { volumeArg, volumeStoreFor } from '../../trees/volumes/store';
+import { volumeArg, volumeStoreFor } from '../../services/volumes';
 
 /** stratus.volumes.export: raw .img.gz (for publishing), raw .img, or a standalone qcow2, written on this machine (a remote volume is flattened there, then downloaded); progress with cancel. */
 export function register(ctx: UiContext): void {

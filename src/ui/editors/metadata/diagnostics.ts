@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { validateMetadata, ValidationResult } from '../../../core/metadata/validate';
 import type { Diagnostic } from '../../../core/metadata/types';
-import { trustedCertificates } from '../../commands/metadata/keys';
+import { trustedCertificates } from '../../services/trust';
 import { isMetadataDocument, toRange } from './detect';
 
 const SEVERITY = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information };

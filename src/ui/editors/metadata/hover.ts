@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import { NS } from '../../../core/metadata/types';
 import { identifierToSha1, isIdentifier } from '../../../core/metadata/identifier';
 import { validationOf } from './diagnostics';
-import { trustedCertificates } from '../../commands/metadata/keys';
+import { trustedCertificates } from '../../services/trust';
 import { isMetadataDocument } from './detect';
 
-/** What each element means (reference §1.3), keyed by namespace + local name. */
+/** What each element means (docs/stratuslab.md#metadata-elements), keyed by namespace + local name. */
 const MEANING: Record<string, string> = {
   [`${NS.dcterms}identifier`]: 'Image identifier: the SHA-1 of the uncompressed image as 27 base64url digits. `rdf:about` must be `#` + this value.',
   [`${NS.slreq}bytes`]: 'Size in bytes of the **uncompressed** image.',

@@ -2,8 +2,7 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { verifySignature } from '../../../core/metadata/verify';
 import { NS } from '../../../core/metadata/types';
-import { trustedCertificates } from '../../commands/metadata/keys';
-import { verdictTitle } from '../../commands/metadata/verify';
+import { trustedCertificates, verdictTitle } from '../../services/trust';
 import { validationOf } from './diagnostics';
 import { isMetadataDocument } from './detect';
 

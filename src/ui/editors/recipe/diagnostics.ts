@@ -4,7 +4,7 @@ import type { UiContext } from '../../context';
 import { checkRecipe } from '../../../core/recipe/check';
 import { parseRecipe, type SourceRange } from '../../../core/recipe/parse';
 import { marketplaceLookup } from '../../../backend/build/lookup';
-import { uiMarketplaces, uiTrusted } from '../../commands/recipe/model';
+import { uiMarketplaces, uiTrusted } from '../../services/marketplaces';
 import { hostRegistry } from '../../../backend/hosts/registry';
 
 export const RECIPE_SELECTOR: vscode.DocumentSelector = [

@@ -3,7 +3,7 @@ import type { UiContext } from '../../context';
 import { completionsAt, hoverAt } from '../../../core/recipe/complete';
 import { parseRecipe } from '../../../core/recipe/parse';
 import { baseCandidates } from '../../../backend/build/lookup';
-import { uiMarketplaces } from '../../commands/recipe/model';
+import { uiMarketplaces } from '../../services/marketplaces';
 import { RECIPE_SELECTOR, lookup } from './diagnostics';
 
 /** Completion (fields, instance types, installers, marketplace bases), hovers and the "▶ Create image" CodeLens. */

@@ -4,19 +4,12 @@ import type { InstanceManager } from '../../../backend/kvm/instances';
 import type { InstanceRecord, InstanceState, PortMapping } from '../../../backend/kvm/types';
 import { formatPort, portUrl } from '../../../core/network';
 import type { UiContext } from '../../context';
+import type { InstanceNode } from '../../services/nodes';
+import { contextValue } from '../contextValue';
 import { snapshotProvider } from '../snapshot';
-import { hostEmptyItem, hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
-import { activeHostId, followHosts, hostProblem, orderedHosts, withTimeout } from '../hosts';
-import { managerFor, watchSettings } from './managers';
-
-export type InstanceNode =
-  | { kind: 'host'; host: Host }
-  | { kind: 'warning'; host: Host; message: string }
-  | { kind: 'hostError'; host: Host; message: string; busy?: boolean }
-  | { kind: 'empty'; host: Host }
-  | { kind: 'instance'; host: Host; record: InstanceRecord }
-  /** A published port of a Running instance, as this machine reaches it. */
-  | { kind: 'port'; host: Host; record: InstanceRecord; port: PortMapping };
+import { hostEmptyItem, hostProblemItem, hostTreeItem } from '../hostNode';
+import { activeHostId, followHosts, hostProblem, orderedHosts, withTimeout } from '../../services/hosts';
+import { managerFor, watchSettings } from '../../services/hostServices';
 
 /** How long a host node waits for its listing before it shows the failure (and the fix) instead. */
 export const LIST_TIMEOUT_MS = 15_000;
@@ -63,7 +56,7 @@ function portsOf(r: InstanceRecord): PortMapping[] {
 function portItem(host: Host, r: InstanceRecord, p: PortMapping): vscode.TreeItem {
   const item = new vscode.TreeItem(`${p.hostAddr}:${p.hostPort} → ${p.guestPort}/${p.proto}`, vscode.TreeItemCollapsibleState.None);
   item.id = `port:${host.id}:${r.id}:${p.guestPort}/${p.proto}`;
-  item.contextValue = `instancePort.${p.proto}`;
+  item.contextValue = contextValue('instancePort', p.proto);
   item.iconPath = new vscode.ThemeIcon('plug');
   const remote = r.localPorts ? ` (on ${host.label} ${(r.ports.find(x => x.guestPort === p.guestPort && x.proto === p.proto) ?? p).hostPort}, reached through its SSH connection)` : '';
   if (p.proto === 'tcp') {
@@ -90,7 +83,7 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
       const item = new vscode.TreeItem(n.message.length > 60 ? 'Software emulation (TCG): slow boots' : n.message, vscode.TreeItemCollapsibleState.None);
       item.id = `warn:${n.host.id}`;
       item.tooltip = n.message;
-      item.contextValue = 'instanceWarning';
+      item.contextValue = contextValue('instanceWarning');
       item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
       return item;
     }
@@ -100,7 +93,7 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
     item.id = `instance:${n.host.id}:${r.id}`;
     item.description = instanceDescription(r);
     item.tooltip = tooltip(r);
-    item.contextValue = `instance.${r.state}${r.save ? '.save' : ''}`;
+    item.contextValue = contextValue('instance', r.state, r.save && 'save');
     const [icon, color] = ICONS[r.state];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     return item;

@@ -1,19 +1,14 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
+import { provideMarketplaces } from '../../services/marketplaces';
 import { snapshotProvider } from '../snapshot';
 import { MarketplaceTree, MpNode } from './provider';
 import { entryUriHandler, revealEntry, EntryRef } from './uriHandler';
 
-let tree: MarketplaceTree | undefined;
-
-/** The Marketplace view's provider, for the marketplace commands (and the local store for other areas). */
-export function marketplaceTree(): MarketplaceTree {
-  if (!tree) throw new Error('the Marketplace view is not registered yet');
-  return tree;
-}
-
 export function register(ctx: UiContext): void {
-  const provider = (tree = new MarketplaceTree(ctx));
+  const provider = new MarketplaceTree(ctx);
+  // commands, builds and editors reach the marketplaces through services/marketplaces
+  provideMarketplaces(provider);
   const view = vscode.window.createTreeView<MpNode>('stratus.marketplace', { treeDataProvider: provider, showCollapseAll: true });
   provider.view = view;
   provider.updateDescription();

@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import * as fs from 'fs';
 import type { UiContext } from '../../context';
 import { config } from '../../context';
-import { trustedCertificates as configuredTrust } from '../../commands/metadata/keys';
+import { trustedCertificates as configuredTrust } from '../../services/trust';
+import type { Marketplaces } from '../../services/marketplaces';
+import { contextValue } from '../contextValue';
 import { LocalMarketplace } from '../../../backend/marketplace/local';
 import { RemoteMarketplace } from '../../../backend/marketplace/remote';
 import { Marketplace, MarketplaceEntry } from '../../../backend/marketplace/marketplace';
@@ -12,21 +14,16 @@ import { groupEntries, GroupBy } from '../../../core/marketplace/group';
 import { presentEntry } from '../../../core/marketplace/present';
 import { isoSeconds, keyString } from '../../../core/marketplace/keys';
 import type { Status } from '../../../core/marketplace/query';
+import type { EntryNode, MpNode } from '../../services/nodes';
 
-export type MpNode =
-  | { kind: 'marketplace'; mp: Marketplace; label: string }
-  | { kind: 'group'; parent: MpNode & { kind: 'marketplace' }; label: string; entries: EntryNode[] }
-  | EntryNode
-  | { kind: 'error'; parent: MpNode & { kind: 'marketplace' }; message: string }
-  | { kind: 'empty'; parent: MpNode & { kind: 'marketplace' }; message: string };
-export interface EntryNode { kind: 'entry'; mp: Marketplace; entry: MarketplaceEntry; parentGroup?: MpNode }
+export type { EntryNode, MpNode } from '../../services/nodes';
 
 /**
  * The Marketplace view: one node per marketplace (the embedded one first), entries grouped by OS or endorser.
  * Rows render at once from the index; signatures are verified afterwards in small batches that yield to the
  * event loop, and each row's icon is updated as its verdict arrives (cached by document hash in trust.ts).
  */
-export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
+export class MarketplaceTree implements vscode.TreeDataProvider<MpNode>, Marketplaces {
   private readonly changed = new vscode.EventEmitter<MpNode | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   filter = '';
@@ -194,7 +191,7 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
     switch (node.kind) {
       case 'marketplace': {
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
-        item.contextValue = node.mp.kind === 'local' ? 'marketplace.local' : 'marketplace.remote';
+        item.contextValue = contextValue('marketplace', node.mp.kind === 'local' ? 'local' : 'remote');
         item.iconPath = new vscode.ThemeIcon(node.mp.kind === 'local' ? 'database' : 'globe');
         item.description = node.mp.kind === 'local' ? 'embedded' : undefined;
         item.tooltip = node.mp.kind === 'local' ? `The embedded marketplace in ${node.mp.endpoint}` : `StratusLab marketplace at ${node.mp.endpoint}`;
@@ -204,7 +201,7 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
       case 'group': {
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
         item.description = `${node.entries.length}`;
-        item.contextValue = 'group';
+        item.contextValue = contextValue('group');
         item.iconPath = new vscode.ThemeIcon(this.groupBy === 'os' ? 'vm' : 'person');
         item.id = `grp:${node.parent.mp.endpoint}:${node.label}`;
         return item;
@@ -214,21 +211,21 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
         item.description = node.message;
         item.tooltip = `${node.message}\n\nClick to retry, or right-click to edit the marketplace endpoints.`;
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
-        item.contextValue = 'error.unreachable';
+        item.contextValue = contextValue('error', 'unreachable');
         item.command = { command: 'stratus.marketplace.refresh', title: 'Retry', arguments: [node.parent] };
         return item;
       }
       case 'empty': {
         const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('info');
-        item.contextValue = 'empty';
+        item.contextValue = contextValue('empty');
         return item;
       }
       case 'entry': {
         const p = presentEntry(node.entry, this.verdictOf(node), isoSeconds(new Date()));
         const item = new vscode.TreeItem(p.label, vscode.TreeItemCollapsibleState.None);
         item.description = p.description;
-        item.contextValue = p.contextValue;
+        item.contextValue = contextValue('entry', p.state, p.trust);
         item.iconPath = new vscode.ThemeIcon(p.icon, p.color ? new vscode.ThemeColor(p.color) : undefined);
         const tip = new vscode.MarkdownString(p.tooltip);
         tip.supportHtml = true;
@@ -242,6 +239,3 @@ export class MarketplaceTree implements vscode.TreeDataProvider<MpNode> {
 }
 
 function verdictKey(n: EntryNode): string { return `${n.mp.endpoint}\u0000${keyString(n.entry.key)}`; }
-
-/** PEM texts of the trusted signers/CAs (`stratus.trustedCertificates`); kept for other areas' imports. */
-export function trustedCertificates(): string[] { return configuredTrust(); }

@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import type { Host } from '../../../backend/host/host';
 import type { Volume, VolumeStore } from '../../../backend/volumes/store';
-import { hostEmptyItem, hostProblemItem, hostTreeItem } from '../../commands/hosts/hostNode';
-import { activeHostId, followHosts, hostProblem, orderedHosts, withTimeout } from '../hosts';
-import { managerFor } from '../instances/managers';
+import { hostEmptyItem, hostProblemItem, hostTreeItem } from '../hostNode';
+import { activeHostId, followHosts, hostProblem, orderedHosts, withTimeout } from '../../services/hosts';
+import { managerFor } from '../../services/hostServices';
 import { snapshotProvider } from '../snapshot';
-import { VolumeNode, volumeStore, volumeStoreFor } from './store';
+import { contextValue } from '../contextValue';
+import { volumeStore, volumeStoreFor } from '../../services/hostServices';
+import type { VolumeNode } from '../../services/nodes';
 
 const TYPE_LABEL: Record<string, string> = {
   MACHINE_IMAGE_ORIGIN: 'machine image', MACHINE_IMAGE_LIVE: 'machine image (copy-on-write)', DATA_IMAGE_ORIGIN: 'data image',
@@ -19,7 +21,7 @@ export function volumeItem(v: Volume, hostId = 'local'): vscode.TreeItem {
   const attached = v.attachedTo.length > 0;
   item.description = [`${v.size} GiB`, TYPE_LABEL[v.type] ?? v.type, attached ? `attached to ${v.attachedTo.join(', ')}` : '',
     v.dependents.length ? `${v.dependents.length} copy-on-write` : ''].filter(Boolean).join(' · ');
-  item.contextValue = `volume.${v.type}.${attached ? 'attached' : 'free'}`;
+  item.contextValue = contextValue('volume', v.type, attached ? 'attached' : 'free');
   item.iconPath = new vscode.ThemeIcon(v.type.startsWith('MACHINE') ? 'vm' : 'database', attached ? new vscode.ThemeColor('charts.green') : undefined);
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${v.tag || '(no tag)'}** — volume \`${v.uuid}\`\n\n`);

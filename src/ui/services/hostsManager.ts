@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { UiContext } from '../../context';
-import type { Host } from '../../../backend/host/host';
-import { ConnectionPool, SshPrompts, UnknownHostKey } from '../../../backend/host/connections';
-import { hostRegistry } from '../../../backend/hosts/registry';
-import { createSshHost, entryFromSetting, HostEntry, HostSetting, loadHostEntries, RemoteKvmHost } from '../../../backend/host/remoteHosts';
+import type { UiContext } from '../context';
+import type { Host } from '../../backend/host/host';
+import { ConnectionPool, SshPrompts, UnknownHostKey } from '../../backend/host/connections';
+import { hostRegistry } from '../../backend/hosts/registry';
+import { createSshHost, entryFromSetting, HostEntry, HostSetting, loadHostEntries, RemoteKvmHost } from '../../backend/host/remoteHosts';
 
 /**
  * Keeps the remote hosts of `stratus.hosts` (and the CLI's hosts.json) registered in the HostRegistry,

@@ -1,22 +1,11 @@
 import * as vscode from 'vscode';
-import type { UiContext } from '../../context';
-import { config } from '../../context';
-import { Build, isResumable, listBuilds } from '../../../backend/build/build';
-import type { BuildRecord } from '../../../backend/build/steps';
-import { prepareBuild } from '../../../backend/build/setup';
-import { LocalMarketplace } from '../../../backend/marketplace/local';
-import type { Marketplace } from '../../../backend/marketplace/marketplace';
-import { marketplaceTree, } from '../../trees/marketplace';
-import { trustedCertificates } from '../../trees/marketplace/provider';
-
-/** The marketplaces the Marketplace view shows (the embedded store alone when that view is not up). */
-export function uiMarketplaces(ctx: UiContext): { label: string; mp: Marketplace }[] {
-  try { return marketplaceTree().marketplaces().map(mp => ({ label: mp.kind === 'local' ? 'local' : mp.endpoint, mp })); }
-  catch { return [{ label: 'local', mp: new LocalMarketplace(ctx.data.marketplace) }]; }
-}
-export function uiTrusted(): string[] {
-  try { return trustedCertificates(); } catch { return []; }
-}
+import type { UiContext } from '../context';
+import { config } from '../context';
+import { Build, isResumable, listBuilds } from '../../backend/build/build';
+import type { BuildRecord } from '../../backend/build/steps';
+import { prepareBuild } from '../../backend/build/setup';
+import { servicesFor } from './hostServices';
+import { uiMarketplaces, uiTrusted } from './marketplaces';
 
 interface Live { build: Build; controller?: AbortController; running?: Promise<BuildRecord> }
 
@@ -50,6 +39,8 @@ export class BuildsModel implements vscode.Disposable {
   /** `resume`: the id of an interrupted build to continue from its last checkpoint (its leftover VM is removed). */
   async prepare(recipePath: string, resume?: string): Promise<Build> {
     const build = await prepareBuild(recipePath, { resume,
+      // the build VM runs under the host's own manager: the Instances tree hears it as any launch
+      servicesFor: host => servicesFor(this.ctx, host),
       data: this.ctx.data, marketplaces: uiMarketplaces(this.ctx), trusted: uiTrusted(),
       publicKeyFile: config().get<string>('build.publicKey') || undefined,
       allowUntrusted: config().get<boolean>('build.allowUntrustedBase') ?? false,
@@ -73,4 +64,11 @@ export class BuildsModel implements vscode.Disposable {
     live.running.finally(() => { live.controller = undefined; live.running = undefined; this.fire(); });
     return { controller, done: live.running };
   }
+}
+
+let model: BuildsModel | undefined;
+/** This window's builds, shared by the Builds view and the recipe commands. */
+export function buildsModel(ctx: UiContext): BuildsModel {
+  if (!model) { model = new BuildsModel(ctx); ctx.ext.subscriptions.push(model, { dispose: () => { model = undefined; } }); }
+  return model;
 }

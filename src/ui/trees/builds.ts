@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import type { UiContext } from '../../context';
-import { snapshotProvider } from '../../trees/snapshot';
-import type { BuildRecord, StepRecord } from '../../../backend/build/steps';
-import type { BuildsModel } from './model';
-
-export type BuildNode = { kind: 'build'; record: BuildRecord } | { kind: 'step'; record: BuildRecord; step: StepRecord };
+import type { UiContext } from '../context';
+import { contextValue } from './contextValue';
+import { snapshotProvider } from './snapshot';
+import type { BuildRecord, StepRecord } from '../../backend/build/steps';
+import { buildsModel, type BuildsModel } from '../services/builds';
+import type { BuildNode } from '../services/nodes';
 
 const BUILD_ICON: Record<BuildRecord['status'], [string, string?]> = {
   running: ['sync~spin'], succeeded: ['pass', 'testing.iconPassed'], failed: ['error', 'testing.iconFailed'],
@@ -41,7 +41,7 @@ export class BuildsTree implements vscode.TreeDataProvider<BuildNode> {
       item.tooltip = [`${r.recipePath}`, `build ${r.id}`, r.error ? `error: ${r.error}` : '', r.instanceId ? `VM: instance ${r.instanceId}` : '', `log: ${r.logPath}`].filter(Boolean).join('\n');
       const interrupted = this.model.interrupted(r);
       if (interrupted && r.status === 'running') item.description = ['interrupted', secs(total)].filter(Boolean).join(' · ');
-      item.contextValue = interrupted ? 'build-interrupted' : `build-${r.status}${r.instanceId && r.status !== 'succeeded' && r.status !== 'cleaned' ? '-vm' : ''}`;
+      item.contextValue = interrupted ? contextValue('build', 'interrupted') : contextValue('build', r.status, !!r.instanceId && r.status !== 'succeeded' && r.status !== 'cleaned' && 'vm');
       item.iconPath = icon(BUILD_ICON[r.status]);
       item.id = r.id;
       return item;
@@ -51,7 +51,7 @@ export class BuildsTree implements vscode.TreeDataProvider<BuildNode> {
     item.description = [s.state, secs(s.durationMs), s.detail].filter(Boolean).join(' · ');
     // a failed step's tooltip has the whole error: the boot doctor's diagnosis and the last console lines
     item.tooltip = s.error ?? s.detail;
-    item.contextValue = `build-step-${s.state}`;
+    item.contextValue = contextValue('buildStep', s.state);
     item.iconPath = icon(STEP_ICON[s.state]);
     item.id = `${node.record.id}/${s.id}`;
     item.command = { command: 'stratus.build.openLog', title: s.logPath ? 'Open Step Log' : 'Open Build Log', arguments: [node] };
@@ -59,9 +59,10 @@ export class BuildsTree implements vscode.TreeDataProvider<BuildNode> {
   }
 }
 
-export function registerBuildsTree(ctx: UiContext, model: BuildsModel): BuildsTree {
-  const tree = new BuildsTree(model);
-  ctx.ext.subscriptions.push(vscode.window.createTreeView('stratus.builds', { treeDataProvider: tree }));
+/** The Builds view over this window's builds (services/builds). */
+export function register(ctx: UiContext): void {
+  const tree = new BuildsTree(buildsModel(ctx));
+  ctx.ext.subscriptions.push(vscode.window.createTreeView('stratus.builds', { treeDataProvider: tree }),
+    vscode.commands.registerCommand('stratus.builds.refresh', () => tree.refresh()));
   ctx.trees.set('stratus.builds', { refresh: () => tree.refresh(), snapshot: d => snapshotProvider(tree, d ?? 2) });
-  return tree;
 }

@@ -3,12 +3,12 @@ import type { Host } from '../../backend/host/host';
 import { RemoteKvmHost } from '../../backend/host/remoteHosts';
 import { hostRegistry } from '../../backend/hosts/registry';
 import type { DataLayout } from '../../backend/paths';
-import { hostState } from '../commands/hosts/hostNode';
+import type { ConnectionState } from '../../backend/host/connections';
 import { config, UiContext } from '../context';
 
 /**
- * Per-host plumbing shared by the Instances and Volumes trees and their commands: each host's own data
- * folders, the hosts in tree order, and one refresh callback for host list and connection-state changes.
+ * The hosts as the whole UI sees them (trees, commands, status bar): each host's own data folders, the hosts
+ * in tree order, the active host, connection states, and one refresh callback for host list and state changes.
  */
 
 const layouts = new WeakMap<Host, Promise<DataLayout>>();
@@ -84,4 +84,9 @@ export function followHosts(ctx: UiContext, onChange: () => void): void {
   sync();
   ctx.ext.subscriptions.push(hostRegistry().onDidChange(() => { sync(); onChange(); }), { dispose: () => { for (const s of subs.values()) s.dispose(); } },
     vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('stratus.activeHost')) onChange(); }));
+}
+
+/** A remote host's connection state (undefined for this machine). */
+export function hostState(host: Host): ConnectionState | undefined {
+  return host.kind === 'ssh' ? (host as { state?: ConnectionState }).state : undefined;
 }

@@ -1,34 +1,13 @@
 import * as vscode from 'vscode';
-import type { Host } from '../../../backend/host/host';
-import { hostRegistry } from '../../../backend/hosts/registry';
-import { Volume, VolumeStore } from '../../../backend/volumes/store';
-import type { UiContext } from '../../context';
-import { activeHostId, hostById, hostLayout, hostProblem, orderedHosts, withTimeout } from '../hosts';
+import type { Host } from '../../backend/host/host';
+import { hostRegistry } from '../../backend/hosts/registry';
+import type { Volume } from '../../backend/volumes/store';
+import { volumeStoreFor } from './hostServices';
+import type { VolumeNode } from './nodes';
 
-const stores = new Map<string, VolumeStore>();
-const remoteStores = new WeakMap<Host, Promise<VolumeStore>>();
-
-/** The one VolumeStore of this machine's data folder, shared by the Volumes tree and the volume commands. */
-export function volumeStore(ctx: UiContext): VolumeStore {
-  let s = stores.get(ctx.data.volumes);
-  if (!s) { s = new VolumeStore(ctx.data.volumes); stores.set(ctx.data.volumes, s); }
-  return s;
-}
-
-/** The store of `host`'s own volumes folder (a remote one works through that host's SSH connection). */
-export function volumeStoreFor(ctx: UiContext, host: Host): Promise<VolumeStore> {
-  if (host.kind === 'local') return Promise.resolve(volumeStore(ctx));
-  let p = remoteStores.get(host);
-  if (!p) {
-    p = hostLayout(ctx, host).then(layout => new VolumeStore(layout.volumes, { host }));
-    remoteStores.set(host, p);
-    p.catch(() => { if (remoteStores.get(host) === p) remoteStores.delete(host); });
-  }
-  return p;
-}
-
-/** A Volumes tree node: a volume on a host. */
-export interface VolumeNode { kind: 'volume'; host: Host; volume: Volume }
+export { volumeStore, volumeStoreFor } from './hostServices';
+import type { UiContext } from '../context';
+import { activeHostId, hostById, hostProblem, orderedHosts, withTimeout } from './hosts';
 
 /**
  * What volume commands are given: a tree node, a Volume, `{ uuid, host? }` (host: a host id, default local)

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
-import type { Host } from '../../../backend/host/host';
-import type { ConnectionState } from '../../../backend/host/connections';
+import type { Host } from '../../backend/host/host';
+import type { ConnectionState } from '../../backend/host/connections';
+import { hostState } from '../services/hosts';
+import { contextValue } from './contextValue';
 
 /**
  * How a host looks as a node in the Instances and Volumes trees (their owners call this for each host of
- * the HostRegistry, local first). contextValue is `host.local` or `host.ssh.<state>`, which the hosts menus
+ * the HostRegistry, local first). contextValue is `host.local` or `host.ssh.<state>` (trees/contextValue), which the hosts menus
  * (Reconnect, Check Host, Remove Host) match with `viewItem =~ /^host\.ssh/`.
  */
 export function hostTreeItem(host: Host, isActive = false): vscode.TreeItem {
@@ -12,14 +14,14 @@ export function hostTreeItem(host: Host, isActive = false): vscode.TreeItem {
   item.id = `host:${host.id}`;
   const state = hostState(host);
   if (host.kind === 'local') {
-    item.contextValue = 'host.local';
+    item.contextValue = contextValue('host', 'local');
     item.iconPath = new vscode.ThemeIcon('vm');
     item.description = isActive ? 'this machine · active' : 'this machine';
     return item;
   }
   const s = state ?? 'disconnected';
   const err = (host as { lastError?: Error }).lastError;
-  item.contextValue = `host.ssh.${s}`;
+  item.contextValue = contextValue('host', 'ssh', s);
   const target = (host as { target?: string }).target ?? '';
   // the state first: a narrow sidebar cuts the end of the description
   item.description = `${STATE_TEXT[s]} · ${target}${isActive ? ' · active' : ''}`;
@@ -47,7 +49,7 @@ export function hostProblemItem(host: Host, message: string, busy = false): vsco
     const item = new vscode.TreeItem(message, vscode.TreeItemCollapsibleState.None);
     item.id = `hostBusy:${host.id}`;
     item.iconPath = new vscode.ThemeIcon('loading~spin');
-    item.contextValue = 'hostBusy';
+    item.contextValue = contextValue('hostBusy');
     return item;
   }
   const remote = host.kind !== 'local';
@@ -57,7 +59,7 @@ export function hostProblemItem(host: Host, message: string, busy = false): vsco
   if (remote) item.description = message.split('\n')[0].replace(/^[\w.-]+@[^\s:]+(:\d+)?: /, '');
   item.iconPath = new vscode.ThemeIcon(remote ? 'debug-restart' : 'warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   item.tooltip = remote ? `${message}\n\nClick to reconnect to ${host.label}.` : message;
-  item.contextValue = 'hostError';
+  item.contextValue = contextValue('hostError');
   if (remote) item.command = { command: 'stratus.hosts.reconnect', title: 'Reconnect', arguments: [host.id] };
   return item;
 }
@@ -67,13 +69,9 @@ export function hostEmptyItem(host: Host, label: string, command: string, title:
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
   item.id = `hostEmpty:${host.id}`;
   item.description = title;
-  item.contextValue = 'hostEmpty';
+  item.contextValue = contextValue('hostEmpty');
   item.command = { command, title, arguments: [{ kind: 'host', host }] };
   return item;
-}
-
-export function hostState(host: Host): ConnectionState | undefined {
-  return host.kind === 'ssh' ? (host as { state?: ConnectionState }).state : undefined;
 }
 
 const STATE_TEXT: Record<ConnectionState, string> = {
