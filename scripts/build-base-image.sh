@@ -131,10 +131,15 @@ datasource:
     parseuser: null
 # the network is configured by systemd-networkd (DHCP on eth0); cloud-init leaves it alone
 network: {config: disabled}
-# Stratus logs in as root with its key: no 'debian' default user, keys go to root unprefixed
-users: []
+# Stratus logs in as root with its key: the image has no default user (Debian's 'debian'), so
+# cloud.cfg's `users: [default]` creates nobody and keys go to root unprefixed. (Not `users: []`: the
+# schema wants a non-empty list, and cloud-init would report "Invalid cloud-config" on every boot,
+# hiding a user's real cloud-config errors.)
+system_info:
+  default_user: null
 disable_root: false
-ssh_pwauth: false
+# no ssh_pwauth: sshd_config.d/vm.conf already forbids passwords, and setting it makes cloud-init
+# edit sshd_config and restart sshd at every first boot (about 4 s under TCG)
 # a new instance gets new host keys; RSA is left out (about 7 s of key generation under TCG)
 ssh_deletekeys: true
 ssh_genkeytypes: [ed25519, ecdsa]
