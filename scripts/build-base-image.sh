@@ -9,11 +9,13 @@
 # power button -> clean poweroff), apt with the sources of the Debian mirror it was built from (bookworm,
 # -updates, -security), and Debian's real cloud-init reading only local seeds: a NoCloud ISO (label cidata)
 # or an OpenNebula/StratusLab ISO (label _STRATUSLAB/CONTEXT with context.sh). cloud-init prints the new
-# instance's SSH host keys on the serial console (-----BEGIN SSH HOST KEY KEYS-----), where Stratus pins them.
+# instance's SSH host keys on the serial console (-----BEGIN SSH HOST KEY KEYS-----), where Stratus pins them,
+# at the end of its init stage: SSH works before user scripts ran (`cloud-init status --wait` waits for them).
 #
 # Usage (root, Debian 12 host with access to a Debian mirror):
 #   ./build-base-image.sh [OUTDIR]        env: MIRROR, SECURITY_MIRROR, DISK_SIZE (default 2G)
 set -euo pipefail
+GUEST=$(cd "$(dirname "$0")/../guest" && pwd)   # files installed into the guest as they are
 # The Debian mirror this machine's apt already uses (deb822 .sources or classic .list).
 apt_mirror() {
   local want=${1:-main} u
@@ -161,6 +163,9 @@ cloud_init_modules:
  - ca-certs
  - users-groups
  - ssh
+ # the host keys on the console as soon as sshd can use them (sshd starts after this stage): Stratus pins
+ # them from there and logs in while the final stage (user scripts, packages) still runs
+ - keys-to-console
 cloud_config_modules:
  - set-passwords
  - timezone
@@ -174,68 +179,15 @@ cloud_final_modules:
  - scripts-per-boot
  - scripts-per-instance
  - scripts-user
- - keys-to-console
  - phone-home
  - final-message
  - power-state-change
 EOF
-# StratusLab one-context agent (seed: *.context files in /etc/stratuslab/conf.d run at every boot); the same
-# files as src/backend/context/oneContext.ts, which Check Image Readiness installs into other images
+# StratusLab one-context agent (seed: *.context files in /etc/stratuslab/conf.d run at every boot): the files in
+# guest/, which Check Image Readiness also installs into other images (setup-kvm.sh's image hash covers them)
 mkdir -p "$ROOT/etc/stratuslab/conf.d"; echo context_device=sr0 > "$ROOT/etc/stratuslab/stratuslab-one-context.cfg"
-install -m 0755 /dev/stdin "$ROOT/usr/sbin/stratuslab-one-context" <<'ONE_CONTEXT_SCRIPT'
-#!/bin/sh
-# stratuslab-one-context: mounts the context disk (label _STRATUSLAB or CONTEXT, else /dev/$context_device),
-# sources its init.sh (keys for root), then runs the run_exec of every /etc/stratuslab/conf.d/*.context
-# with enable=yes. A run_exec sees its .context file's variables as defaults and the context disk's
-# context.sh variables (run-instance --context K=V) over them, all exported. Runs at every boot.
-configuration_file=/etc/stratuslab/stratuslab-one-context.cfg
-configuration_dir=/etc/stratuslab/conf.d
-mnt=/mnt/stratuslab
-context_device=sr0
-[ -f "$configuration_file" ] && . "$configuration_file"
-log() { echo "stratuslab-one-context: $*"; }
-mkdir -p "$mnt"
-dev=$(blkid -l -t LABEL=_STRATUSLAB -o device 2>/dev/null || true)
-[ -n "$dev" ] || dev=$(blkid -l -t LABEL=CONTEXT -o device 2>/dev/null || true)
-[ -n "$dev" ] || dev=/dev/$context_device
-ctx=
-if [ -e "$dev" ] && mount -o ro -t iso9660 "$dev" "$mnt" 2>/dev/null; then
-  trap 'umount "$mnt" 2>/dev/null' EXIT
-  if [ -f "$mnt/context.sh" ]; then
-    ctx=$mnt/context.sh
-    if [ -f "$mnt/init.sh" ]; then (CONTEXT_DIR=$mnt; . "$mnt/init.sh") || log "init.sh failed"; fi
-  fi
-else
-  log "no context disk ($dev)"
-fi
-for f in $(ls "$configuration_dir"/*.context 2>/dev/null | sort -n); do
-  (
-    enable=; run_exec=
-    set -a
-    . "$f"
-    [ -n "$ctx" ] && . "$ctx"
-    set +a
-    [ "$enable" = yes ] && [ -n "$run_exec" ] || exit 0
-    log "$f: $run_exec"
-    set -- $run_exec
-    if [ -x "$1" ]; then "$@"; else sh "$@"; fi
-  ) || log "$f: run_exec failed ($?)"
-done
-exit 0
-ONE_CONTEXT_SCRIPT
-cat > "$ROOT/etc/systemd/system/stratuslab-one-context.service" <<'ONE_CONTEXT_UNIT'
-[Unit]
-Description=StratusLab contextualization (context disk init.sh, /etc/stratuslab/conf.d/*.context)
-After=local-fs.target network.target cloud-init.service
-Before=cloud-final.service
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/sbin/stratuslab-one-context
-StandardOutput=journal+console
-[Install]
-WantedBy=multi-user.target
-ONE_CONTEXT_UNIT
+install -m 0755 "$GUEST/stratuslab-one-context" "$ROOT/usr/sbin/stratuslab-one-context"
+install -m 0644 "$GUEST/stratuslab-one-context.service" "$ROOT/etc/systemd/system/stratuslab-one-context.service"
 # volatile journal: no journal flush at boot, fewer writes into instance overlays
 mkdir -p "$ROOT/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' > "$ROOT/etc/systemd/journald.conf.d/vm.conf"
