@@ -9,8 +9,7 @@
 # power button -> clean poweroff), apt with the sources of the Debian mirror it was built from (bookworm,
 # -updates, -security), and Debian's real cloud-init reading only local seeds: a NoCloud ISO (label cidata)
 # or an OpenNebula/StratusLab ISO (label _STRATUSLAB/CONTEXT with context.sh). cloud-init prints the new
-# instance's SSH host keys on the serial console (-----BEGIN SSH HOST KEY KEYS-----), where Stratus pins them,
-# at the end of its init stage: SSH works before user scripts ran (`cloud-init status --wait` waits for them).
+# instance's SSH host keys on the serial console (-----BEGIN SSH HOST KEY KEYS-----), where Stratus pins them.
 #
 # Usage (root, Debian 12 host with access to a Debian mirror):
 #   ./build-base-image.sh [OUTDIR]        env: MIRROR, SECURITY_MIRROR, DISK_SIZE (default 2G)
@@ -163,9 +162,6 @@ cloud_init_modules:
  - ca-certs
  - users-groups
  - ssh
- # the host keys on the console as soon as sshd can use them (sshd starts after this stage): Stratus pins
- # them from there and logs in while the final stage (user scripts, packages) still runs
- - keys-to-console
 cloud_config_modules:
  - set-passwords
  - timezone
@@ -179,6 +175,9 @@ cloud_final_modules:
  - scripts-per-boot
  - scripts-per-instance
  - scripts-user
+ # the host keys on the console, where Stratus pins them: last, so an instance that answers SSH has run
+ # its user's scripts (after `ssh` above, SSH would answer sooner but before them)
+ - keys-to-console
  - phone-home
  - final-message
  - power-state-change

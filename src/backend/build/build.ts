@@ -506,8 +506,6 @@ export class Build {
       try {
         this.session = new GuestSession(await this.opts.vms.ssh(id, signal));
         await this.session.run(['true'], 'ssh root@guest true', { signal });
-        // SSH answers before cloud-init's final stage ran the context's scripts: the recipe comes after them
-        await this.session.exec(['sh', '-c', `command -v cloud-init >/dev/null || exit 0; timeout ${this.recipe.timeouts.vmStart} cloud-init status --wait >/dev/null 2>&1; true`], { signal });
         return attempt > 1 ? `connected after ${attempt} attempts` : 'connected';
       } catch (e) {
         if (signal?.aborted) throw new CancelledError();
