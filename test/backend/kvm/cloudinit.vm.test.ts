@@ -7,6 +7,8 @@ import * as path from 'path';
 import { LocalHost } from '../../../src/backend/host/local';
 import { shellQuote } from '../../../src/backend/host/host';
 import { InstanceManager } from '../../../src/backend/kvm/instances';
+import { oneContextAgent } from '../../../src/backend/context/oneContext';
+import { installContextAgent } from '../../../src/backend/readiness/check';
 import { sshConnect, sshExec } from '../../../src/backend/kvm/ssh';
 import { baseImage, tempData, vmSkipReason } from './fixtures';
 
@@ -101,6 +103,7 @@ test('StratusLab method: --context FOO=shi reaches a *.context run_exec over the
     ids.push(a.id);
     await settled(mgr, a.id);
     assert.equal((await mgr.exec(a.id, 'hostname')).stdout.trim(), 'one-ctx', 'cloud-init\'s OpenNebula datasource read context.sh');
+    assert.equal((await mgr.exec(a.id, 'cat /usr/sbin/stratuslab-one-context')).stdout, oneContextAgent().script, 'the base image ships guest/stratuslab-one-context');
     const show = '#!/bin/sh\necho "FOO=$FOO BAR=$BAR" > /root/context-seen\n';
     const put = `install -m 0755 /dev/stdin /usr/local/bin/show-context <<'EOF'\n${show}EOF\n` +
       "printf 'enable=yes\\nFOO=bar\\nBAR=default\\nrun_exec=/usr/local/bin/show-context\\n' > /etc/stratuslab/conf.d/50-show.context\n" +
@@ -121,6 +124,9 @@ test('StratusLab method: --context FOO=shi reaches a *.context run_exec over the
     assert.equal(b.state, 'Running');
     const check = await mgr.exec(b.id, `cloud-init status 2>/dev/null | grep -c disabled; grep -c . /root/.ssh/authorized_keys; ${shellQuote(['test', '-e', '/etc/rc.local'])} && echo rc`);
     assert.deepEqual(check.stdout.trim().split('\n'), ['1', '1', 'rc'], 'cloud-init was off; the one key came from init.sh');
+    // Check Image Readiness's fix on this image (its agent was disabled): the guest/ files, installed and enabled
+    await installContextAgent(mgr, b.id);
+    assert.equal((await mgr.exec(b.id, 'systemctl is-enabled stratuslab-one-context; cat /usr/sbin/stratuslab-one-context')).stdout, `enabled\n${oneContextAgent().script}`);
   } finally {
     for (const id of ids) await mgr.kill(id).catch(() => undefined);
     fs.rmSync(data.root, { recursive: true, force: true });
