@@ -33,7 +33,13 @@ async function stratus() {
   const t0 = Date.now();
   const r = await mgr.launch({ image: base, sshKeys: [], vcpu: 2, memoryMiB: 1024, network: 'nat', publish: [{ hostAddr: '127.0.0.1', hostPort: 0, guestPort: 80, proto: 'tcp' }] });
   const s = (Date.now() - t0) / 1000;
-  if (!blame) blame = (await mgr.exec(r.id, 'cloud-init status --wait >/dev/null 2>&1; cloud-init analyze blame 2>/dev/null | sed -n 2,9p')).stdout;
+  if (!blame) {
+    blame = (await mgr.exec(r.id, 'cloud-init status --wait >/dev/null 2>&1; cloud-init analyze blame 2>/dev/null | sed -n 2,9p')).stdout;
+    // how long SSH readiness waits for the final stage (keys-to-console runs there): sshd up → cloud-final done
+    const up = u => mgr.exec(r.id, `systemctl show -P ActiveEnterTimestampMonotonic ${u}`).then(x => Number(x.stdout.trim()) / 1e6);
+    const [sshd, final] = [await up('ssh.service'), await up('cloud-final.service')];
+    blame += `sshd up at ${sshd.toFixed(1)} s of guest uptime, cloud-init's final stage done at ${final.toFixed(1)} s (keys-to-console is in it)\n`;
+  }
   await mgr.kill(r.id);
   await mgr.forget(r.id);
   return s;

@@ -14,6 +14,7 @@
 # Usage (root, Debian 12 host with access to a Debian mirror):
 #   ./build-base-image.sh [OUTDIR]        env: MIRROR, SECURITY_MIRROR, DISK_SIZE (default 2G)
 set -euo pipefail
+GUEST=$(cd "$(dirname "$0")/../guest" && pwd)   # files installed into the guest as they are
 # The Debian mirror this machine's apt already uses (deb822 .sources or classic .list).
 apt_mirror() {
   local want=${1:-main} u
@@ -131,10 +132,15 @@ datasource:
     parseuser: null
 # the network is configured by systemd-networkd (DHCP on eth0); cloud-init leaves it alone
 network: {config: disabled}
-# Stratus logs in as root with its key: no 'debian' default user, keys go to root unprefixed
-users: []
+# Stratus logs in as root with its key: the image has no default user (Debian's 'debian'), so
+# cloud.cfg's `users: [default]` creates nobody and keys go to root unprefixed. (Not `users: []`: the
+# schema wants a non-empty list, and cloud-init would report "Invalid cloud-config" on every boot,
+# hiding a user's real cloud-config errors.)
+system_info:
+  default_user: null
 disable_root: false
-ssh_pwauth: false
+# no ssh_pwauth: sshd_config.d/vm.conf already forbids passwords, and setting it makes cloud-init
+# edit sshd_config and restart sshd at every first boot (about 4 s under TCG)
 # a new instance gets new host keys; RSA is left out (about 7 s of key generation under TCG)
 ssh_deletekeys: true
 ssh_genkeytypes: [ed25519, ecdsa]
@@ -169,68 +175,18 @@ cloud_final_modules:
  - scripts-per-boot
  - scripts-per-instance
  - scripts-user
+ # the host keys on the console, where Stratus pins them: last, so an instance that answers SSH has run
+ # its user's scripts (after `ssh` above, SSH would answer sooner but before them)
  - keys-to-console
  - phone-home
  - final-message
  - power-state-change
 EOF
-# StratusLab one-context agent (seed: *.context files in /etc/stratuslab/conf.d run at every boot); the same
-# files as src/backend/context/oneContext.ts, which Check Image Readiness installs into other images
+# StratusLab one-context agent (seed: *.context files in /etc/stratuslab/conf.d run at every boot): the files in
+# guest/, which Check Image Readiness also installs into other images (setup-kvm.sh's image hash covers them)
 mkdir -p "$ROOT/etc/stratuslab/conf.d"; echo context_device=sr0 > "$ROOT/etc/stratuslab/stratuslab-one-context.cfg"
-install -m 0755 /dev/stdin "$ROOT/usr/sbin/stratuslab-one-context" <<'ONE_CONTEXT_SCRIPT'
-#!/bin/sh
-# stratuslab-one-context: mounts the context disk (label _STRATUSLAB or CONTEXT, else /dev/$context_device),
-# sources its init.sh (keys for root), then runs the run_exec of every /etc/stratuslab/conf.d/*.context
-# with enable=yes. A run_exec sees its .context file's variables as defaults and the context disk's
-# context.sh variables (run-instance --context K=V) over them, all exported. Runs at every boot.
-configuration_file=/etc/stratuslab/stratuslab-one-context.cfg
-configuration_dir=/etc/stratuslab/conf.d
-mnt=/mnt/stratuslab
-context_device=sr0
-[ -f "$configuration_file" ] && . "$configuration_file"
-log() { echo "stratuslab-one-context: $*"; }
-mkdir -p "$mnt"
-dev=$(blkid -l -t LABEL=_STRATUSLAB -o device 2>/dev/null || true)
-[ -n "$dev" ] || dev=$(blkid -l -t LABEL=CONTEXT -o device 2>/dev/null || true)
-[ -n "$dev" ] || dev=/dev/$context_device
-ctx=
-if [ -e "$dev" ] && mount -o ro -t iso9660 "$dev" "$mnt" 2>/dev/null; then
-  trap 'umount "$mnt" 2>/dev/null' EXIT
-  if [ -f "$mnt/context.sh" ]; then
-    ctx=$mnt/context.sh
-    if [ -f "$mnt/init.sh" ]; then (CONTEXT_DIR=$mnt; . "$mnt/init.sh") || log "init.sh failed"; fi
-  fi
-else
-  log "no context disk ($dev)"
-fi
-for f in $(ls "$configuration_dir"/*.context 2>/dev/null | sort -n); do
-  (
-    enable=; run_exec=
-    set -a
-    . "$f"
-    [ -n "$ctx" ] && . "$ctx"
-    set +a
-    [ "$enable" = yes ] && [ -n "$run_exec" ] || exit 0
-    log "$f: $run_exec"
-    set -- $run_exec
-    if [ -x "$1" ]; then "$@"; else sh "$@"; fi
-  ) || log "$f: run_exec failed ($?)"
-done
-exit 0
-ONE_CONTEXT_SCRIPT
-cat > "$ROOT/etc/systemd/system/stratuslab-one-context.service" <<'ONE_CONTEXT_UNIT'
-[Unit]
-Description=StratusLab contextualization (context disk init.sh, /etc/stratuslab/conf.d/*.context)
-After=local-fs.target network.target cloud-init.service
-Before=cloud-final.service
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/sbin/stratuslab-one-context
-StandardOutput=journal+console
-[Install]
-WantedBy=multi-user.target
-ONE_CONTEXT_UNIT
+install -m 0755 "$GUEST/stratuslab-one-context" "$ROOT/usr/sbin/stratuslab-one-context"
+install -m 0644 "$GUEST/stratuslab-one-context.service" "$ROOT/etc/systemd/system/stratuslab-one-context.service"
 # volatile journal: no journal flush at boot, fewer writes into instance overlays
 mkdir -p "$ROOT/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' > "$ROOT/etc/systemd/journald.conf.d/vm.conf"

@@ -1,13 +1,14 @@
 #!/bin/bash
 # setup-kvm.sh — builds (once) and caches the Debian test/base image, then prints its path.
-# The cache key is the hash of build-base-image.sh, so editing the script rebuilds the image; the cache
+# The cache key is the hash of build-base-image.sh and of the guest/ files it installs (in name order; the
+# same as setupBaseImage in src/backend/firststart/seed.ts), so editing either rebuilds the image; the cache
 # directory (STRATUS_IMAGE_CACHE, default /var/cache/stratus) survives between runs. The cached image is an
 # UNcompressed qcow2: instances read it constantly and the save's SHA-1 pass streams all of it.
 # Also starts virtlogd/libvirtd when installed (seccomp_sandbox = 0: slirp guestfwd needs fork+exec).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 CACHE=${STRATUS_IMAGE_CACHE:-/var/cache/stratus}
-hash=$(sha256sum "$here/build-base-image.sh" | cut -c1-12)
+hash=$(LC_ALL=C; cat "$here/build-base-image.sh" "$here"/../guest/* | sha256sum | cut -c1-12)
 img=$CACHE/base-$hash.qcow2
 mkdir -p "$CACHE"
 if [ ! -s "$img" ]; then

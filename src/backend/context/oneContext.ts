@@ -1,66 +1,29 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import type { ExecResult } from '../host/host';
 
 /**
- * StratusLab's boot-time contextualization agent (stratuslab-one-context) for Debian/systemd images. The base
- * image ships these same two files (scripts/build-base-image.sh embeds them; a unit test keeps them equal);
- * Check Image Readiness installs them into a running instance of any other image.
+ * StratusLab's boot-time contextualization agent (stratuslab-one-context) for Debian/systemd images: the two
+ * files in the repository's guest/ folder, which the base image ships (scripts/build-base-image.sh installs
+ * them) and Check Image Readiness installs into a running instance of any other image.
  */
 export const ONE_CONTEXT_PATH = '/usr/sbin/stratuslab-one-context';
 export const ONE_CONTEXT_UNIT_PATH = '/etc/systemd/system/stratuslab-one-context.service';
 
-export const ONE_CONTEXT_SCRIPT = `#!/bin/sh
-# stratuslab-one-context: mounts the context disk (label _STRATUSLAB or CONTEXT, else /dev/$context_device),
-# sources its init.sh (keys for root), then runs the run_exec of every /etc/stratuslab/conf.d/*.context
-# with enable=yes. A run_exec sees its .context file's variables as defaults and the context disk's
-# context.sh variables (run-instance --context K=V) over them, all exported. Runs at every boot.
-configuration_file=/etc/stratuslab/stratuslab-one-context.cfg
-configuration_dir=/etc/stratuslab/conf.d
-mnt=/mnt/stratuslab
-context_device=sr0
-[ -f "$configuration_file" ] && . "$configuration_file"
-log() { echo "stratuslab-one-context: $*"; }
-mkdir -p "$mnt"
-dev=$(blkid -l -t LABEL=_STRATUSLAB -o device 2>/dev/null || true)
-[ -n "$dev" ] || dev=$(blkid -l -t LABEL=CONTEXT -o device 2>/dev/null || true)
-[ -n "$dev" ] || dev=/dev/$context_device
-ctx=
-if [ -e "$dev" ] && mount -o ro -t iso9660 "$dev" "$mnt" 2>/dev/null; then
-  trap 'umount "$mnt" 2>/dev/null' EXIT
-  if [ -f "$mnt/context.sh" ]; then
-    ctx=$mnt/context.sh
-    if [ -f "$mnt/init.sh" ]; then (CONTEXT_DIR=$mnt; . "$mnt/init.sh") || log "init.sh failed"; fi
-  fi
-else
-  log "no context disk ($dev)"
-fi
-for f in $(ls "$configuration_dir"/*.context 2>/dev/null | sort -n); do
-  (
-    enable=; run_exec=
-    set -a
-    . "$f"
-    [ -n "$ctx" ] && . "$ctx"
-    set +a
-    [ "$enable" = yes ] && [ -n "$run_exec" ] || exit 0
-    log "$f: $run_exec"
-    set -- $run_exec
-    if [ -x "$1" ]; then "$@"; else sh "$@"; fi
-  ) || log "$f: run_exec failed ($?)"
-done
-exit 0
-`;
+/** guest/ beside dist/ (the bundles, the VSIX) or above out/src/backend/context (the compiled sources). */
+function guestDir(): string {
+  for (let d = __dirname, i = 0; i < 5; i++, d = path.dirname(d)) {
+    const g = path.join(d, 'guest');
+    if (fs.existsSync(path.join(g, 'stratuslab-one-context'))) return g;
+  }
+  throw new Error(`The stratuslab-one-context agent (guest/) is missing from this installation of Stratus (looked above ${__dirname}).`);
+}
 
-export const ONE_CONTEXT_UNIT = `[Unit]
-Description=StratusLab contextualization (context disk init.sh, /etc/stratuslab/conf.d/*.context)
-After=local-fs.target network.target cloud-init.service
-Before=cloud-final.service
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/usr/sbin/stratuslab-one-context
-StandardOutput=journal+console
-[Install]
-WantedBy=multi-user.target
-`;
+/** The agent's script and its systemd unit, as the base image has them. */
+export function oneContextAgent(): { script: string; unit: string } {
+  const g = guestDir();
+  return { script: fs.readFileSync(path.join(g, 'stratuslab-one-context'), 'utf8'), unit: fs.readFileSync(path.join(g, 'stratuslab-one-context.service'), 'utf8') };
+}
 
 /** The shell lines that install the agent from its two files given on stdin (base64, one per line). */
 const INSTALL = [
@@ -78,7 +41,8 @@ const INSTALL = [
  * with stdin; systemd is required (the unit), which is what the error says when it is missing.
  */
 export async function installOneContext(exec: (command: string, input: string) => Promise<ExecResult>): Promise<void> {
-  const input = `${Buffer.from(ONE_CONTEXT_SCRIPT).toString('base64')}\n${Buffer.from(ONE_CONTEXT_UNIT).toString('base64')}\n`;
+  const { script, unit } = oneContextAgent();
+  const input = `${Buffer.from(script).toString('base64')}\n${Buffer.from(unit).toString('base64')}\n`;
   const r = await exec(`sh -c '${INSTALL.replace(/'/g, `'\\''`)}'`, input);
   if (r.code !== 0) throw new Error(`Installing stratuslab-one-context failed (${r.code}): ${(r.stderr || r.stdout).trim().split('\n').pop()}` +
     ' — the agent needs systemd and blkid in the guest.');

@@ -37,10 +37,16 @@ interface Marker { image: string; sha1: string; identifier: string; at: string }
 
 export function seedMarkerFile(data: DataLayout): string { return path.join(data.root, 'first-start.json'); }
 
-/** The base image the set-up caches (setup-kvm.sh: <cache>/base-<hash of build-base-image.sh>.qcow2), if built. */
+/**
+ * The base image the set-up caches, if built: setup-kvm.sh names it <cache>/base-<hash>.qcow2, the hash over
+ * build-base-image.sh and then the guest/ files it installs, in name order.
+ */
 export function setupBaseImage(repoRoot: string, cacheDir = process.env.STRATUS_IMAGE_CACHE || '/var/cache/stratus'): string | undefined {
   try {
-    const hash = crypto.createHash('sha256').update(fs.readFileSync(path.join(repoRoot, 'scripts', 'build-base-image.sh'))).digest('hex').slice(0, 12);
+    const h = crypto.createHash('sha256').update(fs.readFileSync(path.join(repoRoot, 'scripts', 'build-base-image.sh')));
+    const guest = path.join(repoRoot, 'guest');
+    for (const f of fs.readdirSync(guest).sort()) h.update(fs.readFileSync(path.join(guest, f)));
+    const hash = h.digest('hex').slice(0, 12);
     const img = path.join(cacheDir, `base-${hash}.qcow2`);
     return fs.existsSync(img) && fs.statSync(img).size > 0 ? img : undefined;
   } catch { return undefined; }

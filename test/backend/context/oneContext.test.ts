@@ -4,14 +4,31 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ONE_CONTEXT_SCRIPT, ONE_CONTEXT_UNIT } from '../../../src/backend/context/oneContext';
+import { oneContextAgent } from '../../../src/backend/context/oneContext';
+import { setupBaseImage } from '../../../src/backend/firststart/seed';
 
-const script = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'scripts', 'build-base-image.sh'), 'utf8');
-const heredoc = (tag: string) => new RegExp(`<<'${tag}'\\n([\\s\\S]*?\\n)${tag}\\n`).exec(script)?.[1];
+const root = path.join(__dirname, '..', '..', '..', '..');
+const { script: ONE_CONTEXT_SCRIPT } = oneContextAgent();
 
-test('the base image ships the same one-context agent that Check Image Readiness installs', () => {
-  assert.equal(heredoc('ONE_CONTEXT_SCRIPT'), ONE_CONTEXT_SCRIPT);
-  assert.equal(heredoc('ONE_CONTEXT_UNIT'), ONE_CONTEXT_UNIT);
+test('the base image installs the agent files that Check Image Readiness installs, and its cache key covers them', () => {
+  const build = fs.readFileSync(path.join(root, 'scripts', 'build-base-image.sh'), 'utf8');
+  assert.match(build, /install -m 0755 "\$GUEST\/stratuslab-one-context" "\$ROOT\/usr\/sbin\/stratuslab-one-context"/);
+  assert.match(build, /install -m 0644 "\$GUEST\/stratuslab-one-context.service" "\$ROOT\/etc\/systemd\/system\/stratuslab-one-context.service"/);
+  assert.equal(oneContextAgent().script, fs.readFileSync(path.join(root, 'guest', 'stratuslab-one-context'), 'utf8'));
+  // setup-kvm.sh's hash and setupBaseImage's agree, and a change to a guest/ file changes it
+  const hashOf = (dir: string) => execFileSync('bash', ['-c', 'here=$1; LC_ALL=C; cat "$here/build-base-image.sh" "$here"/../guest/* | sha256sum | cut -c1-12', '_', dir], { encoding: 'utf8' }).trim();
+  assert.match(fs.readFileSync(path.join(root, 'scripts', 'setup-kvm.sh'), 'utf8'), /^hash=\$\(LC_ALL=C; cat "\$here\/build-base-image.sh" "\$here"\/\.\.\/guest\/\* \| sha256sum \| cut -c1-12\)$/m);
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-hash-'));
+  fs.writeFileSync(path.join(cache, `base-${hashOf(path.join(root, 'scripts'))}.qcow2`), 'x');
+  assert.equal(setupBaseImage(root, cache), path.join(cache, `base-${hashOf(path.join(root, 'scripts'))}.qcow2`));
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-guest-'));
+  fs.mkdirSync(path.join(copy, 'scripts')); fs.mkdirSync(path.join(copy, 'guest'));
+  fs.copyFileSync(path.join(root, 'scripts', 'build-base-image.sh'), path.join(copy, 'scripts', 'build-base-image.sh'));
+  fs.writeFileSync(path.join(copy, 'guest', 'stratuslab-one-context'), ONE_CONTEXT_SCRIPT + '# changed\n');
+  fs.copyFileSync(path.join(root, 'guest', 'stratuslab-one-context.service'), path.join(copy, 'guest', 'stratuslab-one-context.service'));
+  assert.notEqual(hashOf(path.join(copy, 'scripts')), hashOf(path.join(root, 'scripts')));
+  assert.equal(setupBaseImage(copy, cache), undefined, 'a changed agent is a different image');
+  fs.rmSync(cache, { recursive: true, force: true }); fs.rmSync(copy, { recursive: true, force: true });
 });
 
 test('the agent: a *.context run_exec sees the file default, a context.sh value overrides it; enable=no does not run', () => {
