@@ -17,7 +17,6 @@ import { publicKeyLines } from '../../core/sshKeys';
 export { CancelledError, checkpointsInUse, isResumable, listBuilds } from './util';
 export { buildCacheOf, DEFAULT_CACHE_MAX_BYTES, RecipeInvalidError, type BaseLookup, type BuildOptions, type BuildVmApi } from './options';
 
-
 function newBuildId(): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }

@@ -273,7 +273,7 @@ export class InstanceManager {
     }
   }
 
-  /** What extraDisks/swapDisk need of this manager; a read-only image is fetched with the same settings as the launch's own. */
+  /** What extraDisks/swapDisk need of this manager (a read-only image is fetched with the manager's signers and sources). */
   private diskContext(id: string): LaunchDiskContext {
     return {
       host: this.host, dir: this.dir(id), volumes: this.volumeStore, log: m => this.log(m),
@@ -443,5 +443,3 @@ function defaultProbeKernel(data: DataLayout): string | undefined {
 function pidAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
 }
-
-
