@@ -1,101 +1,21 @@
-import { formatReadiness, parseProbeOutput, verdict } from '../readiness/check';
-import { PROBE_SCRIPT } from '../readiness/probe';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Client } from 'ssh2';
-import { checkRecipe, confinedRecipeFile, effectiveInstaller, classifyBase, type BaseInfo } from '../../core/recipe/check';
-import { installPlan } from '../../core/recipe/installer';
+import { checkRecipe, confinedRecipeFile, effectiveInstaller, classifyBase } from '../../core/recipe/check';
 import { parseRecipe, type ParsedRecipe, type RecipeDiagnostic } from '../../core/recipe/parse';
-import { sysprepCommands } from '../../core/recipe/sysprep';
 import { createMultipart } from '../../core/context/cloudinit';
-import type { DataLayout } from '../paths';
-import type { GuestForward, InstanceRecord, LaunchOptions, Progress, ProgressEvent, ProgressPhase } from '../kvm/types';
+import type { InstanceRecord, LaunchOptions, ProgressEvent, ProgressPhase } from '../kvm/types';
 import { GuestSession } from './guest';
+import { installPackages, readiness, runInline, sysprep, type GuestStepContext } from './guestSteps';
+import { buildCacheOf, DEFAULT_CACHE_MAX_BYTES, RecipeInvalidError, type BuildOptions } from './options';
+import { namesToResolve, planUnits, type Unit } from './plan';
 import { STEPS, VM_STEPS, stepIndex, type BuildRecord, type StepId, type StepRecord } from './steps';
-import { CancelledError, abortable, listBuilds, sleep } from './util';
-import type { Host } from '../host/host';
-import { createHash } from 'crypto';
-import { BuildCache, checkpointKeys, type CheckpointUnit } from './cache';
+import { CancelledError, abortable, checkpointsInUse, isResumable, listBuilds, sleep } from './util';
 import { DiskCheckpoints } from './checkpoints';
 import { publicKeyLines } from '../../core/sshKeys';
 
-export { CancelledError, listBuilds } from './util';
-
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
-/** The cache bound after each build: STRATUS_BUILD_CACHE_MAX_GIB (the editor passes its setting as cacheMaxBytes), default 10 GiB. */
-export const DEFAULT_CACHE_MAX_BYTES = Number(process.env.STRATUS_BUILD_CACHE_MAX_GIB || 10) * 2 ** 30;
-
-/** A build that stopped before its end and can continue from its checkpoints. */
-export function isResumable(b: BuildRecord): boolean {
-  // a failed build whose VM the CLI removed ('cleaned' with its failed step) still has its checkpoints
-  return b.status === 'failed' || b.status === 'cancelled' || (b.status === 'cleaned' && !!b.failedStep) || (b.status === 'running' && !alive(b.pid));
-}
-
-/** Checkpoints builds still read through: those of running builds, and of any build whose VM still exists. */
-export function checkpointsInUse(builds: BuildRecord[]): string[] {
-  return builds.filter(b => b.cacheInUse?.length && ((b.status === 'running' && alive(b.pid)) || b.instanceId)).flatMap(b => b.cacheInUse!);
-}
-
-/** The part of InstanceManager a build needs (InstanceManager satisfies it as is). */
-export interface BuildVmApi {
-  launch(opts: LaunchOptions, progress?: Progress): Promise<InstanceRecord>;
-  ssh(id: string, signal?: AbortSignal): Promise<Client>;
-  shutdown(id: string, progress?: Progress): Promise<InstanceRecord>;
-  kill(id: string): Promise<void>;
-  forget(id: string): Promise<void>;
-  describe(id: string): Promise<InstanceRecord | undefined>;
-  list?(): Promise<InstanceRecord[]>;
-  /** For checkpoints (InstanceManager has them): the VM host, its data folder and the guest's QMP monitor. */
-  host?: Host;
-  options?: { data: DataLayout };
-  qmp?<T = unknown>(id: string, command: string, args?: Record<string, unknown>): Promise<T> | undefined;
-}
-
-/** The build cache of a VM host (images/build-cache there), when the instance manager can checkpoint. */
-export function buildCacheOf(vms: BuildVmApi): BuildCache | undefined {
-  return vms.host && vms.options ? new BuildCache(vms.host, path.posix.join(vms.options.data.images, 'build-cache')) : undefined;
-}
-
-/** A disk-changing step whose result is checkpointed. */
-interface Unit extends CheckpointUnit { step: StepId; script?: number }
-
-export interface BaseLookup extends BaseInfo { manifest?: string }
-
-export interface BuildOptions {
-  data: DataLayout;
-  vms: BuildVmApi;
-  /** OpenSSH public key lines put into the build VM (the user's key). */
-  publicKeys: string[];
-  privateKeyPath?: string;
-  /** Marketplace lookup for identifier bases (the signed manifest and its verdict). */
-  lookupBase?(identifier: string): Promise<BaseLookup | undefined>;
-  /** Extra slirp forwards, e.g. a package repository served on the host's loopback. */
-  guestForwards?: GuestForward[];
-  instanceTypes?: string[];
-  allowUntrusted?: boolean;
-  /** Scripts and context files may be outside the recipe's folder (the user's choice, never the recipe's). */
-  allowOutsidePaths?: boolean;
-  onOutput?(text: string, step: StepId): void;
-  onChange?(record: BuildRecord): void;
-  /** No reuse of earlier checkpoints (a build from scratch; it still leaves its own). */
-  noCache?: boolean;
-  /** After a build the cache is pruned to this (least recently used first); default DEFAULT_CACHE_MAX_BYTES. */
-  cacheMaxBytes?: number;
-}
-
-/** The recipe has errors: nothing was started. */
-export class RecipeInvalidError extends Error {
-  constructor(readonly diagnostics: RecipeDiagnostic[], recipePath: string) {
-    const errors = diagnostics.filter(d => d.severity === 'error');
-    super(`${recipePath} has ${errors.length} error(s); fix them and build again:\n` + errors.map(d => `  ${path.basename(recipePath)}:${d.range.line}:${d.range.column}: ${d.message}`).join('\n'));
-  }
-}
-
+export { CancelledError, checkpointsInUse, isResumable, listBuilds } from './util';
+export { buildCacheOf, DEFAULT_CACHE_MAX_BYTES, RecipeInvalidError, type BaseLookup, type BuildOptions, type BuildVmApi } from './options';
 
 function newBuildId(): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
@@ -261,12 +181,12 @@ export class Build {
       case 'boot': return this.awaitBoot(signal);
       case 'network': return this.awaitNetwork(signal);
       case 'ssh': return this.connect(signal);
-      case 'prerecipe': return r.prerecipe ? this.unitStep('prerecipe', () => this.runInline('prerecipe', r.prerecipe!, signal), signal) : { skipped: true, detail: 'No prerecipe to execute' };
-      case 'packages': return this.unitStep('packages', () => this.installPackages(signal), signal);
-      case 'recipe': return r.recipe ? this.unitStep('recipe', () => this.runInline('recipe', r.recipe!, signal), signal) : { skipped: true, detail: 'No recipe to execute' };
+      case 'prerecipe': return r.prerecipe ? this.unitStep('prerecipe', () => runInline(this.stepContext(signal), this.record.id, 'prerecipe', r.prerecipe!), signal) : { skipped: true, detail: 'No prerecipe to execute' };
+      case 'packages': return this.unitStep('packages', () => installPackages(this.stepContext(signal)), signal);
+      case 'recipe': return r.recipe ? this.unitStep('recipe', () => runInline(this.stepContext(signal), this.record.id, 'recipe', r.recipe!), signal) : { skipped: true, detail: 'No recipe to execute' };
       case 'scripts': return this.runScripts(signal);
-      case 'sysprep': await this.finalizeDisk(signal); return this.sysprep(signal);
-      case 'readiness': return this.readiness(signal);
+      case 'sysprep': await this.finalizeDisk(signal); return sysprep(this.stepContext(signal));
+      case 'readiness': return readiness(this.stepContext(signal));
       case 'shutdown': return this.shutdown(signal);
       case 'save': return this.awaitSave(signal);
       case 'done': return r.shutdown ? `New image ${this.record.result?.imageId}` : 'Machine ready for use';
@@ -274,33 +194,6 @@ export class Build {
   }
 
   // ---- checkpoints -------------------------------------------------------------------------
-
-  /** The base's identity in checkpoint keys: its identifier, or a file's path, size and modification time. */
-  private async baseIdentity(): Promise<string> {
-    const base = this.recipe.base!;
-    if (this.baseKind() !== 'file') return `${this.baseKind()}:${base}`;
-    const abs = path.resolve(this.recipeDir, base);
-    const st = await fs.promises.stat(abs);
-    return `file:${abs}:${st.size}:${Math.round(st.mtimeMs)}`;
-  }
-
-  /** The disk-changing steps with everything that decides what they write (scripts by content, not by path). */
-  private async planUnits(): Promise<void> {
-    const r = this.recipe;
-    const u: Unit[] = [];
-    if (r.prerecipe) u.push({ step: 'prerecipe', label: 'prerecipe', inputs: { prerecipe: r.prerecipe } });
-    if (r.packages.length || r.extraRepos.length) u.push({ step: 'packages', label: 'packages', inputs: { packages: r.packages, repos: r.extraRepos, installer: this.installer() ?? null } });
-    if (r.recipe) u.push({ step: 'recipe', label: 'recipe', inputs: { recipe: r.recipe } });
-    for (const [j, sc] of r.scripts.entries()) {
-      const content = await fs.promises.readFile(confinedRecipeFile(this.recipeDir, sc.path, this.opts.allowOutsidePaths, 'Script'));
-      u.push({ step: 'scripts', script: j, label: `script ${sc.path}`, inputs: { script: createHash('sha256').update(content).digest('hex'), name: path.basename(sc.path), args: sc.args } });
-    }
-    // what the first boot writes (the context's user-data) is part of every checkpoint
-    const boot: string[] = [];
-    for (const c of r.context) if (c.type !== 'ssh') boot.push(c.type, createHash('sha256').update(await fs.promises.readFile(confinedRecipeFile(this.recipeDir, c.file, this.opts.allowOutsidePaths, 'Context file'))).digest('hex'));
-    this.units = u;
-    this.keys = checkpointKeys(JSON.stringify([await this.baseIdentity(), boot]), u);
-  }
 
   /** Runs a checkpointed step, or skips it when its checkpoint was reused. */
   private async unitStep<T>(step: StepId, run: () => Promise<T>, signal?: AbortSignal): Promise<T | { skipped: boolean; detail: string }> {
@@ -415,15 +308,6 @@ export class Build {
     this.phases.get(e.phase)!.resolve(e);
   };
 
-  /** Host names the build will need the guest to resolve (the recipe's extra repositories; IP literals need nothing). */
-  private namesToResolve(): string[] {
-    const names = new Set<string>();
-    for (const repo of this.recipe.extraRepos) for (const m of repo.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?([^/:\s\]]+)/gi)) {
-      if (!/^[\d.]+$|:/.test(m[1])) names.add(m[1].toLowerCase());
-    }
-    return [...names];
-  }
-
   private async startVm(signal?: AbortSignal): Promise<string> {
     const r = this.recipe;
     const keys = [...this.opts.publicKeys];
@@ -443,9 +327,9 @@ export class Build {
       guestForwards: this.opts.guestForwards, allowUntrusted: this.opts.allowUntrusted,
       network: r.network ?? 'nat',   // packages come from the distribution's mirrors unless the recipe seals the VM
       bootTimeoutMs: (r.timeouts.vmStart + r.timeouts.vmPing) * 1000,
-      checkNetwork: { resolve: this.namesToResolve(), timeoutMs: r.timeouts.vmPing * 1000 },
+      checkNetwork: { resolve: namesToResolve(r), timeoutMs: r.timeouts.vmPing * 1000 },
     };
-    await this.planUnits();
+    ({ units: this.units, keys: this.keys } = await planUnits(r, this.recipeDir, this.opts.allowOutsidePaths, this.baseOs));
     this.reused = 0; this.ckpt = undefined; this.ckptOff = false;
     const cache = buildCacheOf(this.opts.vms);
     if (cache && !this.opts.noCache && this.keys.length) {
@@ -523,35 +407,9 @@ export class Build {
 
   private out(_step: StepId) { return (t: string) => this.log(t); }
 
-  private async runInline(which: 'prerecipe' | 'recipe', content: string, signal?: AbortSignal): Promise<string> {
-    const remote = `/tmp/stratus-${which}-${this.record.id}.sh`;
-    const g = await this.guest(signal);
-    await g.writeFile(remote, content, { mode: 0o755 }).catch(e => { throw new Error(`An error occurred while uploading ${which}: ${(e as Error).message}`); });
-    const argv = content.startsWith('#!') ? [remote] : ['/bin/sh', remote];
-    await g.run(argv, which === 'recipe' ? 'An error occurred while executing user recipe.' : 'An error occurred while executing user prerecipe.', { signal, onOutput: this.out(which) });
-    await g.exec(['rm', '-f', '--', remote]);
-    return `Executed ${which} (${content.split('\n').filter(Boolean).length} lines)`;
-  }
-
-  private installer() { return effectiveInstaller(this.recipe, this.baseOs); }
-
-  private async installPackages(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
-    const r = this.recipe;
-    if (!r.packages.length && !r.extraRepos.length) return { skipped: true, detail: 'No packages to install' };
-    const installer = this.installer();
-    if (!installer) throw new Error(`Unsupported OS: ${r.os ?? this.baseOs ?? 'unknown'} (set 'installer' in the recipe)`);
-    const plan = installPlan(installer, r.packages, r.extraRepos);
-    const g = await this.guest(signal), out = this.out('packages');
-    if (plan.repoFiles.length || plan.repoCommands.length) out('    Adding extra repositories\n');
-    for (const f of plan.repoFiles) await g.writeFile(f.path, f.content, { append: f.append });
-    for (const c of plan.repoCommands) await g.run(c, 'An error occurred while adding a repository', { signal, onOutput: out });
-    out('    Updating installer\n');
-    await g.run(plan.update, 'An error occurred while updating the installer', { signal, onOutput: out });
-    if (plan.install) {
-      out(`    Installing packages: ${r.packages.join(' ')}\n`);
-      await g.run(plan.install, 'An error occurred while installing packages', { signal, onOutput: out });
-    }
-    return `Installed with ${installer}: ${r.packages.join(', ') || '(repositories only)'}`;
+  /** What the guest-only steps need of this build. */
+  private stepContext(signal?: AbortSignal): GuestStepContext {
+    return { recipe: this.recipe, baseOs: this.baseOs, guest: () => this.guest(signal), out: t => this.log(t), signal };
   }
 
   private async runScripts(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
@@ -568,34 +426,6 @@ export class Build {
       await this.checkpoint(i, signal);
     }
     return `Executed ${scripts.length} script(s)`;
-  }
-
-  private async sysprep(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
-    if (!this.recipe.shutdown) return { skipped: true, detail: 'The VM stays running: nothing is cleaned' };
-    const cmds = sysprepCommands(this.recipe.sysprep, this.installer(), this.recipe.exclude);
-    if (!cmds.length) return { skipped: true, detail: 'All sysprep operations are off' };
-    const g = await this.guest(signal), out = this.out('sysprep');
-    for (const c of cmds) await g.run(c.argv, `Sysprep '${c.op}' failed`, { signal, onOutput: out });
-    await g.exec(['sync']);
-    return cmds.map(c => c.op).join(', ');
-  }
-
-  /** Issue 8's checklist on the prepared guest: required ids fail the build, other failures warn. */
-  private async readiness(signal?: AbortSignal): Promise<string | { skipped: boolean; detail: string }> {
-    const want = this.recipe.readiness;
-    if (!this.recipe.shutdown) return { skipped: true, detail: 'The VM stays running: nothing is saved' };
-    if (!want.check) return { skipped: true, detail: 'readiness.check is false' };
-    const g = await this.guest(signal), out = this.out('readiness');
-    // no keys are expected: sysprep removed the build key, the context adds the user's at each boot
-    const r = await g.exec(['env', 'STRATUS_EXPECTED_KEYS=', 'LC_ALL=C', 'sh', '-s'], { signal, input: PROBE_SCRIPT });
-    if (r.code !== 0) throw new Error(`The readiness probe failed (exit ${r.code}): ${r.stderr.trim()}`);
-    const items = parseProbeOutput(r.stdout);
-    out(formatReadiness(items) + '\n');
-    const { failing } = verdict(items, { waive: want.waive, require: want.require });
-    const required = failing.filter(i => want.require.includes(i.id));
-    if (required.length) throw new Error(`Required readiness checks failed: ${required.map(i => `${i.id} (${i.detail})`).join('; ')}`);
-    const warned = items.filter(i => (i.status === 'fail' || i.status === 'warn') && !want.waive.includes(i.id));
-    return warned.length ? `${items.length - warned.length}/${items.length} ready; warnings: ${warned.map(i => i.id).join(', ')}` : `All ${items.length} readiness items pass`;
   }
 
   private shutdownP?: Promise<InstanceRecord>;

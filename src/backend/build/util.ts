@@ -28,3 +28,19 @@ export async function listBuilds(data: DataLayout): Promise<BuildRecord[]> {
   }
   return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** A build that stopped before its end and can continue from its checkpoints. */
+export function isResumable(b: BuildRecord): boolean {
+  // a failed build whose VM the CLI removed ('cleaned' with its failed step) still has its checkpoints
+  return b.status === 'failed' || b.status === 'cancelled' || (b.status === 'cleaned' && !!b.failedStep) || (b.status === 'running' && !alive(b.pid));
+}
+
+/** Checkpoints builds still read through: those of running builds, and of any build whose VM still exists. */
+export function checkpointsInUse(builds: BuildRecord[]): string[] {
+  return builds.filter(b => b.cacheInUse?.length && ((b.status === 'running' && alive(b.pid)) || b.instanceId)).flatMap(b => b.cacheInUse!);
+}

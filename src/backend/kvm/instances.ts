@@ -18,13 +18,14 @@ import { freePort, QemuDriver } from './qemu';
 import { LibvirtDriver } from './libvirt';
 import { PortForwards } from './forwards';
 import { NetworkError, planNetwork, reservePorts } from './network';
-import { DEFAULT_NETWORK, inboundPorts } from '../../core/network';
+import { DEFAULT_NETWORK } from '../../core/network';
 import { resolveImage } from './resolve';
-import { parseHostKeys, sshConnect, sshExec } from './ssh';
-import { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, Disposable, ExtraDiskSpec, InstanceRecord, InstanceType, LaunchOptions, NetworkMode, Progress, ProgressEvent, ProgressPhase } from './types';
-import { BootDoctor, formatFinding, noSshAnswer } from './bootDoctor';
-import { describeNetworkCheck, NETWORK_CHECK_SCRIPT, parseNetworkCheck } from './netcheck';
-import { shellQuote } from '../host/host';
+import { sshConnect, sshExec } from './ssh';
+import { checkNetwork, waitReady } from './guestReady';
+import { InstanceError } from './instanceError';
+import { extraDisks, publishInbound, swapDisk, type LaunchDiskContext } from './launchDisks';
+import { milestones } from './milestones';
+import { DEFAULT_INSTANCE_TYPE, DEFAULT_INSTANCE_TYPES, Disposable, InstanceRecord, InstanceType, LaunchOptions, NetworkMode, Progress } from './types';
 import { VolumeStore } from '../volumes/store';
 
 export interface InstanceManagerOptions {
@@ -61,9 +62,8 @@ export interface InstanceManagerOptions {
 export type InstanceListener = (record: InstanceRecord) => void;
 
 const POWERDOWN_TIMEOUT_MS = 120_000;
-const NO_KEYS = 'no SSH host keys on the console yet';
 
-export class InstanceError extends Error {}
+export { InstanceError };
 
 /** Instances of one host: folders under data.instances, a driver, the Prolog/Epilog around it. */
 export class InstanceManager {
@@ -225,15 +225,15 @@ export class InstanceManager {
       const img = await resolveImage(opts.image, { host: this.host, data: this.options.data, volumes: this.volumeStore, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, allowUntrusted: opts.allowUntrusted, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata, log: m => this.log(m) });
       rec.base = img.path; rec.imageId = img.imageId;
       if (img.metadataFile) rec.originMetadata = img.metadataFile;
-      if (opts.publishAll) await this.publishInbound(rec, img.metadataFile);
+      if (opts.publishAll) await publishInbound(this.host, rec, img.metadataFile, m => this.log(m));
       signal?.throwIfAborted();
       emit('disk', 'Creating the copy-on-write disk');
       await this.host.run(['qemu-img', 'create', '-q', '-f', 'qcow2', ...(opts.startFrom ? ['-F', 'qcow2', '-b', opts.startFrom] : ['-F', img.format, '-b', img.path]), rec.overlay]);
       created.push(rec.overlay);
       const disks: DomainDisk[] = [{ path: rec.overlay, format: 'qcow2', id: 'root' }];
-      disks.push(...await this.extraDisks(id, rec.disks, created, signal));
+      disks.push(...await extraDisks(this.diskContext(id), id, rec.disks, created, signal));
       const swapMiB = opts.swapMiB ?? type.swapMiB;
-      if (swapMiB > 0) disks.push(await this.swapDisk(dir, swapMiB, created));
+      if (swapMiB > 0) disks.push(await swapDisk(this.diskContext(id), swapMiB, created));
       rec.swapMiB = swapMiB;
       emit('context', 'Preparing the context');
       const iso = await makeContextIso(this.host, dir, {
@@ -250,9 +250,9 @@ export class InstanceManager {
       vmStarted = true;
       await this.write(rec);
       emit('booting', 'Waiting for machine to boot');
-      await this.waitReady(rec, opts.bootTimeoutMs ?? 480_000, signal, emit);
+      await waitReady({ host: this.host, driver: this.driver, guestKeys: this.guestKeys, log: m => this.log(m) }, rec, opts.bootTimeoutMs ?? 480_000, signal, emit);
       emit('ssh', 'SSH login works', { detail: `ssh -p ${rec.sshPort} ${rec.sshUser}@${rec.ip}` });
-      if (opts.checkNetwork) await this.checkNetwork(rec, opts.checkNetwork, emit, signal);
+      if (opts.checkNetwork) await checkNetwork(this.host, rec, opts.checkNetwork, emit, signal);
       rec.state = 'Running'; rec.runningAt = new Date().toISOString(); delete rec.busyPid;
       await this.write(rec);
       emit('running', 'Done!');
@@ -273,17 +273,12 @@ export class InstanceManager {
     }
   }
 
-  /**
-   * The instance type's swap disk (the original attached it as a disk of type swap): a sparse raw file
-   * formatted with mkswap and labelled 'swap', so the guest can `swapon LABEL=swap`. After the extra disks,
-   * so their device names do not move.
-   */
-  private async swapDisk(dir: string, swapMiB: number, created: string[]): Promise<DomainDisk> {
-    const f = path.join(dir, 'swap.img');
-    await this.host.run(['truncate', '-s', `${swapMiB}M`, f]);
-    created.push(f);
-    await this.host.run(['mkswap', '-L', 'swap', f]).catch(e => this.log(`swap disk left unformatted (${(e as Error).message.split('\n')[0]}): run mkswap in the guest`));
-    return { path: f, format: 'raw', id: 'swap' };
+  /** What extraDisks/swapDisk need of this manager (a read-only image is fetched with the manager's signers and sources). */
+  private diskContext(id: string): LaunchDiskContext {
+    return {
+      host: this.host, dir: this.dir(id), volumes: this.volumeStore, log: m => this.log(m),
+      resolveImage: (image, signal) => resolveImage(image, { host: this.host, data: this.options.data, volumes: this.volumeStore, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata }),
+    };
   }
 
   /** cpu% per instance id, measured from its guest process over half a second (instances without a live process are left out). */
@@ -296,108 +291,9 @@ export class InstanceManager {
     return new Map([...byPid].map(([pid, v]) => [pids.get(pid)!, v]));
   }
 
-  /** --publish-all: the image's declared inbound ports, each on a free host port (loopback), unless already published. */
-  private async publishInbound(rec: InstanceRecord, metadataFile?: string): Promise<void> {
-    const xml = metadataFile ? (await this.host.readFile(metadataFile)).toString('utf8') : '';
-    const want = inboundPorts(xml).filter(p => !rec.ports.some(m => m.guestPort === p && m.proto === 'tcp'));
-    if (!want.length) { this.log(`${rec.id}: the image declares no inbound ports to publish`); return; }
-    rec.ports.push(...await reservePorts(this.host, want.map(guestPort => ({ hostAddr: '127.0.0.1', hostPort: 0, guestPort, proto: 'tcp' as const }))));
-  }
-
-  private async extraDisks(id: string, specs: ExtraDiskSpec[], created: string[], signal?: AbortSignal): Promise<DomainDisk[]> {
-    const out: DomainDisk[] = [];
-    for (const [i, d] of specs.entries()) {
-      if (d.kind === 'volatile') {
-        const f = path.join(this.dir(id), `volatile-${i}.qcow2`);
-        await this.host.run(['qemu-img', 'create', '-q', '-f', 'qcow2', f, `${d.sizeGiB}G`]);
-        created.push(f);
-        out.push({ path: f, format: 'qcow2', id: `volatile${i}` });
-      } else if (d.kind === 'persistent') {
-        const store = this.volumes();
-        const v = await store.get(d.volumeId);
-        if (!v) throw new InstanceError(`No volume ${d.volumeId} (see describe-volumes).`);
-        if (v.attachedTo.length) throw new InstanceError(`Volume ${d.volumeId} is already attached to ${v.attachedTo.join(', ')}.`);
-        await store.markAttached(v.uuid, id);
-        out.push({ path: v.path, format: v.format, id: `pdisk${i}` });
-      } else {
-        const img = await resolveImage(d.image, { host: this.host, data: this.options.data, volumes: this.volumeStore, local: this.localData, transfer: (this.host as { imageTransfer?: 'upload' | 'download' }).imageTransfer, signal, trustedSigners: this.options.trustedSigners, fetchMetadata: this.options.fetchMetadata });
-        out.push({ path: img.path, format: img.format, readonly: true, id: `ro${i}` });
-      }
-    }
-    return out;
-  }
-
   private async releaseDisks(rec: InstanceRecord): Promise<void> {
     // launch-time persistent disks and hot-attached volumes alike (docs/stratuslab.md#saving-an-instance: detach all)
     await this.volumes().detachAll(rec.id).catch(e => this.log(`${rec.id}: could not release its volumes: ${(e as Error).message}`));
-  }
-
-  /**
-   * Readiness = a full SSH login with the pinned host key (an open hostfwd port proves nothing). The boot doctor
-   * follows the console meanwhile: what it recognises is reported as it appears, a fatal finding ends the wait
-   * at once, and a timeout says the diagnosis and the last console lines.
-   */
-  private async waitReady(rec: InstanceRecord, timeoutMs: number, signal?: AbortSignal, emit?: Emit): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    const privateKey = await fs.promises.readFile(rec.privateKeyPath!);
-    const doctor = new BootDoctor();
-    let lastError = NO_KEYS;
-    let ssh: 'answered' | 'no-answer' | 'untried' = 'untried';
-    const fail = async (why: string) => {
-      const consoleText = await this.driver.consoleLog(rec.id);
-      const diagnosis = doctor.summary();
-      return new InstanceError(`${diagnosis ? `Boot failed: ${diagnosis}` : why}${diagnosis ? `\n(${why})` : ''}\nLast console lines:\n${tail(consoleText) || '(the console is empty)'}`);
-    };
-    while (Date.now() < end) {
-      signal?.throwIfAborted();
-      if ((await this.driver.state(rec.id)) === 'shutoff') throw await fail('The machine stopped while booting.');
-      const consoleText = await this.driver.consoleLog(rec.id);
-      for (const f of doctor.check(consoleText, await this.driver.firmwareLog?.(rec.id) ?? '', ssh)) {
-        this.log(`${rec.id}: boot doctor: ${formatFinding(f)}`);
-        emit?.('console', f.problem, { detail: f.line, ok: !f.fatal }, false);
-        if (f.fatal) throw await fail(`found after ${Math.round((timeoutMs - (end - Date.now())) / 1000)} s of the ${Math.round(timeoutMs / 1000)} s allowed`);
-      }
-      // the host keys come from the console before the first contact: a key seen only over the network is never trusted
-      const keys = parseHostKeys(consoleText);
-      if (keys.length) {
-        try {
-          const c = await sshConnect({ host: this.host, ip: rec.ip, port: rec.sshPort, user: rec.sshUser, privateKey, hostKeys: keys, timeoutMs: 15_000 });
-          c.end();
-          rec.sshHostKeys = keys;
-          this.pinGuest(rec);
-          return;
-        } catch (e) {
-          lastError = (e as Error).message;
-          ssh = noSshAnswer(lastError) ? 'no-answer' : 'answered';
-        }
-      }
-      await sleep(500, signal);
-    }
-    if (lastError === NO_KEYS) throw await fail(`The machine printed no SSH host keys on its console within ${Math.round(timeoutMs / 1000)} s, so its identity cannot be checked and Stratus does not log in. ` +
-      'The image must print them at boot as cloud-init does (-----BEGIN SSH HOST KEY KEYS-----): install cloud-init, or the StratusLab context script that sources the context disk\'s init.sh (Check Image Readiness installs it).');
-    throw await fail(`The machine did not accept an SSH login within ${Math.round(timeoutMs / 1000)} s (${lastError}).`);
-  }
-
-  /**
-   * Records the guest's keys with the instance for its host address and port (guest_known_hosts.json), so a later
-   * instance given the same forwarded port is told apart ("now belongs to …") instead of hitting a stale key.
-   */
-  private pinGuest(rec: InstanceRecord): void {
-    const v = rec.sshHostKeys.length ? this.guestKeys.list().find(g => g.hostId === this.host.id && g.addr === rec.ip && g.port === rec.sshPort) : undefined;
-    if (v && v.instanceId !== rec.id) this.log(`${rec.ip}:${rec.sshPort} on ${this.host.label} now belongs to instance ${rec.id} (it was ${v.instanceId}); its keys replace the old ones.`);
-    try { this.guestKeys.pin(this.host.id, rec.ip, rec.sshPort, rec.id, rec.sshHostKeys); } catch (e) { this.log(`${rec.id}: could not record its host keys: ${(e as Error).message}`); }
-  }
-
-  /** The guest's own check (default route, names resolving), one SSH exec; reported, never fatal to the launch. */
-  private async checkNetwork(rec: InstanceRecord, o: NonNullable<LaunchOptions['checkNetwork']>, emit: Emit, signal?: AbortSignal): Promise<void> {
-    const names = o.resolve ?? [];
-    const seconds = Math.max(1, Math.round((o.timeoutMs ?? 60_000) / 1000));
-    const c = await sshConnect({ host: this.host, ip: rec.ip, port: rec.sshPort, user: rec.sshUser, privateKey: await fs.promises.readFile(rec.privateKeyPath!), hostKeys: rec.sshHostKeys });
-    try {
-      const r = await sshExec(c, shellQuote(['sh', '-s', '--', String(seconds), ...names]), { signal, input: NETWORK_CHECK_SCRIPT });
-      const check = parseNetworkCheck(r.stdout, r.code);
-      emit('network', check.ok ? 'Network is up' : 'Network is not ready', { detail: describeNetworkCheck(check, names), ok: check.ok });
-    } finally { c.end(); }
   }
 
   /** ACPI power-off → Shutdown → (save) Epilog → Done; record.saved holds the new image. */
@@ -544,28 +440,6 @@ function defaultProbeKernel(data: DataLayout): string | undefined {
   return undefined;
 }
 
-type Emit = (phase: ProgressPhase, message: string, extra?: Partial<ProgressEvent>, human?: boolean) => void;
-
-/** One call gives both the human step (onStep) and the typed event (onEvent), timed from the start of the operation. */
-function milestones(p: Progress): Emit {
-  const t0 = Date.now();
-  return (phase, message, extra = {}, human = true) => {
-    if (human) p.onStep?.(message);
-    p.onEvent?.({ phase, message, elapsedS: Math.round((Date.now() - t0) / 1000), ...extra });
-  };
-}
-
 function pidAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
-/** The last console lines, readable: no carriage returns or colour escapes (they end up in errors and tooltips). */
-function tail(s: string, n = 15): string { return s.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim().split('\n').slice(-n).join('\n'); }
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(new Error('Cancelled')); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
