@@ -19,9 +19,11 @@ import * as contextEditor from './editors/context';
 import * as firstStart from './firstStart';
 import * as walkthrough from './walkthrough';
 import { marketplaces } from './services/marketplaces';
+import { initCommands } from './services/commands';
 
 /** The one place where every tree, command and editor feature is wired. */
 export function registerAll(ctx: UiContext): void {
+  initCommands(ctx.log, ctx.ext.extension.packageJSON);   // every command runs through its wrapper
   firstStart.register(ctx);   // first: the default trust applies before any tree verifies
   walkthrough.register(ctx);
   for (const area of [marketplaceTree, instancesTree, volumesTree, buildsTree]) area.register(ctx);

@@ -9,6 +9,7 @@ import type { InstanceRecord } from '../backend/kvm/types';
 import type { BuildRecord } from '../backend/build/steps';
 import type { UiContext } from './context';
 import { allManagers } from './services/hostServices';
+import { registerCommand } from './services/commands';
 
 /**
  * The "Get started with Stratus" walkthrough: launch the base image → SSH terminal → its web page → build the
@@ -95,8 +96,7 @@ async function publishBuilt(ctx: UiContext): Promise<string | undefined> {
     void vscode.window.showInformationMessage(`Published ${ok.key.identifier}, signed by the local builder certificate (trusted by default).`);
     return ok.key.identifier;
   } catch (e) {
-    void vscode.window.showErrorMessage(`Sign and Publish: ${(e as Error).message}`);
-    return undefined;
+    throw new Error(`Sign and Publish: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -106,7 +106,7 @@ export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(
     // the SSH step: an SSH terminal to an instance really opened (from the tree, a toast or the walkthrough)
     vscode.window.onDidOpenTerminal(t => { if (/^ssh /.test(t.name)) void markStep(ctx, 'sshOpened'); }),
-    vscode.commands.registerCommand('stratus.walkthrough.launchBase', async () => {
+    registerCommand('stratus.walkthrough.launchBase', async () => {
       let id: string | undefined;
       try { id = JSON.parse(fs.readFileSync(seedMarkerFile(ctx.data), 'utf8')).identifier; } catch { /* not seeded */ }
       if (!id) {
@@ -116,15 +116,15 @@ export function register(ctx: UiContext): void {
       }
       return vscode.commands.executeCommand('stratus.instances.launch', id, { publish: ['0:80'] });
     }),
-    vscode.commands.registerCommand('stratus.walkthrough.openSsh', () => vscode.commands.executeCommand('stratus.instances.openSshTerminal')),
-    vscode.commands.registerCommand('stratus.instances.openWebPage', (arg?: { id?: string }) => openWebPage(ctx, arg)),
-    vscode.commands.registerCommand('stratus.walkthrough.buildSample', () => buildSample(ctx)),
-    vscode.commands.registerCommand('stratus.walkthrough.publishBuilt', () => publishBuilt(ctx)),
-    vscode.commands.registerCommand('stratus.walkthrough.launchBuilt', async () => {
+    registerCommand('stratus.walkthrough.openSsh', () => vscode.commands.executeCommand('stratus.instances.openSshTerminal')),
+    registerCommand('stratus.instances.openWebPage', (arg?: { id?: string }) => openWebPage(ctx, arg)),
+    registerCommand('stratus.walkthrough.buildSample', () => buildSample(ctx)),
+    registerCommand('stratus.walkthrough.publishBuilt', () => publishBuilt(ctx)),
+    registerCommand('stratus.walkthrough.launchBuilt', async () => {
       const id = ctx.ext.globalState.get<string>(PUBLISHED);
       if (!id) { void vscode.window.showWarningMessage('Sign and publish the built image first.'); return undefined; }
       return vscode.commands.executeCommand('stratus.instances.launch', id, { publish: ['0:80'] });
     }),
-    vscode.commands.registerCommand('stratus.walkthrough.open', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', 'stratus.stratus#stratus.getStarted', false)),
+    registerCommand('stratus.walkthrough.open', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', 'stratus.stratus#stratus.getStarted', false)),
   );
 }

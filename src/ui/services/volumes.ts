@@ -19,7 +19,7 @@ export function volumeArg(arg: unknown): { host?: Host; uuid?: string } {
   if (o.kind === 'volume' && o.volume && o.host) return { host: o.host as Host, uuid: o.volume.uuid };
   const id = typeof o.host === 'string' ? o.host : (o.host as Host | undefined)?.id;
   const host = hostById(id);
-  if (!host) void vscode.window.showErrorMessage(`No host named '${id}'.`);
+  if (!host) throw new Error(`No host named '${id}'.`);
   return { host, uuid: typeof o.uuid === 'string' ? o.uuid : undefined };
 }
 

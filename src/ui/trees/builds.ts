@@ -5,6 +5,7 @@ import { snapshotProvider } from './snapshot';
 import type { BuildRecord, StepRecord } from '../../backend/build/steps';
 import { buildsModel, type BuildsModel } from '../services/builds';
 import type { BuildNode } from '../services/nodes';
+import { registerCommand } from '../services/commands';
 
 const BUILD_ICON: Record<BuildRecord['status'], [string, string?]> = {
   running: ['sync~spin'], succeeded: ['pass', 'testing.iconPassed'], failed: ['error', 'testing.iconFailed'],
@@ -63,6 +64,6 @@ export class BuildsTree implements vscode.TreeDataProvider<BuildNode> {
 export function register(ctx: UiContext): void {
   const tree = new BuildsTree(buildsModel(ctx));
   ctx.ext.subscriptions.push(vscode.window.createTreeView('stratus.builds', { treeDataProvider: tree }),
-    vscode.commands.registerCommand('stratus.builds.refresh', () => tree.refresh()));
+    registerCommand('stratus.builds.refresh', () => tree.refresh()));
   ctx.trees.set('stratus.builds', { refresh: () => tree.refresh(), snapshot: d => snapshotProvider(tree, d ?? 2) });
 }

@@ -4,6 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { contextFile, readParts } from '../../../core/context/cloudinit';
+import { registerCommand } from '../../services/commands';
 
 export interface PrepareContextArgs { parts?: string[]; folder?: string; open?: boolean }
 
@@ -15,7 +16,7 @@ const TYPES = [
 
 /** stratus.context.prepare: picks ssh keys and user-data parts, writes cloud-init.txt like `stratus prepare-context`. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.context.prepare', async (args?: PrepareContextArgs) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.context.prepare', async (args?: PrepareContextArgs) => {
     let parts = args?.parts;
     if (!parts) {
       parts = [];
@@ -38,19 +39,14 @@ export function register(ctx: UiContext): void {
     const folder = args?.folder ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath
       ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, title: 'Folder for cloud-init.txt' }))?.[0]?.fsPath;
     if (!folder) return undefined;
-    try {
-      const text = contextFile(await readParts(parts, folder)) + '\n';
-      const out = path.join(folder, 'cloud-init.txt');
-      const tmp = `${out}.tmp-${process.pid}`;
-      await fs.promises.writeFile(tmp, text, 'latin1');
-      await fs.promises.rename(tmp, out);
-      ctx.log.info(`Wrote ${out} (${parts.length} part(s))`);
-      if (!parts.some(p => p.trim().startsWith('ssh'))) void vscode.window.showWarningMessage('cloud-init.txt has no SSH key: nobody will be able to log in as root.');
-      if (args?.open !== false) await vscode.window.showTextDocument(vscode.Uri.file(out), { preview: false });
-      return out;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Prepare Context: ${(e as Error).message}`);
-      return undefined;
-    }
+    const text = contextFile(await readParts(parts, folder)) + '\n';
+    const out = path.join(folder, 'cloud-init.txt');
+    const tmp = `${out}.tmp-${process.pid}`;
+    await fs.promises.writeFile(tmp, text, 'latin1');
+    await fs.promises.rename(tmp, out);
+    ctx.log.info(`Wrote ${out} (${parts.length} part(s))`);
+    if (!parts.some(p => p.trim().startsWith('ssh'))) void vscode.window.showWarningMessage('cloud-init.txt has no SSH key: nobody will be able to log in as root.');
+    if (args?.open !== false) await vscode.window.showTextDocument(vscode.Uri.file(out), { preview: false });
+    return out;
   }));
 }

@@ -4,13 +4,14 @@ import { ConnectionPool } from '../../../backend/host/connections';
 import { checkHostName, entryToSetting, HostEntry, HostSetting } from '../../../backend/host/remoteHosts';
 import { loadSshConfig, parseDestination } from '../../../backend/host/sshConfig';
 import { hostsManager } from '../../services/hostsManager';
+import { registerCommand } from '../../services/commands';
 
 /** Arguments for scripted use (tests, other extensions); without them the command asks. */
 export interface AddHostArgs { target: string; name?: string; identityFile?: string; dataDir?: string; acceptFingerprint?: string }
 
 /** stratus.hosts.add — "Add KVM Host…": pick an ~/.ssh/config alias or type user@host:port, verify the key, save. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.hosts.add', async (args?: AddHostArgs) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.hosts.add', async (args?: AddHostArgs) => {
     const mgr = hostsManager(ctx);
     const target = args?.target ?? await pickTarget();
     if (!target) return undefined;
@@ -22,7 +23,7 @@ export function register(ctx: UiContext): void {
     }));
     if (!name) return undefined;
     const bad = checkHostName(name) ?? (taken.has(name) ? `a host named '${name}' exists already` : undefined);
-    if (bad) { void vscode.window.showErrorMessage(bad); return undefined; }
+    if (bad) throw new Error(bad);
     const entry: HostEntry = { name, target, identityFile: args?.identityFile, dataDir: args?.dataDir };
     // a private pool: verifying must neither reuse nor close a connection the registered hosts share
     const host = mgr.create(entry, args?.acceptFingerprint ? { confirmHostKey: async k => k.fingerprint === args.acceptFingerprint } : {}, new ConnectionPool());

@@ -3,19 +3,15 @@ import type { UiContext } from '../../context';
 import { formatChecklist, PreflightItem } from '../../../backend/host/preflight';
 import { hostsManager } from '../../services/hostsManager';
 import { pickRemoteHost } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.hosts.check — pre-flight checklist (space, tmpfs, QEMU/KVM/libvirt) with what to do for each failure. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.hosts.check', async (arg?: unknown, opts?: { quiet?: boolean }): Promise<PreflightItem[] | undefined> => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.hosts.check', async (arg?: unknown, opts?: { quiet?: boolean }): Promise<PreflightItem[] | undefined> => {
     const host = await pickRemoteHost(hostsManager(ctx), arg, 'Check Host');
     if (!host) return undefined;
     let items: PreflightItem[];
-    try {
-      items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${host.label}…` }, () => host.check());
-    } catch (e) {
-      vscode.window.showErrorMessage(`${host.label}: ${(e as Error).message}`);
-      return undefined;
-    }
+    items = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checking ${host.label}…` }, () => host.check());
     ctx.log.info(`Pre-flight on ${host.label}:\n${formatChecklist(items)}`);
     if (opts?.quiet) return items;
     const icon = (i: PreflightItem) => (i.ok ? '$(pass)' : i.severity === 'error' ? '$(error)' : '$(warning)');

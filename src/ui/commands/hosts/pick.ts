@@ -9,7 +9,7 @@ export async function pickRemoteHost(mgr: HostsManager, arg: unknown, title: str
   const id = typeof arg === 'string' ? arg : o?.host?.id ?? o?.hostId ?? o?.id?.replace(/^host:/, '');
   if (id) {
     const h = mgr.get(id);
-    if (!h) vscode.window.showErrorMessage(`No remote host named '${id}'.`);
+    if (!h) throw new Error(`No remote host named '${id}'.`);
     return h;
   }
   const hosts = mgr.hosts();

@@ -3,10 +3,11 @@ import type { UiContext } from '../../context';
 import { entryFromSetting, HostSetting, loadHostEntries, saveHostEntries } from '../../../backend/host/remoteHosts';
 import { hostsManager } from '../../services/hostsManager';
 import { pickRemoteHost } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.hosts.remove — forgets a remote host (setting and CLI list); its accepted key stays recorded. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.hosts.remove', async (arg?: unknown, opts?: { confirm?: boolean }) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.hosts.remove', async (arg?: unknown, opts?: { confirm?: boolean }) => {
     const mgr = hostsManager(ctx);
     const host = await pickRemoteHost(mgr, arg, 'Remove Host');
     if (!host) return false;

@@ -2,10 +2,11 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { hostRegistry } from '../../../backend/hosts/registry';
 import { hostsManager } from '../../services/hostsManager';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.hosts.selectActive — the host new launches go to (the status bar item runs this); a host name or a tree host node. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.hosts.selectActive', async (arg?: string | { host?: { id: string } }) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.hosts.selectActive', async (arg?: string | { host?: { id: string } }) => {
     const mgr = hostsManager(ctx);
     let name = typeof arg === 'string' ? arg : arg?.host?.id;
     if (!name) {
@@ -16,7 +17,7 @@ export function register(ctx: UiContext): void {
       if (!pick.id) return vscode.commands.executeCommand('stratus.hosts.add');
       name = pick.id;
     }
-    if (!hostRegistry().get(name)) { vscode.window.showErrorMessage(`No host named '${name}'.`); return undefined; }
+    if (!hostRegistry().get(name)) throw new Error(`No host named '${name}'.`);
     await mgr.setActiveHost(name);
     return name;
   }));

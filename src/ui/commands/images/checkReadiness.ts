@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { ReadinessItem, checkInstance, checkRootfs, formatReadiness, installContextAgent, verdict } from '../../../backend/readiness/check';
 import { instanceCandidates, Picked, pickInstance } from '../instances/pick';
+import { registerCommand } from '../../services/commands';
 
 export interface CheckReadinessArgs { instanceId?: string; root?: string; show?: boolean }
 
@@ -11,7 +12,7 @@ export interface CheckReadinessArgs { instanceId?: string; root?: string; show?:
  * disk but the login key) or an unpacked root file system; the result opens as a Markdown checklist.
  */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.images.checkReadiness', async (arg?: CheckReadinessArgs | { id?: string } | string) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.images.checkReadiness', async (arg?: CheckReadinessArgs | { id?: string } | string) => {
     const title = 'Check Image Readiness';
     // from the Instances tree: { kind: 'instance', host, record }
     const node = arg as { kind?: string } | undefined;
@@ -41,32 +42,27 @@ export function register(ctx: UiContext): void {
       return undefined;
     }
     const target = picked;
-    try {
-      let items: ReadinessItem[] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking image readiness…', cancellable: true }, async (_p, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort());
-        return target ? checkInstance(target.mgr, target.record.id, [(await target.mgr.managedKey()).publicKey], ac.signal) : checkRootfs(root!, ac.signal);
-      });
-      let v = verdict(items);
-      if (target && items.some(i => i.id === 'context.present' && i.status === 'fail')) {
-        const install = 'Install stratuslab-one-context';
-        if (await vscode.window.showWarningMessage(`${target.record.name} has no contextualization enabled at boot: no SSH key would reach instances of this image.`, install) === install) {
-          await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Installing stratuslab-one-context…' }, () => installContextAgent(target.mgr, target.record.id));
-          void vscode.window.showInformationMessage(`stratuslab-one-context is installed and enabled in ${target.record.id}: save the instance to keep it in an image.`);
-          items = await checkInstance(target.mgr, target.record.id, [(await target.mgr.managedKey()).publicKey]);
-          v = verdict(items);
-        }
+    let items: ReadinessItem[] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Checking image readiness…', cancellable: true }, async (_p, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return target ? checkInstance(target.mgr, target.record.id, [(await target.mgr.managedKey()).publicKey], ac.signal) : checkRootfs(root!, ac.signal);
+    });
+    let v = verdict(items);
+    if (target && items.some(i => i.id === 'context.present' && i.status === 'fail')) {
+      const install = 'Install stratuslab-one-context';
+      if (await vscode.window.showWarningMessage(`${target.record.name} has no contextualization enabled at boot: no SSH key would reach instances of this image.`, install) === install) {
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Installing stratuslab-one-context…' }, () => installContextAgent(target.mgr, target.record.id));
+        void vscode.window.showInformationMessage(`stratuslab-one-context is installed and enabled in ${target.record.id}: save the instance to keep it in an image.`);
+        items = await checkInstance(target.mgr, target.record.id, [(await target.mgr.managedKey()).publicKey]);
+        v = verdict(items);
       }
-      const what = target ? `instance ${target.record.id}${target.mgr.host.kind === 'local' ? '' : ` on ${target.mgr.host.label}`}` : `root file system ${root}`;
-      ctx.log.info(`Readiness of ${what}: ${v.ok ? 'ready' : `${v.failing.length} item(s) fail`}`);
-      if (a.show !== false) {
-        const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# Image readiness — ${what}\n\n${v.ok ? 'Ready.' : `${v.failing.length} item(s) to fix.`}\n\n${formatReadiness(items, true)}\n` });
-        await vscode.window.showTextDocument(doc, { preview: true });
-      }
-      return items;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`${title}: ${(e as Error).message}`);
-      return undefined;
     }
+    const what = target ? `instance ${target.record.id}${target.mgr.host.kind === 'local' ? '' : ` on ${target.mgr.host.label}`}` : `root file system ${root}`;
+    ctx.log.info(`Readiness of ${what}: ${v.ok ? 'ready' : `${v.failing.length} item(s) fail`}`);
+    if (a.show !== false) {
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# Image readiness — ${what}\n\n${v.ok ? 'Ready.' : `${v.failing.length} item(s) to fix.`}\n\n${formatReadiness(items, true)}\n` });
+      await vscode.window.showTextDocument(doc, { preview: true });
+    }
+    return items;
   }));
 }

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { pickInstance } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.instances.attachVolume: hands over to the volumes area's attach command with the instance id. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.attachVolume', async (arg?: unknown) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.instances.attachVolume', async (arg?: unknown) => {
     const p = await pickInstance(ctx, arg, ['Running'], 'Attach a volume to');
     if (!p) return;
     const all = await vscode.commands.getCommands(true);

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { pickInstance } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.instances.kill: destroy and discard, after a modal naming what is lost. opts.confirm=false skips it (tests). */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.kill', async (arg?: unknown, opts: { confirm?: boolean } = {}) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.instances.kill', async (arg?: unknown, opts: { confirm?: boolean } = {}) => {
     const p = await pickInstance(ctx, arg, ['Pending', 'Prolog', 'Running', 'Shutdown', 'Failed'], 'Kill');
     if (!p) return false;
     const r = p.record;
@@ -15,14 +16,9 @@ export function register(ctx: UiContext): void {
       const ok = await vscode.window.showWarningMessage(`Kill instance ${r.name}?`, { modal: true, detail: lost }, 'Kill');
       if (ok !== 'Kill') return false;
     }
-    try {
-      await p.mgr.kill(r.id);
-      ctx.log.info(`${r.id}: killed`);
-      ctx.trees.get('stratus.instances')?.refresh();
-      return true;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Kill ${r.id} failed: ${(e as Error).message}`);
-      return false;
-    }
-  }));
+    await p.mgr.kill(r.id);
+    ctx.log.info(`${r.id}: killed`);
+    ctx.trees.get('stratus.instances')?.refresh();
+    return true;
+  }, { failed: false }));
 }

@@ -21,6 +21,8 @@ import { trustedCertificates } from '../../services/trust';
 import { markStep } from '../../walkthrough';
 import { askChoices, askSave, defaultNetwork, describeChoices, LaunchChoices, remember, remembered } from './launchPrompts';
 import { DEFAULT_PUBLIC_KEY_FILES, publicKeyLines } from '../../../core/sshKeys';
+import { registerCommand } from '../../services/commands';
+import { ActionableError } from '../../services/commands';
 
 /** What tests and other views may pass instead of answering prompts (the CLI's run-instance options). */
 export interface LaunchArgs {
@@ -148,24 +150,22 @@ async function confirmTrust(ctx: UiContext, image: string, opts: LaunchOptions, 
  * On the active host (stratus.activeHost), the host node it is run from, or `hostId`.
  */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.launch', async (input?: LaunchArgs | string | InstanceNode, more?: LaunchArgs): Promise<InstanceRecord | undefined> => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.instances.launch', async (input?: LaunchArgs | string | InstanceNode, more?: LaunchArgs): Promise<InstanceRecord | undefined> => {
     // a host node of the Instances tree is an interactive launch on that host
     const fromNode = typeof input === 'object' && 'kind' in input && input.kind === 'host' ? input : undefined;
     const arg = fromNode ? undefined : input as LaunchArgs | string | undefined;
     const a: LaunchArgs = typeof arg === 'string' ? { ...more, image: arg } : arg ?? {};
     const interactive = !a.noPrompt && typeof arg !== 'object';
     const host = fromNode?.host ?? hostRegistry().get(a.hostId ?? activeHostId());
-    if (!host) { void vscode.window.showErrorMessage(`Launch Instance: no host named '${a.hostId}'.`); return undefined; }
+    if (!host) throw new Error(`no host named '${a.hostId}'.`);
     let mgr: InstanceManager;
     try { mgr = await managerFor(ctx, host); } catch (e) {
-      void vscode.window.showErrorMessage(`Launch Instance: ${host.label} cannot be used: ${(e as Error).message}`, 'Reconnect').then(c => c && vscode.commands.executeCommand('stratus.hosts.reconnect', host.id));
-      return undefined;
+      throw new ActionableError(`${host.label} cannot be used: ${(e as Error).message}`, { label: 'Reconnect', command: 'stratus.hosts.reconnect', args: [host.id] });
     }
     const image = a.image ?? await pickImage(ctx, host);
     if (!image) return undefined;
     const last = remembered(ctx, image);
-    let choices: LaunchChoices | undefined;
-    try { choices = choicesFromArgs(a, last); } catch (e) { void vscode.window.showErrorMessage(`Launch Instance: ${(e as Error).message}`); return undefined; }
+    let choices: LaunchChoices | undefined = choicesFromArgs(a, last);
     if (interactive) {
       const again = last && await vscode.window.showQuickPick([{ label: '$(rocket) Launch with the last settings', description: describeChoices(last), same: true }, { label: '$(settings) Change the settings…', same: false }], { title: `Launch ${image}` });
       if (last && !again) return undefined;
@@ -175,8 +175,7 @@ export function register(ctx: UiContext): void {
     }
     let save = a.save;
     if (!save && choices.save && interactive) { save = await askSave(); if (!save) return undefined; }
-    let opts: LaunchOptions;
-    try { opts = await toLaunchOptions(image, choices, a, save); } catch (e) { void vscode.window.showErrorMessage(`Launch Instance: ${(e as Error).message}`); return undefined; }
+    const opts: LaunchOptions = await toLaunchOptions(image, choices, a, save);
     if (interactive) await remember(ctx, image, choices);
     if (!(await confirmTrust(ctx, image, opts, a.modal ?? vscodeModal))) return undefined;
     const accel = await mgr.acceleration();
@@ -202,12 +201,12 @@ export function register(ctx: UiContext): void {
       return rec;
     } catch (e) {
       const msg = (e as Error).message;
-      ctx.log.error(`launch ${image}: ${msg}`);
       ctx.trees.get('stratus.instances')?.refresh();
       const [first, ...rest] = msg.split('\n');
       // the pre-flight checklist: what blocks and what to do, before anything was created
-      if (/is not ready for a launch/.test(first)) void (a.modal ?? vscodeModal)('error', `Launch Instance: ${first}`, rest.join('\n'), []);
-      else void vscode.window.showErrorMessage(`Launch failed: ${first}`, 'Show Log').then(c => c && ctx.log.show());
+      if (!/is not ready for a launch/.test(first)) throw new ActionableError(msg, { label: 'Show Log', command: 'stratus.showLog' });
+      ctx.log.error(`launch ${image}: ${msg}`);
+      void (a.modal ?? vscodeModal)('error', `Launch Instance: ${first}`, rest.join('\n'), []);
       return undefined;
     }
   }));

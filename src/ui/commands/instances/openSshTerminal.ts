@@ -2,13 +2,14 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { guestKnownHostsFile, guestTerminalArgs } from './guestTerminal';
 import { pickInstance } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /**
  * stratus.instances.openSshTerminal: OpenSSH with the instance's key and its pinned host keys; for an
  * instance of a remote host, through that host (its SSH port is on that host's loopback).
  */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.openSshTerminal', async (arg?: unknown) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.instances.openSshTerminal', async (arg?: unknown) => {
     const p = await pickInstance(ctx, arg, ['Running'], 'Open an SSH terminal on');
     if (!p) return undefined;
     const r = p.record;
@@ -18,12 +19,7 @@ export function register(ctx: UiContext): void {
       return undefined;
     }
     let shellArgs: string[];
-    try {
-      shellArgs = await guestTerminalArgs(ctx, p.mgr.host, r, guestKnownHostsFile(ctx, p.mgr.host, r.id));
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Open SSH Terminal: ${(e as Error).message}`);
-      return undefined;
-    }
+    shellArgs = await guestTerminalArgs(ctx, p.mgr.host, r, guestKnownHostsFile(ctx, p.mgr.host, r.id));
     const term = vscode.window.createTerminal({ name: `ssh ${r.name}${p.mgr.host.kind === 'local' ? '' : ` (${p.mgr.host.label})`}`, shellPath: 'ssh', shellArgs });
     term.show();
     return term;

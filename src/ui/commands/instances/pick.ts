@@ -15,7 +15,7 @@ export async function pickInstance(ctx: UiContext, arg: unknown, states: Instanc
   const id = typeof arg === 'string' ? arg : node && node.kind === 'instance' ? node.record.id : typeof arg === 'object' && arg && 'id' in arg ? String((arg as { id: unknown }).id) : undefined;
   if (id) {
     const hit = candidates.find(c => c.record.id === id && (!node || node.kind !== 'instance' || c.mgr.host.id === node.host.id));
-    if (!hit) { void vscode.window.showErrorMessage(`No instance ${id}.`); return undefined; }
+    if (!hit) throw new Error(`No instance ${id}.`);
     return hit;
   }
   const usable = candidates.filter(c => states.includes(c.record.state));

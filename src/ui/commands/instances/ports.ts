@@ -3,6 +3,7 @@ import { formatPort, portUrl, type PortMapping } from '../../../core/network';
 import type { UiContext } from '../../context';
 import type { InstanceNode } from '../../services/nodes';
 import { instanceCandidates } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** A port node of the Instances tree, or { id, guestPort } (tests, other commands): the URL this machine reaches it at. */
 async function urlOf(ctx: UiContext, arg: unknown): Promise<{ url: string; port: PortMapping } | undefined> {
@@ -24,7 +25,7 @@ async function urlOf(ctx: UiContext, arg: unknown): Promise<{ url: string; port:
 /** Open in Browser (asExternalUri: also right when VS Code itself runs in a browser) and Copy URL for published ports. */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(
-    vscode.commands.registerCommand('stratus.instances.openPort', async (arg?: unknown) => {
+    registerCommand('stratus.instances.openPort', async (arg?: unknown) => {
       const hit = await urlOf(ctx, arg);
       if (!hit) return undefined;
       const external = await vscode.env.asExternalUri(vscode.Uri.parse(hit.url));
@@ -32,7 +33,7 @@ export function register(ctx: UiContext): void {
       await vscode.env.openExternal(external);
       return external.toString(true);
     }),
-    vscode.commands.registerCommand('stratus.instances.copyPortUrl', async (arg?: unknown) => {
+    registerCommand('stratus.instances.copyPortUrl', async (arg?: unknown) => {
       const hit = await urlOf(ctx, arg);
       if (!hit) return undefined;
       await vscode.env.clipboard.writeText(hit.url);

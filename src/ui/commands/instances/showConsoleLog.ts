@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { pickInstance } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.instances.showConsoleLog: the guest's serial console so far, in a read-only editor. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.showConsoleLog', async (arg?: unknown) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.instances.showConsoleLog', async (arg?: unknown) => {
     const p = await pickInstance(ctx, arg, ['Prolog', 'Running', 'Shutdown', 'Epilog', 'Done', 'Failed'], 'Show the console log of');
     if (!p) return;
     const text = await p.mgr.consoleLog(p.record.id);

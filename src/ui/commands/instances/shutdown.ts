@@ -3,10 +3,11 @@ import type { Host } from '../../../backend/host/host';
 import type { SaveResult } from '../../../backend/kvm/types';
 import type { UiContext } from '../../context';
 import { pickInstance } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.instances.shutdown: ACPI power-off with progress; with save, the Epilog and a notification on the new image. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.instances.shutdown', async (arg?: unknown) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.instances.shutdown', async (arg?: unknown) => {
     const p = await pickInstance(ctx, arg, ['Running', 'Failed'], 'Shut down');
     if (!p) return;
     const r = p.record;
@@ -22,10 +23,8 @@ export function register(ctx: UiContext): void {
       if (done.saved) void notifySaved(ctx, done.saved, p.mgr.host);
       return done;
     } catch (e) {
-      ctx.log.error(`${r.id}: shutdown: ${(e as Error).message}`);
-      void vscode.window.showErrorMessage(`Shutdown of ${r.name} failed: ${(e as Error).message}`);
       ctx.trees.get('stratus.instances')?.refresh();
-      return undefined;
+      throw e;
     }
   }));
 }

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { resolveEntry } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.marketplace.copyIdentifier [entry|identifier]: the image identifier to the clipboard. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.copyIdentifier', async (arg?: unknown) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.marketplace.copyIdentifier', async (arg?: unknown) => {
     const node = await resolveEntry(arg, 'Entry whose identifier to copy');
     if (!node) return;
     await vscode.env.clipboard.writeText(node.entry.key.identifier);

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { marketplaces } from '../../services/marketplaces';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.marketplace.filter [text]: free-text filter (every word must match a column, as the original's search); empty clears. */
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(
-    vscode.commands.registerCommand('stratus.marketplace.filter', async (text?: string) => {
+    registerCommand('stratus.marketplace.filter', async (text?: string) => {
       const tree = marketplaces();
       const value = typeof text === 'string' ? text : await vscode.window.showInputBox({
         title: 'Filter Marketplace', value: tree.filter,
@@ -16,6 +17,6 @@ export function register(ctx: UiContext): void {
       await vscode.commands.executeCommand('setContext', 'stratus.marketplace.filtered', !!tree.filter);
       tree.refresh();
     }),
-    vscode.commands.registerCommand('stratus.marketplace.clearFilter', () => vscode.commands.executeCommand('stratus.marketplace.filter', '')),
+    registerCommand('stratus.marketplace.clearFilter', () => vscode.commands.executeCommand('stratus.marketplace.filter', '')),
   );
 }

@@ -2,10 +2,11 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { config } from '../../context';
 import { marketplaces } from '../../services/marketplaces';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.marketplace.toggleGroupBy [os|endorser]: flips `stratus.marketplace.groupBy` (the tree refreshes on the change). */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.toggleGroupBy', async (by?: string) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.marketplace.toggleGroupBy', async (by?: string) => {
     const next = by === 'os' || by === 'endorser' ? by : marketplaces().groupBy === 'os' ? 'endorser' : 'os';
     await config().update('marketplace.groupBy', next, vscode.ConfigurationTarget.Global);
     marketplaces().refresh();

@@ -3,6 +3,7 @@ import type { UiContext } from '../../context';
 import { marketplaces } from '../../services/marketplaces';
 import { resolveEntry } from './pick';
 import { keyString, parseKeyString } from '../../../core/marketplace/keys';
+import { registerCommand } from '../../services/commands';
 
 export const SCHEME = 'stratus-mp';
 
@@ -25,17 +26,12 @@ class EntryContent implements vscode.TextDocumentContentProvider {
 export function register(ctx: UiContext): void {
   ctx.ext.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, new EntryContent()),
-    vscode.commands.registerCommand('stratus.marketplace.openMetadata', async (arg?: unknown) => {
+    registerCommand('stratus.marketplace.openMetadata', async (arg?: unknown) => {
       const node = await resolveEntry(arg, 'Entry whose metadata to open');
       if (!node) return;
-      try {
-        let doc = await vscode.workspace.openTextDocument(entryUri(node.mp.endpoint, node.entry.key));
-        if (doc.languageId !== 'xml') doc = await vscode.languages.setTextDocumentLanguage(doc, 'xml');
-        await vscode.window.showTextDocument(doc, { preview: true });
-      } catch (e) {
-        ctx.log.error(`open metadata: ${(e as Error).message}`);
-        void vscode.window.showErrorMessage(`Cannot open the metadata: ${(e as Error).message}`);
-      }
+      let doc = await vscode.workspace.openTextDocument(entryUri(node.mp.endpoint, node.entry.key));
+      if (doc.languageId !== 'xml') doc = await vscode.languages.setTextDocumentLanguage(doc, 'xml');
+      await vscode.window.showTextDocument(doc, { preview: true });
     }),
   );
 }

@@ -2,10 +2,11 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { marketplaces } from '../../services/marketplaces';
 import type { MpNode } from '../../services/nodes';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.marketplace.refresh [node]: re-lists one marketplace (from its node or its error row) or all. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.refresh', (node?: MpNode) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.marketplace.refresh', (node?: MpNode) => {
     const tree = marketplaces();
     const mp = node?.kind === 'marketplace' ? node.mp : node?.kind === 'error' || node?.kind === 'empty' ? node.parent.mp : undefined;
     // The local store is re-read from disk, walking every file: entries copied in by hand or by another process appear.

@@ -2,10 +2,11 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { config } from '../../context';
 import { resolveMarketplace } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.marketplace.remove [node|url]: drops a remote endpoint from `stratus.marketplaces` (the local one stays). */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.remove', async (arg?: unknown) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.marketplace.remove', async (arg?: unknown) => {
     const list = config().get<string[]>('marketplaces') ?? [];
     let endpoint: string | undefined;
     if (arg === undefined) {

@@ -4,6 +4,7 @@ import { marketplaces } from '../../services/marketplaces';
 import { resolveMarketplace } from './pick';
 import { MarketplaceError } from '../../../backend/marketplace/marketplace';
 import { decodeXml, declareUtf8, XmlEncodingError } from '../../../core/xml';
+import { registerCommand } from '../../services/commands';
 
 /**
  * stratus.metadata.upload [uri | marketplace node, target endpoint]: uploads signed metadata — the given file,
@@ -13,13 +14,12 @@ import { decodeXml, declareUtf8, XmlEncodingError } from '../../../core/xml';
 async function readXml(uri: vscode.Uri): Promise<string | undefined> {
   try { return declareUtf8(decodeXml(await vscode.workspace.fs.readFile(uri))); } catch (e) {
     if (!(e instanceof XmlEncodingError)) throw e;
-    void vscode.window.showErrorMessage(`Cannot upload ${uri.fsPath}: ${e.message}`);
-    return undefined;
+    throw new Error(`Cannot upload ${uri.fsPath}: ${e.message}`);
   }
 }
 
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.metadata.upload', async (arg?: unknown, target?: string) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.metadata.upload', async (arg?: unknown, target?: string) => {
     let text: string | undefined;
     let source = '';
     let mpArg: unknown = target;
@@ -49,9 +49,7 @@ export function register(ctx: UiContext): void {
       return ok.location;
     } catch (e) {
       const msg = e instanceof MarketplaceError ? `${e.status}: ${e.message}` : (e as Error).message;
-      ctx.log.error(`upload ${source}: ${msg}`);
-      void vscode.window.showErrorMessage(`Failed to upload: ${msg}`);
-      return undefined;
+      throw new Error(msg, { cause: e });
     }
   }));
 }

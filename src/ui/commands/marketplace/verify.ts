@@ -2,24 +2,20 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { marketplaces } from '../../services/marketplaces';
 import { resolveEntry } from './pick';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.marketplace.verify [entry|identifier]: recomputes the trust verdict and reports it; resolves to the verdict. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.marketplace.verify', async (arg?: unknown) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.marketplace.verify', async (arg?: unknown) => {
     const node = await resolveEntry(arg, 'Entry to verify');
     if (!node) return;
-    try {
-      const v = await marketplaces().reverify(node);
-      const name = node.entry.summary.title || node.entry.key.identifier;
-      const text = v.problems.length ? `${name}: ${v.problems.join('; ')}` : `${name}: signature valid, signer trusted, endorser matches, in date.`;
-      ctx.log.info(`verify ${node.entry.key.identifier}: ${v.level} ${v.problems.join('; ')}`);
-      if (v.level === 'bad') void vscode.window.showErrorMessage(text);
-      else if (v.level === 'warning') void vscode.window.showWarningMessage(text);
-      else void vscode.window.showInformationMessage(text);
-      return v;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Cannot verify: ${(e as Error).message}`);
-      return undefined;
-    }
+    const v = await marketplaces().reverify(node);
+    const name = node.entry.summary.title || node.entry.key.identifier;
+    const text = v.problems.length ? `${name}: ${v.problems.join('; ')}` : `${name}: signature valid, signer trusted, endorser matches, in date.`;
+    ctx.log.info(`verify ${node.entry.key.identifier}: ${v.level} ${v.problems.join('; ')}`);
+    if (v.level === 'bad') void vscode.window.showErrorMessage(text);
+    else if (v.level === 'warning') void vscode.window.showWarningMessage(text);
+    else void vscode.window.showInformationMessage(text);
+    return v;
   }));
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { buildMetadata, defaultOutputName, BuildOptions, BuildError } from '../../../core/metadata/build';
+import { registerCommand } from '../../services/commands';
 
 /** Options a test (or another command) can pass instead of being asked. */
 export interface BuildArgs { image?: string; output?: string; options?: BuildOptions; open?: boolean }
@@ -16,7 +17,7 @@ async function ask(prompt: string, placeHolder: string, value = ''): Promise<str
  * cancellable progress (one pass, worker threads) and writes the unsigned skeleton next to the image.
  */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.metadata.build', async (arg?: BuildArgs | vscode.Uri): Promise<string | undefined> => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.metadata.build', async (arg?: BuildArgs | vscode.Uri): Promise<string | undefined> => {
     const args: BuildArgs = arg instanceof vscode.Uri ? { image: arg.fsPath } : arg ?? {};
     let image = args.image;
     if (!image) {
@@ -53,9 +54,7 @@ export function register(ctx: UiContext): void {
       return output;
     } catch (e) {
       const msg = e instanceof BuildError ? e.message : `cannot build metadata for ${image}: ${(e as Error).message}`;
-      ctx.log.error(msg);
-      void vscode.window.showErrorMessage(msg);
-      return undefined;
+      throw new Error(msg, { cause: e });
     }
   }));
 }

@@ -6,6 +6,7 @@ import { config, UiContext } from '../../context';
 import { generateCertificate } from '../../../core/metadata/certs';
 import { isValidEmail } from '../../../core/metadata/certs';
 import { rememberPassword } from './keys';
+import { registerCommand } from '../../services/commands';
 
 export interface GenerateArgs { commonName?: string; email?: string; password?: string; target?: string; trust?: boolean }
 
@@ -14,7 +15,7 @@ export interface GenerateArgs { commonName?: string; email?: string; password?: 
  * as OUT.p12 (mode 600) plus OUT.pem (the certificate, for stratus.trustedCertificates).
  */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.metadata.generateCertificate', async (args: GenerateArgs = {}) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.metadata.generateCertificate', async (args: GenerateArgs = {}) => {
     const commonName = args.commonName ?? await vscode.window.showInputBox({ prompt: 'Common name (CN) of the certificate', value: 'Jane Tester', ignoreFocusOut: true });
     if (!commonName) return undefined;
     const email = args.email ?? await vscode.window.showInputBox({
@@ -27,31 +28,26 @@ export function register(ctx: UiContext): void {
       password = await vscode.window.showInputBox({ prompt: 'Password for the new PKCS#12 file', password: true, ignoreFocusOut: true, validateInput: v => (v.length >= 6 ? undefined : 'at least 6 characters') });
       if (password === undefined) return undefined;
       const again = await vscode.window.showInputBox({ prompt: 'The same password again', password: true, ignoreFocusOut: true });
-      if (again !== password) { void vscode.window.showErrorMessage('The passwords differ; nothing was generated.'); return undefined; }
+      if (again !== password) throw new Error('The passwords differ; nothing was generated.');
     }
     const target = args.target ?? (await vscode.window.showSaveDialog({
       title: 'Save the certificate', filters: { 'PKCS#12': ['p12'] },
       defaultUri: vscode.Uri.file(path.join(ctx.data.keys, `${commonName.replace(/[^\w.-]+/g, '_')}.p12`)),
     }))?.fsPath;
     if (!target) return undefined;
-    try {
-      const r = generateCertificate({ commonName, email, password });
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      const pemPath = target.replace(/\.p12$/i, '') + '.pem';
-      writeAtomic(target, r.p12, 0o600);
-      writeAtomic(pemPath, r.certificatePem, 0o644);
-      await rememberPassword(ctx, target, password);
-      ctx.log.info(`generated certificate ${target} (CN=${commonName}, ${email})`);
-      const trust = args.trust ?? (args.commonName === undefined
-        && (await vscode.window.showInformationMessage(`Certificate written to ${target}.`, 'Trust It')) === 'Trust It');
-      if (trust) {
-        const list = config().get<string[]>('trustedCertificates') ?? [];
-        if (!list.includes(pemPath)) await config().update('trustedCertificates', [...list, pemPath], vscode.ConfigurationTarget.Global);
-      }
-      return { p12Path: target, pemPath };
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Could not generate the certificate: ${(e as Error).message}`);
-      return undefined;
+    const r = generateCertificate({ commonName, email, password });
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const pemPath = target.replace(/\.p12$/i, '') + '.pem';
+    writeAtomic(target, r.p12, 0o600);
+    writeAtomic(pemPath, r.certificatePem, 0o644);
+    await rememberPassword(ctx, target, password);
+    ctx.log.info(`generated certificate ${target} (CN=${commonName}, ${email})`);
+    const trust = args.trust ?? (args.commonName === undefined
+      && (await vscode.window.showInformationMessage(`Certificate written to ${target}.`, 'Trust It')) === 'Trust It');
+    if (trust) {
+      const list = config().get<string[]>('trustedCertificates') ?? [];
+      if (!list.includes(pemPath)) await config().update('trustedCertificates', [...list, pemPath], vscode.ConfigurationTarget.Global);
     }
+    return { p12Path: target, pemPath };
   }));
 }

@@ -5,10 +5,11 @@ import { computeDigests } from '../../../core/metadata/build';
 import { addMissingChecksums, applyDigests } from '../../../core/metadata/fixes';
 import { toWorkspaceEdit, RECOMPUTE_COMMAND } from '../../editors/metadata/codeActions';
 import { targetDocument } from './sign';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.metadata.recomputeFromImage: identifier, rdf:about, bytes and checksums from a chosen image (an undoable edit). */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand(RECOMPUTE_COMMAND, async (uri?: vscode.Uri | string, imagePath?: string): Promise<boolean> => {
+  ctx.ext.subscriptions.push(registerCommand(RECOMPUTE_COMMAND, async (uri?: vscode.Uri | string, imagePath?: string): Promise<boolean> => {
     const doc = await targetDocument(uri);
     if (!doc) { void vscode.window.showWarningMessage('Open a metadata XML document first.'); return false; }
     let image = imagePath;
@@ -17,16 +18,11 @@ export function register(ctx: UiContext): void {
       if (!picked?.length) return false;
       image = picked[0].fsPath;
     }
-    try {
-      const d = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checksums of ${path.basename(image)}` }, () => computeDigests(image!));
-      const edits = [...applyDigests(doc.getText(), d), ...addMissingChecksums(doc.getText(), d)].sort((a, b) => a.start - b.start);
-      if (!edits.length) { void vscode.window.showInformationMessage('Identifier, bytes and checksums already match the image.'); return true; }
-      const ok = await vscode.workspace.applyEdit(toWorkspaceEdit(doc, edits));
-      if (ok && /<([\w.-]+:)?Signature[\s>]/.test(doc.getText())) void vscode.window.showWarningMessage('The content changed: sign the document again (Stratus: Sign Metadata).');
-      return ok;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`cannot read image ${image}: ${(e as Error).message}`);
-      return false;
-    }
-  }));
+    const d = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Checksums of ${path.basename(image)}` }, () => computeDigests(image!));
+    const edits = [...applyDigests(doc.getText(), d), ...addMissingChecksums(doc.getText(), d)].sort((a, b) => a.start - b.start);
+    if (!edits.length) { void vscode.window.showInformationMessage('Identifier, bytes and checksums already match the image.'); return true; }
+    const ok = await vscode.workspace.applyEdit(toWorkspaceEdit(doc, edits));
+    if (ok && /<([\w.-]+:)?Signature[\s>]/.test(doc.getText())) void vscode.window.showWarningMessage('The content changed: sign the document again (Stratus: Sign Metadata).');
+    return ok;
+  }, { failed: false }));
 }

@@ -4,10 +4,11 @@ import { validateMetadata, ValidationResult } from '../../../core/metadata/valid
 import { trustedCertificates } from '../../services/trust';
 import { targetDocument } from './sign';
 import { diagnostics } from '../../editors/metadata';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.metadata.validate: the original's full verdict for the active (or given) document; details in Problems. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.metadata.validate', async (arg?: { uri?: string | vscode.Uri } | vscode.Uri): Promise<ValidationResult | undefined> => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.metadata.validate', async (arg?: { uri?: string | vscode.Uri } | vscode.Uri): Promise<ValidationResult | undefined> => {
     const doc = await targetDocument(arg instanceof vscode.Uri ? arg : arg?.uri);
     if (!doc) { void vscode.window.showWarningMessage('Open a metadata XML document (or pick one in the Explorer) to validate it.'); return undefined; }
     const r = diagnostics?.validate(doc) ?? validateMetadata(doc.getText(), { trusted: trustedCertificates(ctx.log) });

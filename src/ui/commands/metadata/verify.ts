@@ -4,10 +4,11 @@ import { verifySignature } from '../../../core/metadata/verify';
 import type { SignatureVerdict } from '../../../core/metadata/types';
 import { trustedCertificates, verdictTitle } from '../../services/trust';
 import { targetDocument } from './sign';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.metadata.verify: the signature verdict of the active (or given) document, with the signer's details. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.metadata.verify', async (arg?: { uri?: string | vscode.Uri } | vscode.Uri): Promise<SignatureVerdict | undefined> => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.metadata.verify', async (arg?: { uri?: string | vscode.Uri } | vscode.Uri): Promise<SignatureVerdict | undefined> => {
     const doc = await targetDocument(arg instanceof vscode.Uri ? arg : arg?.uri);
     if (!doc) { void vscode.window.showWarningMessage('Open a metadata XML document to verify its signature.'); return undefined; }
     const v = verifySignature(doc.getText(), { trusted: trustedCertificates(ctx.log) });

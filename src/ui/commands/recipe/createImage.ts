@@ -4,6 +4,7 @@ import type { UiContext } from '../../context';
 import { RecipeInvalidError, type Build } from '../../../backend/build/build';
 import type { BuildRecord } from '../../../backend/build/steps';
 import type { BuildsModel } from '../../services/builds';
+import { registerCommand } from '../../services/commands';
 
 export const isRecipePath = (p: string) => /\.recipe\.yaml$|(^|[\\/])stratus-recipe\.yaml$/.test(p);
 
@@ -45,7 +46,7 @@ async function afterFailure(ctx: UiContext, model: BuildsModel, build: Build, re
 
 /** stratus.recipe.createImage [uri]: builds the recipe (the active editor's by default). Refused in untrusted workspaces. */
 export function register(ctx: UiContext, model: BuildsModel): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.recipe.createImage', async (arg?: vscode.Uri) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.recipe.createImage', async (arg?: vscode.Uri) => {
     const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
     if (!uri || !isRecipePath(uri.fsPath)) {
       void vscode.window.showWarningMessage('Open a recipe (*.recipe.yaml or stratus-recipe.yaml) first, or create one with "Stratus: New Recipe…".');
@@ -67,9 +68,7 @@ export function register(ctx: UiContext, model: BuildsModel): void {
           .then(a => { if (a) void vscode.commands.executeCommand('workbench.actions.view.problems'); });
         return undefined;
       }
-      ctx.log.error(`create image: ${(e as Error).message}`);
-      void vscode.window.showErrorMessage(`Cannot start the build: ${(e as Error).message}`);
-      return undefined;
+      throw e;
     }
     ctx.log.info(`Build ${build.record.id} of ${uri.fsPath} (log ${build.record.logPath})`);
     return runWithProgress(ctx, model, build);

@@ -3,10 +3,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { UiContext } from '../../context';
 import { recipeTemplate } from '../../../core/recipe/template';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.recipe.new: writes a commented recipe and opens it. Returns the file's URI (tests use it). */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.recipe.new', async (target?: vscode.Uri) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.recipe.new', async (target?: vscode.Uri) => {
     let uri = target;
     if (!uri) {
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;

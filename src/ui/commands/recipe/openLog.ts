@@ -4,10 +4,11 @@ import * as path from 'path';
 import type { UiContext } from '../../context';
 import type { BuildNode } from '../../services/nodes';
 import { idOf } from './buildArgs';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.build.openLog: opens data.builds/<id>/build.log, or from a step node that step's own log. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.build.openLog', async (arg?: BuildNode | string) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.build.openLog', async (arg?: BuildNode | string) => {
     const id = idOf(arg);
     if (!id) return;
     const stepLog = typeof arg === 'object' && arg.kind === 'step' ? arg.step.logPath : undefined;

@@ -4,10 +4,11 @@ import type { BuildNode } from '../../services/nodes';
 import type { BuildsModel } from '../../services/builds';
 import { liveBuild } from './buildArgs';
 import { runWithProgress } from './createImage';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.build.retry: runs a failed or cancelled build again from the failed step, on the same VM. */
 export function register(ctx: UiContext, model: BuildsModel): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.build.retry', async (arg?: BuildNode | string) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.build.retry', async (arg?: BuildNode | string) => {
     if (typeof arg !== 'string' && arg && model.interrupted(arg.record)) return vscode.commands.executeCommand('stratus.build.resume', arg);
     const l = liveBuild(model, arg);
     if (!l || l.running) return undefined;
@@ -15,18 +16,15 @@ export function register(ctx: UiContext, model: BuildsModel): void {
     return runWithProgress(ctx, model, l.build, true);
   }));
   // an interrupted build (the editor or the machine restarted, the process was killed): from its last checkpoint
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.build.resume', async (arg?: BuildNode) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.build.resume', async (arg?: BuildNode) => {
     if (!arg || arg.kind !== 'build') return undefined;
     if (!vscode.workspace.isTrusted) { void vscode.window.showWarningMessage('Builds do not run in an untrusted workspace.'); return undefined; }
-    try {
-      return await runWithProgress(ctx, model, await model.prepare(arg.record.recipePath, arg.record.id));
-    } catch (e) { void vscode.window.showErrorMessage(`Cannot resume the build: ${(e as Error).message}`); return undefined; }
+    return runWithProgress(ctx, model, await model.prepare(arg.record.recipePath, arg.record.id));
   }));
   // Discard: its leftover VM removed, the build marked cleaned (its checkpoints stay in the build cache)
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.build.discard', async (arg?: BuildNode) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.build.discard', async (arg?: BuildNode) => {
     if (!arg || arg.kind !== 'build') return;
     try { await (await model.prepare(arg.record.recipePath, arg.record.id)).cleanup(); }
-    catch (e) { void vscode.window.showErrorMessage(`Cannot discard the build: ${(e as Error).message}`); }
-    model.fire();
+    finally { model.fire(); }
   }));
 }

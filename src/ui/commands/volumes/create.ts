@@ -4,6 +4,7 @@ import { Visibility, VolumeFormat, checkSize, checkTag } from '../../../backend/
 import type { Host } from '../../../backend/host/host';
 import { hostById } from '../../services/hosts';
 import { pickHostForVolume, volumeStoreFor } from '../../services/volumes';
+import { registerCommand } from '../../services/commands';
 
 /** `host`: a host id (default: this machine; from the palette it is asked when there are several hosts). */
 export interface CreateVolumeArgs { host?: string; sizeGiB?: number; tag?: string; visibility?: Visibility; format?: VolumeFormat }
@@ -15,13 +16,13 @@ const message = (f: () => void) => { try { f(); return undefined; } catch (e) { 
  * from a host node of the Volumes tree, creates on that host. Returns the new Volume.
  */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.volumes.create', async (arg?: CreateVolumeArgs | { kind: 'host'; host: Host }) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.volumes.create', async (arg?: CreateVolumeArgs | { kind: 'host'; host: Host }) => {
     const node = arg && 'kind' in arg && arg.kind === 'host' ? arg : undefined;
     const args = node ? undefined : arg as CreateVolumeArgs | undefined;
     // scripted calls without `host` keep meaning this machine; only the palette asks
     const host = node?.host ?? (args ? hostById(args.host) : await pickHostForVolume('Create Volume: host'));
     if (!host) {
-      if (args) void vscode.window.showErrorMessage(`Create Volume: no host named '${args.host}'.`);
+      if (args) throw new Error(`no host named '${args.host}'.`);
       return undefined;
     }
     let size = args?.sizeGiB;
@@ -42,14 +43,9 @@ export function register(ctx: UiContext): void {
       if (!pick) return undefined;
       visibility = pick.v;
     }
-    try {
-      const v = await (await volumeStoreFor(ctx, host)).create({ sizeGiB: size, tag, visibility, format: args?.format });
-      ctx.log.info(`Created volume ${v.uuid} on ${host.label} (${v.size} GiB, tag '${v.tag}')`);
-      ctx.trees.get('stratus.volumes')?.refresh();
-      return v;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Create Volume: ${(e as Error).message}`);
-      return undefined;
-    }
+    const v = await (await volumeStoreFor(ctx, host)).create({ sizeGiB: size, tag, visibility, format: args?.format });
+    ctx.log.info(`Created volume ${v.uuid} on ${host.label} (${v.size} GiB, tag '${v.tag}')`);
+    ctx.trees.get('stratus.volumes')?.refresh();
+    return v;
   }));
 }

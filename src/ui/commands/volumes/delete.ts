@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { pickVolume, volumeArg, volumeStoreFor } from '../../services/volumes';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.volumes.delete: modal confirmation naming the volume (skipped with `{ uuid, host?, confirmed: true }`). */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.volumes.delete', async (arg?: unknown) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.volumes.delete', async (arg?: unknown) => {
     let { host, uuid } = volumeArg(arg);
     if (!host) return false;
     if (!uuid) {
@@ -12,23 +13,18 @@ export function register(ctx: UiContext): void {
       if (!pick) return false;
       ({ host, uuid } = pick);
     }
-    try {
-      const store = await volumeStoreFor(ctx, host);
-      const v = await store.get(uuid);
-      if (!v) { void vscode.window.showErrorMessage(`No volume ${uuid} on ${host.label}.`); return false; }
-      const confirmed = (arg as { confirmed?: boolean } | undefined)?.confirmed === true;
-      if (!confirmed) {
-        const answer = await vscode.window.showWarningMessage(`Delete volume '${v.tag || v.uuid}' (${v.size} GiB) on ${host.label}?`,
-          { modal: true, detail: `Its data is lost for good: ${v.path}` }, 'Delete');
-        if (answer !== 'Delete') return false;
-      }
-      await store.delete(uuid);
-      ctx.log.info(`Deleted volume ${uuid} on ${host.label}`);
-      ctx.trees.get('stratus.volumes')?.refresh();
-      return true;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Delete Volume: ${(e as Error).message}`);
-      return false;
+    const store = await volumeStoreFor(ctx, host);
+    const v = await store.get(uuid);
+    if (!v) throw new Error(`No volume ${uuid} on ${host.label}.`);
+    const confirmed = (arg as { confirmed?: boolean } | undefined)?.confirmed === true;
+    if (!confirmed) {
+      const answer = await vscode.window.showWarningMessage(`Delete volume '${v.tag || v.uuid}' (${v.size} GiB) on ${host.label}?`,
+        { modal: true, detail: `Its data is lost for good: ${v.path}` }, 'Delete');
+      if (answer !== 'Delete') return false;
     }
-  }));
+    await store.delete(uuid);
+    ctx.log.info(`Deleted volume ${uuid} on ${host.label}`);
+    ctx.trees.get('stratus.volumes')?.refresh();
+    return true;
+  }, { failed: false }));
 }

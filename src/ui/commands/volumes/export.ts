@@ -3,15 +3,16 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { ExportFormat, exportVolume } from '../../../backend/images/import';
 import { volumeArg, volumeStoreFor } from '../../services/volumes';
+import { registerCommand } from '../../services/commands';
 
 /** stratus.volumes.export: raw .img.gz (for publishing), raw .img, or a standalone qcow2, written on this machine (a remote volume is flattened there, then downloaded); progress with cancel. */
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.volumes.export', async (arg?: unknown, opts?: { format?: ExportFormat; output?: string }) => {
+  ctx.ext.subscriptions.push(registerCommand('stratus.volumes.export', async (arg?: unknown, opts?: { format?: ExportFormat; output?: string }) => {
     const { host, uuid } = volumeArg(arg);
     if (!host) return undefined;
     const store = await volumeStoreFor(ctx, host);
     const v = uuid ? await store.get(uuid) : undefined;
-    if (!v) { void vscode.window.showErrorMessage('Export Volume: select a volume in the Volumes view.'); return undefined; }
+    if (!v) throw new Error('select a volume in the Volumes view.');
     let format = opts?.format;
     if (!format) {
       const pick = await vscode.window.showQuickPick([
@@ -29,21 +30,16 @@ export function register(ctx: UiContext): void {
       if (!u) return undefined;
       output = u.fsPath;
     }
-    try {
-      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${v.tag || v.uuid}`, cancellable: true }, async (progress, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort());
-        let last = 0;
-        return exportVolume(store, v.uuid, output!, format!, { signal: ac.signal, onProgress: (f, msg) => {
-          progress.report({ message: `${msg} ${Math.floor(f * 100)}%`, increment: Math.max(0, (f - last) * 100) }); last = Math.max(last, f);
-        } });
-      });
-      ctx.log.info(`Exported volume ${v.uuid} to ${out}`);
-      void vscode.window.showInformationMessage(`Exported to ${out}`);
-      return out;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Export Volume: ${(e as Error).message}`);
-      return undefined;
-    }
+    const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${v.tag || v.uuid}`, cancellable: true }, async (progress, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      let last = 0;
+      return exportVolume(store, v.uuid, output!, format!, { signal: ac.signal, onProgress: (f, msg) => {
+        progress.report({ message: `${msg} ${Math.floor(f * 100)}%`, increment: Math.max(0, (f - last) * 100) }); last = Math.max(last, f);
+      } });
+    });
+    ctx.log.info(`Exported volume ${v.uuid} to ${out}`);
+    void vscode.window.showInformationMessage(`Exported to ${out}`);
+    return out;
   }));
 }

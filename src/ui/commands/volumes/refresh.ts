@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
+import { registerCommand } from '../../services/commands';
 
 export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(vscode.commands.registerCommand('stratus.volumes.refresh', () => ctx.trees.get('stratus.volumes')?.refresh()));
+  ctx.ext.subscriptions.push(registerCommand('stratus.volumes.refresh', () => ctx.trees.get('stratus.volumes')?.refresh()));
 }

@@ -4,6 +4,7 @@ import { provideMarketplaces } from '../../services/marketplaces';
 import { snapshotProvider } from '../snapshot';
 import { MarketplaceTree, MpNode } from './provider';
 import { entryUriHandler, revealEntry, EntryRef } from './uriHandler';
+import { registerCommand } from '../../services/commands';
 
 export function register(ctx: UiContext): void {
   const provider = new MarketplaceTree(ctx);
@@ -13,7 +14,7 @@ export function register(ctx: UiContext): void {
   provider.view = view;
   provider.updateDescription();
   ctx.ext.subscriptions.push(view, provider.watchLocal(), vscode.window.registerUriHandler(entryUriHandler(provider)),
-    vscode.commands.registerCommand('stratus.marketplace.revealEntry', (ref: EntryRef) => revealEntry(provider, ref)), vscode.workspace.onDidChangeConfiguration(e => {
+    registerCommand('stratus.marketplace.revealEntry', (ref: EntryRef) => revealEntry(provider, ref)), vscode.workspace.onDidChangeConfiguration(e => {
     if (e.affectsConfiguration('stratus.trustedCertificates')) provider.retrust();
     else if (e.affectsConfiguration('stratus.marketplaces') || e.affectsConfiguration('stratus.marketplace')) provider.refresh();
   }));
