@@ -1,6 +1,9 @@
 // npm test: build, then every tier — unit (node:test), workbench (real VS Code), VM (real QEMU guests) —
 // and one closing summary line. STRATUS_TIERS=unit,workbench,vm picks tiers (all by default).
-import { spawnSync } from 'node:child_process';
+// Each tier runs in its own process group under a time budget (STRATUS_TIER_MINUTES=unit:12,workbench:25,vm:50
+// overrides): a test that hangs past its own timeout cannot hold the whole run — the group is killed, the tier
+// counts as failed, and the line says which tier and how long, so `npm test` always ends well inside an hour and a half.
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -9,9 +12,38 @@ process.chdir(root);
 const tiers = (process.env.STRATUS_TIERS || 'unit,workbench,vm').split(',');
 const total = { passed: 0, failed: 0, skipped: 0, failures: [] };
 
+const budgets = { unit: 12, workbench: 25, 'workbench-untrusted': 5, vm: 50 };
+for (const kv of (process.env.STRATUS_TIER_MINUTES || '').split(',').filter(Boolean)) { const [k, v] = kv.split(':'); budgets[k] = Number(v); }
+
 function run(cmd, args, opts = {}) {
   console.log(`\n$ ${cmd} ${args.join(' ')}`);
   return spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+}
+/** Runs a tier's command in a new process group; past its budget the whole group (qemu, sshd, browsers) is killed. */
+function runTier(label, cmd, args, opts = {}) {
+  console.log(`\n$ ${cmd} ${args.join(' ')}`);
+  const minutes = budgets[label] ?? 30;
+  return new Promise(resolve => {
+    const child = spawn(cmd, args, { stdio: 'inherit', detached: true, ...opts });
+    let timedOut = false;
+    const kill = sig => { try { process.kill(-child.pid, sig); } catch { /* already gone */ } };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.log(`\n[${label}] still running after its budget of ${minutes} min: stopping it (a test hung; its output above shows which)`);
+      kill('SIGTERM'); setTimeout(() => kill('SIGKILL'), 10_000).unref();
+    }, minutes * 60_000);
+    const onSignal = () => { kill('SIGKILL'); process.exit(130); };
+    process.once('SIGINT', onSignal); process.once('SIGTERM', onSignal);
+    child.on('exit', code => {
+      clearTimeout(timer); process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal);
+      kill('SIGKILL');   // whatever the tier left behind in its group (a stray qemu or sshd) goes with it
+      resolve({ status: code, timedOut, minutes });
+    });
+  });
+}
+function result(label, countFile, r, why) {
+  if (r.timedOut) return { passed: 0, failed: 1, skipped: 0, failures: [`${label}: exceeded its ${r.minutes} min budget and was stopped (see the last test started above)`] };
+  return fs.existsSync(countFile) ? JSON.parse(fs.readFileSync(countFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, failures: [why] };
 }
 function walk(dir, pred, acc = []) {
   if (!fs.existsSync(dir)) return acc;
@@ -21,13 +53,14 @@ function walk(dir, pred, acc = []) {
   }
   return acc.sort();
 }
-function nodeTests(label, files, extra = []) {
+async function nodeTests(label, files, extra = []) {
   if (!files.length) { console.log(`[${label}] no test files`); return; }
   const countFile = path.join(root, 'out', `counts-${label}.json`);
   fs.rmSync(countFile, { force: true });
-  run(process.execPath, ['--test', ...extra, '--test-reporter=spec', '--test-reporter-destination=stdout',
+  // --test-force-exit: a test that timed out leaves its handles (a connection, a child) behind; its file must still end
+  const r = await runTier(label, process.execPath, ['--test', '--test-force-exit', ...extra, '--test-reporter=spec', '--test-reporter-destination=stdout',
     `--test-reporter=${path.join(root, 'scripts/count-reporter.mjs')}`, `--test-reporter-destination=${countFile}`, ...files]);
-  add(label, fs.existsSync(countFile) ? JSON.parse(fs.readFileSync(countFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, failures: [`${label}: runner produced no result`] });
+  add(label, result(label, countFile, r, `${label}: runner produced no result`));
 }
 function add(label, r) {
   console.log(`[${label}] ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
@@ -48,22 +81,22 @@ if ((tiers.includes('workbench') || tiers.includes('vm')) && !process.env.STRATU
   else console.log('[vm] no base image: the guest-booting tests will say why they skip');
 }
 const compiled = walk('out/test', p => p.endsWith('.test.js'));
-if (tiers.includes('unit')) nodeTests('unit', compiled.filter(p => !p.includes(`${path.sep}ui${path.sep}`) && !p.endsWith('.vm.test.js')));
+if (tiers.includes('unit')) await nodeTests('unit', compiled.filter(p => !p.includes(`${path.sep}ui${path.sep}`) && !p.endsWith('.vm.test.js')));
 if (tiers.includes('workbench')) {
   if (fs.existsSync('test/host/run-tests.mjs')) {
     const countFile = path.join(root, 'out', 'counts-workbench.json');
     fs.rmSync(countFile, { force: true });
-    run(process.execPath, ['test/host/run-tests.mjs'], { env: { ...process.env, STRATUS_COUNT_FILE: countFile } });
-    add('workbench', fs.existsSync(countFile) ? JSON.parse(fs.readFileSync(countFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, failures: ['workbench: the real VS Code host did not report a result (see above)'] });
+    const wb = await runTier('workbench', process.execPath, ['test/host/run-tests.mjs'], { env: { ...process.env, STRATUS_COUNT_FILE: countFile } });
+    add('workbench', result('workbench', countFile, wb, 'workbench: the real VS Code host did not report a result (see above)'));
     // a short second run in an UNTRUSTED workspace holding hostile Stratus settings (restricted mode)
     fs.rmSync(countFile, { force: true });
-    run(process.execPath, ['test/host/run-tests.mjs'], { env: { ...process.env, STRATUS_COUNT_FILE: countFile, STRATUS_UI_UNTRUSTED: '1', STRATUS_UI_GREP: 'restricted settings|outside the recipe' } });
-    add('workbench-untrusted', fs.existsSync(countFile) ? JSON.parse(fs.readFileSync(countFile, 'utf8')) : { passed: 0, failed: 1, skipped: 0, failures: ['workbench (untrusted): no result (see above)'] });
+    const wu = await runTier('workbench-untrusted', process.execPath, ['test/host/run-tests.mjs'], { env: { ...process.env, STRATUS_COUNT_FILE: countFile, STRATUS_UI_UNTRUSTED: '1', STRATUS_UI_GREP: 'restricted settings|outside the recipe' } });
+    add('workbench-untrusted', result('workbench-untrusted', countFile, wu, 'workbench (untrusted): no result (see above)'));
   } else console.log('[workbench] no harness yet');
 }
 // Two guest-booting files at a time: most instances have 1 vCPU and much of a test is waiting (boots, apt,
 // saves), so two at once on 2 cores keeps the tier well inside the budget; each test has its own data folder and ports.
-if (tiers.includes('vm')) nodeTests('vm', compiled.filter(p => p.endsWith('.vm.test.js')), ['--test-concurrency=2']);
+if (tiers.includes('vm')) await nodeTests('vm', compiled.filter(p => p.endsWith('.vm.test.js')), ['--test-concurrency=2']);
 
 if (total.failures.length) console.log('\nFailures:\n' + total.failures.map(f => `  ${f}`).join('\n'));
 console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);

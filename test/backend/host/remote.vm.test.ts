@@ -180,7 +180,10 @@ test('the libvirt driver on a remote KVM host: virsh runs there over the same on
   let id: string | undefined;
   try {
     const base = await stageImage(host, baseImage(), data.images);
-    const r = await mgr.launch({ image: base, name: 'remote-lv', sshKeys: [], memoryMiB: 1024, vcpu: 2 });
+    t.diagnostic('base image staged on the remote host');
+    // a boot deadline inside the test's own, so a guest that never answers ends in a diagnosis (and the cleanup below)
+    const r = await mgr.launch({ image: base, name: 'remote-lv', sshKeys: [], memoryMiB: 1024, vcpu: 2, bootTimeoutMs: 300_000 },
+      { onStep: s => t.diagnostic(`launch: ${s}`) });
     id = r.id;
     assert.equal(r.driver, 'libvirt');
     assert.equal((await mgr.exec(r.id, 'hostname')).stdout.trim(), 'remote-lv');
