@@ -7,6 +7,8 @@ import { checkedBridge, slirpNetdev } from './netargs';
 /** Our tag in a domain's <metadata>: only domains carrying it are ours (users' own VMs are never touched or shown). */
 export const METADATA_NS = 'https://stratus.dev/libvirt/instance/1';
 const PREFIX = 'stratus-';
+/** A virsh call that takes longer than this means libvirtd is stuck: say so instead of waiting forever. */
+const VIRSH_TIMEOUT_MS = 120_000;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;').replace(/"/g, '&quot;');
 
@@ -22,7 +24,7 @@ export class LibvirtDriver implements Driver {
 
   private dom(id: string): string { return `${PREFIX}${id}`; }
   private dir(id: string): string { return (this.host.kind === 'local' ? path : path.posix).join(this.root, id); }
-  private virsh(args: string[], opts: { input?: string } = {}): Promise<string> { return this.host.run(['virsh', '-q', '-c', this.uri, ...args], opts); }
+  private virsh(args: string[], opts: { input?: string } = {}): Promise<string> { return this.host.run(['virsh', '-q', '-c', this.uri, ...args], { timeoutMs: VIRSH_TIMEOUT_MS, ...opts }); }
 
   async define(spec: DomainSpec): Promise<void> {
     if (path.resolve(spec.dir) !== path.resolve(this.dir(spec.id))) throw new Error(`domain folder must be ${this.dir(spec.id)}`);
@@ -57,7 +59,7 @@ export class LibvirtDriver implements Driver {
   }
 
   async state(id: string): Promise<DomainState> {
-    const r = await this.host.exec(['virsh', '-q', '-c', this.uri, 'domstate', this.dom(id)]);
+    const r = await this.host.exec(['virsh', '-q', '-c', this.uri, 'domstate', this.dom(id)], { timeoutMs: VIRSH_TIMEOUT_MS });
     if (r.code !== 0) return 'missing';
     const s = r.stdout.trim();
     if (s === 'running' || s === 'in shutdown' || s === 'idle' || s === 'blocked') return 'running';
