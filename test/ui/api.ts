@@ -1,9 +1,20 @@
 import * as assert from 'assert/strict';
+import * as fs from 'fs';
 import * as vscode from 'vscode';
 import type { StratusApi } from '../../src/extension';
 import type { TreeSnapshot } from '../../src/ui/context';
 
 export const EXTENSION_ID = 'stratus.stratus';
+
+/** The Debian base image the guest-booting workbench tests launch (scripts/setup-kvm.sh prints its path). */
+export const BASE_IMAGE = process.env.STRATUS_TEST_BASE_IMAGE;
+
+/** In a suite's before(): skips it, saying why, when there is no base image to boot. */
+export function skipWithoutBaseImage(ctx: Mocha.Context): void {
+  if (BASE_IMAGE && fs.existsSync(BASE_IMAGE)) return;
+  console.log('skipped: set STRATUS_TEST_BASE_IMAGE to the Debian base image (scripts/setup-kvm.sh prints it) to boot a guest');
+  ctx.skip();
+}
 
 /** Activates the extension under test (loaded from the repo's dist/) and returns its API. */
 export async function stratusApi(): Promise<StratusApi> {

@@ -1,7 +1,6 @@
 import * as assert from 'assert/strict';
-import * as fs from 'fs';
 import * as vscode from 'vscode';
-import { stratusApi, untilTree } from '../api';
+import { BASE_IMAGE, skipWithoutBaseImage, stratusApi, untilTree } from '../api';
 import { hasHarness, screenshot, waitForText } from '../screenshot';
 import type { InstanceRecord } from '../../../src/backend/kvm/types';
 import { LocalHost } from '../../../src/backend/host/local';
@@ -9,18 +8,13 @@ import { InstanceManager } from '../../../src/backend/kvm/instances';
 import { dataLayout } from '../../../src/backend/paths';
 import { perlHttpServer } from '../../backend/kvm/aptMirror';
 
-const base = process.env.STRATUS_TEST_BASE_IMAGE;
+const base = BASE_IMAGE;
 
 describe('Instances: a published port shows under its instance and opens in the browser', function () {
   this.timeout(600_000);
   let id: string | undefined;
 
-  before(function () {
-    if (!base || !fs.existsSync(base)) {
-      console.log('skipped: set STRATUS_TEST_BASE_IMAGE to the Debian base image (scripts/setup-kvm.sh prints it) to boot a guest');
-      this.skip();
-    }
-  });
+  before(function () { skipWithoutBaseImage(this); });
   after(async () => {
     if (id) await vscode.commands.executeCommand('stratus.instances.kill', id, { confirm: false });
   });

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { AddressInfo } from 'net';
 import * as vscode from 'vscode';
-import { stratusApi } from '../api';
+import { BASE_IMAGE, skipWithoutBaseImage, stratusApi } from '../api';
 import type { InstanceRecord } from '../../../src/backend/kvm/types';
 import { LocalHost } from '../../../src/backend/host/local';
 import { InstanceManager } from '../../../src/backend/kvm/instances';
@@ -15,7 +15,7 @@ import { serve, RunningServer } from '../../../src/backend/marketplace/server';
 import { summarize } from '../../../src/core/metadata/summary';
 import { signedEntry, isoIn, testKey } from '../../backend/marketplace/fixtures';
 
-const base = process.env.STRATUS_TEST_BASE_IMAGE;
+const base = BASE_IMAGE;
 const cfg = () => vscode.workspace.getConfiguration('stratus');
 
 describe('Instances: Launch of a remote marketplace entry with a cloud-init part', function () {
@@ -25,12 +25,7 @@ describe('Instances: Launch of a remote marketplace entry with a cloud-init part
   let mp: RunningServer | undefined;
   let files: http.Server | undefined;
 
-  before(function () {
-    if (!base || !fs.existsSync(base)) {
-      console.log('skipped: set STRATUS_TEST_BASE_IMAGE to the Debian base image (scripts/setup-kvm.sh prints it) to boot a guest');
-      this.skip();
-    }
-  });
+  before(function () { skipWithoutBaseImage(this); });
   after(async () => {
     if (id) await vscode.commands.executeCommand('stratus.instances.kill', id, { confirm: false });
     await mp?.close();

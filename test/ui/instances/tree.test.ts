@@ -1,22 +1,16 @@
 import * as assert from 'assert/strict';
-import * as fs from 'fs';
 import * as vscode from 'vscode';
-import { stratusApi } from '../api';
+import { BASE_IMAGE, skipWithoutBaseImage, stratusApi } from '../api';
 import { hasHarness, screenshot, waitForText } from '../screenshot';
 import type { InstanceRecord } from '../../../src/backend/kvm/types';
 
-const base = process.env.STRATUS_TEST_BASE_IMAGE;
+const base = BASE_IMAGE;
 
 describe('Instances: launch a real guest, see it Running in the tree, kill it', function () {
   this.timeout(600_000);
   let id: string | undefined;
 
-  before(function () {
-    if (!base || !fs.existsSync(base)) {
-      console.log('skipped: set STRATUS_TEST_BASE_IMAGE to the Debian base image (scripts/setup-kvm.sh prints it) to boot a guest');
-      this.skip();
-    }
-  });
+  before(function () { skipWithoutBaseImage(this); });
   after(async () => {
     if (id) await vscode.commands.executeCommand('stratus.instances.kill', id, { confirm: false });
   });
