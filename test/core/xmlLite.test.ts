@@ -25,6 +25,7 @@ const TRICKY: [string, string][] = [
     .replace('<dcterms:type>machine</dcterms:type>', '<dcterms:type><!-- c -->mach<![CDATA[i]]>ne &amp; &#x41;&#66;</dcterms:type><?keep this?>\r\n  <dcterms:title xml:lang="en" >A &lt;b&gt; "t"</dcterms:title >')],
   ['attribute values normalised', MINIMAL.replace('<rdf:Description', '<rdf:Description note="a\tb\r\nc&#10;d&#9;e" other=\'x "y" z\'')],
   ['default namespace, unprefixed rdf attributes', `<?xml version="1.0"?>\n<RDF xmlns="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:d="http://purl.org/dc/terms/">\n  <Description about="#x" d:title="t">\n    <d:type parseType="Resource"><d:x/></d:type>\n    text\n  </Description>\n</RDF>\n`],
+  ['declarations between attributes, a comment before the root', '<!-- c --><a k="v" xmlns:p="urn:p" p:z="1" xmlns="urn:d" b="2"><p:c/>\n<c p:y=\'&quot;\'/></a>\n<?after x?>'],
   ['no declaration, astral characters', '<a xmlns:p="urn:p"><p:b p:c="1" c="2">é 𝄞 text</p:b><c/></a>'],
 ];
 
