@@ -77,7 +77,7 @@ for (const [key, decl] of DECLS) {
   if (!DECLS_BY_NS.has(ns)) DECLS_BY_NS.set(ns, new Map());
   DECLS_BY_NS.get(ns)!.set(local, decl);
 }
-const declOf = (e: Element) => DECLS_BY_NS.get(e.namespaceURI ?? '')?.get(e.localName ?? 'null');
+const declOf = (e: Element) => DECLS_BY_NS.get(e.namespaceURI ?? '')?.get(e.localName ?? '');
 const expanded = (p: Particle) => p.local === undefined ? `WC[${p.ns === '##any' ? '##any' : `"${p.ns}"`}]` : `"${p.ns}":${p.local}`;
 const nameOf = (e: Element) => e.namespaceURI ? `{"${e.namespaceURI}":${e.localName}}` : e.localName!;
 const matches = (p: Particle, e: Element) => p.local === undefined ? (p.ns === '##any' || p.ns === e.namespaceURI) : p.ns === e.namespaceURI && p.local === e.localName;
