@@ -65,24 +65,40 @@ export function checkXmlLimits(text: string, limits: XmlLimits = {}): void {
 }
 
 /**
- * Parse XML without any DTD or external-entity processing: a DOCTYPE is refused outright,
- * so no entity can expand or fetch anything. Every node keeps `lineNumber`/`columnNumber`
- * (1-based) from xmldom's locator for diagnostics. Over-limit documents (XML_LIMITS, or `limits`) are refused
- * before parsing with one error, so no walk over the DOM can exhaust the stack or memory.
+ * What every parse checks first (parseXml, parseXmlLite): the limits, then no DOCTYPE. Returns the refusal,
+ * or undefined when the text may be parsed.
  */
-export function parseXml(text: string, limits: XmlLimits = {}): ParsedXml {
-  const errors: XmlError[] = [];
+export function preflightXml(text: string, limits: XmlLimits = {}): (ParsedXml & { doc: undefined }) | undefined {
   try {
     checkXmlLimits(text, limits);
   } catch (e) {
     if (!(e instanceof XmlLimitError)) throw e;
     return { doc: undefined, errors: [{ message: e.message, line: e.line, column: e.column }], limit: e };
   }
-  const doctype = /<!DOCTYPE/i.exec(text);
-  if (doctype) {
-    const pos = positionAt(text, doctype.index);
+  const doctype = doctypeAt(text);
+  if (doctype >= 0) {
+    const pos = positionAt(text, doctype);
     return { doc: undefined, errors: [{ message: 'DOCTYPE declarations are not allowed (no DTD or external entities are processed); remove the <!DOCTYPE …> line', ...pos }] };
   }
+  return undefined;
+}
+
+/** Offset of the first '<!DOCTYPE' in any letter case, or -1 (an indexOf per '<!': a case-blind regex scan costs more). */
+function doctypeAt(text: string): number {
+  for (let i = text.indexOf('<!'); i >= 0; i = text.indexOf('<!', i + 2)) if (text.slice(i + 2, i + 9).toUpperCase() === 'DOCTYPE') return i;
+  return -1;
+}
+
+/**
+ * Parse XML without any DTD or external-entity processing: a DOCTYPE is refused outright,
+ * so no entity can expand or fetch anything. Every node keeps `lineNumber`/`columnNumber`
+ * (1-based) from xmldom's locator for diagnostics. Over-limit documents (XML_LIMITS, or `limits`) are refused
+ * before parsing with one error, so no walk over the DOM can exhaust the stack or memory.
+ */
+export function parseXml(text: string, limits: XmlLimits = {}): ParsedXml {
+  const refused = preflightXml(text, limits);
+  if (refused) return refused;
+  const errors: XmlError[] = [];
   let fatal = false;
   const parser = new (xmldom().DOMParser)({
     locator: true,

@@ -2,7 +2,7 @@
  * Warnings the original never gave: validity over or close, stale bytes/checksums against the image at hand,
  * elements the client needs to run an image (marked "P", docs/stratuslab.md#metadata-elements, with its message), no location.
  */
-import type { Document, Element } from '@xmldom/xmldom';
+import type { XDocument as Document, XElement as Element } from '../xmlLite';
 import { NS, Diagnostic, SourceRange } from './types';
 import { descendants, descriptions, kids, textOf, SourceMap } from './dom';
 import { DATE_PATTERN, strictDateOk } from './constraints';
@@ -17,6 +17,8 @@ export const CLIENT_REQUIRED: Array<[string, string]> = [
   [NS.dcterms, 'identifier'], [NS.slreq, 'bytes'], [NS.dcterms, 'type'], [NS.dcterms, 'created'], [NS.dcterms, 'valid'],
   [NS.dcterms, 'description'], [NS.dcterms, 'compression'], [NS.slterms, 'os'], [NS.slterms, 'os-arch'], [NS.slterms, 'os-version'], [NS.slterms, 'version'],
 ];
+
+const REQUIRED_LOCALS = new Set(CLIENT_REQUIRED.map(([, local]) => local));
 
 export function missingElementMessage(ns: string, local: string): string {
   return local === 'identifier' || local === 'bytes' ? `Missing mandatory element '${local}' in namespace '${ns}'` : `Missing element '${local}' in namespace '${ns}'`;
@@ -39,7 +41,8 @@ export function checkAdvice(doc: Document, src: SourceMap, opts: { now?: Date; d
     else if (days < EXPIRY_WARNING_DAYS) add('warning', 'expiring', `validity ends in ${Math.floor(days)} day(s) (${v}); extend dcterms:valid and sign again before it expires`, src.content(valid));
   }
 
-  const inDesc = new Set(descendants(desc).map(e => `${e.namespaceURI} ${e.localName}`));
+  const inDesc = new Set<string>();   // the required names that occur (a key string only for those)
+  for (const e of descendants(desc)) if (e.localName && REQUIRED_LOCALS.has(e.localName)) inDesc.add(`${e.namespaceURI} ${e.localName}`);
   for (const [ns, local] of CLIENT_REQUIRED) {
     if (!inDesc.has(`${ns} ${local}`)) add('warning', 'missing-element', `${missingElementMessage(ns, local)} (the StratusLab client needs it to run an image; an empty element is enough)`, src.name(desc));
   }

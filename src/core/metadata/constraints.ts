@@ -3,7 +3,7 @@
  * messages. Every failure becomes a diagnostic (the editor shows them all); `message` is the first one, which
  * is what the original reports.
  */
-import type { Document, Element } from '@xmldom/xmldom';
+import type { XDocument as Document, XElement as Element } from '../xmlLite';
 import { MARKETPLACE_BASE, NS, Diagnostic, SourceRange } from './types';
 import { descendants, descriptions, kids, textOf, childElements, childIndex, SourceMap, is } from './dom';
 import { identifierToBigInt } from './identifier';

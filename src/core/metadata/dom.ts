@@ -1,5 +1,5 @@
 /** DOM walking and exact source ranges for metadata diagnostics (elements, attributes, text content). */
-import type { Document, Element, Node } from '@xmldom/xmldom';
+import { LiteDocument, type XDocument as Document, type XElement as Element, type XNode as Node } from '../xmlLite';
 import { NS, SourceRange } from './types';
 
 export const ELEMENT_NODE = 1, TEXT_NODE = 3, CDATA_NODE = 4;
@@ -11,22 +11,33 @@ export function childElements(el: Node): Element[] {
 }
 
 export function kids(el: Node, ns: string, local: string): Element[] {
-  return childElements(el).filter(e => e.namespaceURI === ns && e.localName === local);
+  const out: Element[] = [];
+  for (let c = el.firstChild; c; c = c.nextSibling) {
+    if (c.nodeType === ELEMENT_NODE && (c as Element).localName === local && (c as Element).namespaceURI === ns) out.push(c as Element);
+  }
+  return out;
 }
 
 /** Children of one element grouped by expanded name, built once: for repeated lookups on large Descriptions. */
 export function childIndex(el: Node): (ns: string, local: string) => Element[] {
-  const map = new Map<string, Element[]>();
-  for (const c of childElements(el)) {
-    const k = `${c.namespaceURI} ${c.localName}`;
-    const list = map.get(k);
-    if (list) list.push(c); else map.set(k, [c]);
+  const byNs = new Map<string | null, Map<string | null, Element[]>>();   // two levels: no key string per child
+  for (let c = el.firstChild; c; c = c.nextSibling) {
+    if (c.nodeType !== ELEMENT_NODE) continue;
+    const e = c as Element;
+    let byLocal = byNs.get(e.namespaceURI);
+    if (!byLocal) byNs.set(e.namespaceURI, byLocal = new Map());
+    const list = byLocal.get(e.localName);
+    if (list) list.push(e); else byLocal.set(e.localName, [e]);
   }
-  return (ns, local) => map.get(`${ns} ${local}`) ?? [];
+  return (ns, local) => byNs.get(ns)?.get(local) ?? [];
 }
 
-/** All elements in document order (iterative, no recursion: deep documents must not blow the stack). */
+/**
+ * All elements in document order (iterative, no recursion: deep documents must not blow the stack). Treat the
+ * result as read-only: for a light document it is the list the parser kept.
+ */
 export function descendants(root: Node): Element[] {
+  if (root instanceof LiteDocument) return root.elements;
   const out: Element[] = [];
   if (root.nodeType === ELEMENT_NODE) out.push(root as Element);
   let n: Node | null = root.firstChild;
@@ -57,7 +68,7 @@ export function descriptions(doc: Document, all: Element[] = descendants(doc)): 
 
 export function is(el: Element, ns: string, local: string): boolean { return el.namespaceURI === ns && el.localName === local; }
 
-/** Maps xmldom's 1-based line/column locators to offsets in the text and back. */
+/** Maps nodes to offsets in the text (the light DOM's `start`, or xmldom's 1-based line/column locators) and back. */
 export class SourceMap {
   private readonly lineStarts: number[] = [0];
   constructor(readonly text: string) {
@@ -76,6 +87,8 @@ export class SourceMap {
     return { line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
   }
   private startOf(n: Node): number {
+    const start = (n as { start?: number }).start;
+    if (start !== undefined) return start;
     const ln = (n as any).lineNumber as number | undefined, col = (n as any).columnNumber as number | undefined;
     return ln ? this.offset(ln, col ?? 1) : 0;
   }

@@ -3,9 +3,10 @@
  * without VS Code). Each returns [] when there is nothing to change.
  */
 import type { Element } from '@xmldom/xmldom';
+import type { XElement } from '../xmlLite';
 import { parseXml } from '../xml';
 import { NS } from './types';
-import { descendants, descriptions, kids, textOf, SourceMap } from './dom';
+import { childElements, descendants, descriptions, kids, textOf, SourceMap } from './dom';
 import { UNQUALIFIED_RDF } from './rdf';
 import { sha1ToIdentifier } from './identifier';
 import { CLIENT_REQUIRED, ImageDigests } from './advice';
@@ -15,7 +16,7 @@ export interface TextEdit { start: number; end: number; newText: string }
 
 function load(text: string) {
   const parsed = parseXml(text);
-  const desc = parsed.doc && descriptions(parsed.doc)[0];
+  const desc = parsed.doc && descriptions(parsed.doc)[0] as Element | undefined;   // xmldom's: prefixesOf needs lookupPrefix
   if (!desc) return undefined;
   return { desc, src: new SourceMap(text), prefixes: prefixesOf(desc) };
 }
@@ -30,7 +31,7 @@ const span = (src: SourceMap, r: { line: number; column: number; endLine: number
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** Replace an element's text, or give it one when empty/self-closing. */
-function setContent(src: SourceMap, el: Element, value: string): TextEdit {
+function setContent(src: SourceMap, el: XElement, value: string): TextEdit {
   const r = src.content(el);
   const tag = src.element(el);
   const s = span(src, r);
@@ -43,14 +44,14 @@ function setContent(src: SourceMap, el: Element, value: string): TextEdit {
 }
 
 /** Indentation of the Description's children, for inserted elements. */
-function childIndent(src: SourceMap, desc: Element): string {
-  const first = kids(desc, NS.dcterms, 'identifier')[0] ?? Array.from({ length: desc.childNodes.length }, (_, i) => desc.childNodes.item(i)).find(n => n?.nodeType === 1) as Element | undefined;
+function childIndent(src: SourceMap, desc: XElement): string {
+  const first = kids(desc, NS.dcterms, 'identifier')[0] ?? childElements(desc)[0];
   if (!first) return '    ';
   const r = src.element(first);
   return src.text.slice(src.offset(r.line, 1), src.offset(r.line, r.column)).replace(/\S.*$/, '') || '    ';
 }
 
-function insertInDescription(src: SourceMap, desc: Element, lines: string[]): TextEdit {
+function insertInDescription(src: SourceMap, desc: XElement, lines: string[]): TextEdit {
   const at = src.endTagStart(desc);
   const indent = childIndent(src, desc);
   const before = src.text.slice(0, at);
@@ -84,7 +85,7 @@ export function addMissingElements(text: string, now = new Date()): TextEdit[] {
   const m = load(text);
   if (!m) return [];
   const present = new Set<string>();
-  const walk = (e: Element) => { present.add(`${e.namespaceURI} ${e.localName}`); for (const c of Array.from({ length: e.childNodes.length }, (_, i) => e.childNodes.item(i))) if (c?.nodeType === 1) walk(c as Element); };
+  const walk = (e: XElement) => { present.add(`${e.namespaceURI} ${e.localName}`); for (const c of childElements(e)) walk(c); };
   walk(m.desc);
   const defaults: Record<string, string> = { type: 'base', created: isoSeconds(now), valid: isoSeconds(validUntil(now)) };
   const lines = CLIENT_REQUIRED.filter(([ns, local]) => !present.has(`${ns} ${local}`) && local !== 'identifier' && local !== 'bytes')
@@ -134,7 +135,7 @@ export function qualifyRdfAttribute(text: string, range: { line: number; column:
   const at = src.offset(range.line, range.column);
   const m = /^([A-Za-z]+)\s*=/.exec(text.slice(at, at + 20));
   if (!m || !UNQUALIFIED_RDF.has(m[1])) return [];
-  for (const el of descendants(parsed.doc)) {
+  for (const el of descendants(parsed.doc) as Element[]) {   // xmldom's: lookupPrefix below
     const tag = span(src, src.element(el));
     if (at <= tag.start || at >= tag.end) continue;
     const attr = el.getAttributeNode(m[1]);

@@ -6,7 +6,7 @@
  * and type are read as their rdf: forms, each with a warning: the original StratusLab Deprecator writes
  * `parseType="Resource"` and the original marketplace accepted it.
  */
-import type { Attr, Document, Element, Node } from '@xmldom/xmldom';
+import type { XAttr as Attr, XDocument as Document, XElement as Element, XNode as Node } from '../xmlLite';
 import { NS, Diagnostic, SourceRange } from './types';
 import { childElements, SourceMap } from './dom';
 import type { LayerResult } from './constraints';

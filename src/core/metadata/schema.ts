@@ -4,7 +4,7 @@
  * at a child's start tag, attributes, text in element-only content, completeness and simple values at the end tag),
  * so the first diagnostic is the original's verdict, with Xerces' wording (JDK 17).
  */
-import type { Document, Element } from '@xmldom/xmldom';
+import type { XDocument as Document, XElement as Element } from '../xmlLite';
 import { NS, Diagnostic, SourceRange } from './types';
 import { SourceMap, textOf } from './dom';
 import type { LayerResult } from './constraints';
@@ -70,7 +70,14 @@ const DECLS = new Map<string, Decl>([
   ...DC.map(n => [`${DC11} ${n}`, { kind: 'literal' }] as [string, Decl]),
 ]);
 
-const declOf = (e: Element) => DECLS.get(`${e.namespaceURI ?? ''} ${e.localName}`);
+// By namespace, then local name: no key string per element.
+const DECLS_BY_NS = new Map<string, Map<string, Decl>>();
+for (const [key, decl] of DECLS) {
+  const [ns, local] = key.split(' ');
+  if (!DECLS_BY_NS.has(ns)) DECLS_BY_NS.set(ns, new Map());
+  DECLS_BY_NS.get(ns)!.set(local, decl);
+}
+const declOf = (e: Element) => DECLS_BY_NS.get(e.namespaceURI ?? '')?.get(e.localName ?? '');
 const expanded = (p: Particle) => p.local === undefined ? `WC[${p.ns === '##any' ? '##any' : `"${p.ns}"`}]` : `"${p.ns}":${p.local}`;
 const nameOf = (e: Element) => e.namespaceURI ? `{"${e.namespaceURI}":${e.localName}}` : e.localName!;
 const matches = (p: Particle, e: Element) => p.local === undefined ? (p.ns === '##any' || p.ns === e.namespaceURI) : p.ns === e.namespaceURI && p.local === e.localName;

@@ -1,5 +1,5 @@
 /** The indexed fields of one metadata entry (marketplace listings, trees). */
-import type { Document, Element } from '@xmldom/xmldom';
+import type { XDocument as Document, XElement as Element } from '../xmlLite';
 import { parseXml } from '../xml';
 import { NS, MetadataSummary } from './types';
 import { childIndex, descendants, descriptions, kids, textOf } from './dom';

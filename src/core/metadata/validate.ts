@@ -2,7 +2,8 @@
  * Full validation of a metadata document: every validation layer (docs/stratuslab.md#validation) as diagnostics, plus the original's verdicts
  * (client chain: signature → schema → constraints → RDF; server chain: parse → signature → constraints → RDF).
  */
-import { parseXml } from '../xml';
+import { parseXml, ParsedXml } from '../xml';
+import { parseXmlLite, XDocument } from '../xmlLite';
 import type { Diagnostic, Layer, MetadataSummary, SignatureVerdict, SourceRange } from './types';
 import { SourceMap } from './dom';
 import { checkSchema } from './schema';
@@ -51,9 +52,12 @@ export function signatureDiagnostics(sig: SignatureVerdict, fallback: SourceRang
 
 export function validateMetadata(text: string, opts: ValidateOptions = {}): ValidationResult {
   const want = new Set<CheckedLayer>(opts.layers ?? ['parse', 'signature', 'schema', 'constraints', 'rdf', 'advice']);
-  const parsed = parseXml(text);
+  // The light DOM serves every layer. xmldom parses only what saxes refused (its messages are the diagnostics;
+  // a document it accepts is still checked) and signed documents (the signature check reads xmldom's DOM).
+  const lite = parseXmlLite(text);
+  const parsed: ParsedXml | undefined = !lite || (lite.hasSignature && want.has('signature')) ? parseXml(text) : undefined;
   const layers: Partial<Record<Layer, LayerVerdict>> = {};
-  if (!parsed.doc) {
+  if (parsed && !parsed.doc) {
     const e = parsed.errors[0];
     const message = `unable to parse metadata: ${e?.message ?? 'not well-formed'}`;
     layers.parse = { ok: false, message };
@@ -63,11 +67,12 @@ export function validateMetadata(text: string, opts: ValidateOptions = {}): Vali
     };
   }
   layers.parse = { ok: true };
-  const doc = parsed.doc, src = new SourceMap(text);
+  const doc: XDocument = lite ?? parsed!.doc!, src = new SourceMap(text);
   const diagnostics: Diagnostic[] = [];
   let signature: SignatureVerdict | undefined;
   if (want.has('signature')) {
-    signature = verifySignature(text, { trusted: opts.trusted, now: opts.now }, parsed);   // one parse for every layer
+    signature = parsed ? verifySignature(text, { trusted: opts.trusted, now: opts.now }, parsed)   // one xmldom parse for the signature
+      : { status: 'absent', message: 'no signature' };                                            // what verifySignature says without one
     layers.signature = signature.status === 'valid' ? { ok: true } : { ok: false, message: signature.message ?? (signature.status === 'absent' ? 'no signature' : 'invalid signature') };
     for (const d of signatureDiagnostics(signature, src.name(doc.documentElement!), !!opts.trusted?.length)) diagnostics.push(d);
   }
