@@ -34,7 +34,13 @@ export function registerAll(ctx: UiContext): void {
   const marketplace = lazyTree(ctx, 'stratus.marketplace', async () => {
     await setUp();
     const m = await import('./trees/marketplace');
-    return view => m.register(ctx, view as never);
+    return view => {
+      const provider = m.register(ctx, view as never);
+      // its snapshot (the API's) lists it too, whatever loaded the view first
+      const tree = ctx.trees.get('stratus.marketplace')!;
+      ctx.trees.set('stratus.marketplace', { ...tree, snapshot: d => { seed(); return tree.snapshot(d); } });
+      return provider;
+    };
   }, { showCollapseAll: true, onList: seed });
   // commands, the other views and the editors reach the marketplaces through the Marketplace view's provider
   const ready = once(async () => { await setUp(); await marketplace.load(); });
