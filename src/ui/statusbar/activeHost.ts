@@ -24,7 +24,7 @@ export function register(ctx: UiContext): ActiveHostItem {
     item.tooltip = `Stratus: new instances launch on ${label}${s ? ` (${s})` : ''} — click to change`;
     item.backgroundColor = s === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   };
-  const fromSetting = () => { const name = config().get<string>('activeHost') || 'local'; show(name, name === 'local'); };
+  const fromSetting = () => { const name = config().get<string>('activeHost') || 'local'; show(name === 'local' ? 'Local' : name, name === 'local'); };
   fromSetting();
   const early = vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('stratus.activeHost')) fromSetting(); });
   item.show();
