@@ -16,7 +16,8 @@ export function activate(ext: vscode.ExtensionContext): StratusApi {
   const data = dataLayout(configured || undefined);
   const ctx: UiContext = { ext, log, data, trees: new Map() };
   registerAll(ctx);
-  log.info(`Stratus activated; data folder ${data.root}`);
+  // The time is in the text: a log channel's lines are stamped when its logger is ready, which can be much later.
+  log.info(`Stratus activated; data folder ${data.root} (at ${new Date().toISOString()})`);
   return {
     dataRoot: data.root,
     treeSnapshot: async (viewId, depth) => {

@@ -6,7 +6,6 @@ import { seedBaseImage, seedMarkerFile, setupBaseImage, SeedResult } from '../ba
 import { setDefaultTrusted } from '../backend/marketplace/trust';
 import { config, UiContext } from './context';
 import { marketplaces } from './services/marketplaces';
-import { registerCommand } from './services/commands';
 
 /**
  * First start: trust the local builder certificate by default, and on a fresh data folder publish the base
@@ -46,32 +45,37 @@ export async function publishBaseImage(ctx: UiContext, image: string, force = fa
   return r;
 }
 
-export function register(ctx: UiContext): void {
+/** Before any tree verifies or a command runs: the local builder certificate is trusted unless the user said no. */
+export function applyDefaultTrust(ctx: UiContext): void {
   setDefaultTrusted(localBuilderTrust(ctx.data));
-  ctx.ext.subscriptions.push(
-    registerCommand('stratus.marketplace.publishBaseImage', async (arg?: { image?: string; force?: boolean }) => {
-      let image = arg?.image ?? configuredBaseImage() ?? setupBaseImage(ctx.ext.extensionPath);
-      if (!image) {
-        const f = await vscode.window.showOpenDialog({ title: 'Base image to publish (qcow2 built by scripts/setup-kvm.sh)', canSelectMany: false, filters: { 'Disk images': ['qcow2', 'img'] } });
-        image = f?.[0]?.fsPath;
-        if (!image) return undefined;
-      }
-      const r = await publishBaseImage(ctx, image, arg?.force ?? true);
-      void vscode.window.showInformationMessage(r.published ? `Published the base image as ${r.identifier} in the embedded marketplace, signed by the local builder certificate.` : `The base image is already published (${r.identifier}).`);
-      return r;
-    }),
-    registerCommand('stratus.localBuilder.untrust', async () => {
-      await setLocalBuilderTrusted(ctx.data, false);
-      applyTrust(ctx);
-      ctx.log.info(`the local builder certificate ${localBuilderFiles(ctx.data).pem} is no longer trusted by default`);
-      void vscode.window.showInformationMessage('The local builder certificate is no longer trusted: images signed by it now show as untrusted. "Stratus: Trust the Local Builder Certificate" gives the trust back.');
-    }),
-    registerCommand('stratus.localBuilder.trust', async () => {
-      await setLocalBuilderTrusted(ctx.data, true);
-      applyTrust(ctx);
-      void vscode.window.showInformationMessage('The local builder certificate is trusted again.');
-    }),
-  );
+}
+
+/** stratus.marketplace.publishBaseImage [{ image, force }]: the set-up's base image, signed, into the embedded marketplace. */
+export async function publishBaseImageCommand(ctx: UiContext, arg?: { image?: string; force?: boolean }) {
+  let image = arg?.image ?? configuredBaseImage() ?? setupBaseImage(ctx.ext.extensionPath);
+  if (!image) {
+    const f = await vscode.window.showOpenDialog({ title: 'Base image to publish (qcow2 built by scripts/setup-kvm.sh)', canSelectMany: false, filters: { 'Disk images': ['qcow2', 'img'] } });
+    image = f?.[0]?.fsPath;
+    if (!image) return undefined;
+  }
+  const r = await publishBaseImage(ctx, image, arg?.force ?? true);
+  void vscode.window.showInformationMessage(r.published ? `Published the base image as ${r.identifier} in the embedded marketplace, signed by the local builder certificate.` : `The base image is already published (${r.identifier}).`);
+  return r;
+}
+
+/** stratus.localBuilder.untrust */
+export async function untrustLocalBuilder(ctx: UiContext): Promise<void> {
+  await setLocalBuilderTrusted(ctx.data, false);
+  applyTrust(ctx);
+  ctx.log.info(`the local builder certificate ${localBuilderFiles(ctx.data).pem} is no longer trusted by default`);
+  void vscode.window.showInformationMessage('The local builder certificate is no longer trusted: images signed by it now show as untrusted. "Stratus: Trust the Local Builder Certificate" gives the trust back.');
+}
+
+/** stratus.localBuilder.trust */
+export async function trustLocalBuilder(ctx: UiContext): Promise<void> {
+  await setLocalBuilderTrusted(ctx.data, true);
+  applyTrust(ctx);
+  void vscode.window.showInformationMessage('The local builder certificate is trusted again.');
 }
 
 /**

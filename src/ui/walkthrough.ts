@@ -9,27 +9,16 @@ import type { InstanceRecord } from '../backend/kvm/types';
 import type { BuildRecord } from '../backend/build/steps';
 import type { UiContext } from './context';
 import { allManagers } from './services/hostServices';
-import { registerCommand } from './services/commands';
+import { markStep } from './walkthroughSteps';
 
 /**
- * The "Get started with Stratus" walkthrough: launch the base image → SSH terminal → its web page → build the
- * sample recipe → sign and publish the result → launch it. Each step is done when the real thing happened:
- * its context key (stratus.walkthrough.<step>) is set from the event itself and remembered across sessions.
+ * The commands of the "Get started with Stratus" walkthrough: launch the base image → SSH terminal → its web page →
+ * build the sample recipe → sign and publish the result → launch it. The steps and their keys: walkthroughSteps.ts.
  */
+export { markStep, doneSteps, type WalkthroughStep } from './walkthroughSteps';
 
-export type WalkthroughStep = 'launched' | 'sshOpened' | 'webOpened' | 'built' | 'published' | 'launchedBuilt';
-const STEPS: WalkthroughStep[] = ['launched', 'sshOpened', 'webOpened', 'built', 'published', 'launchedBuilt'];
-const stateKey = 'stratus.walkthrough.done';
 const LAST_BUILD = 'stratus.walkthrough.lastBuild';
 const PUBLISHED = 'stratus.walkthrough.published';
-
-export async function markStep(ctx: UiContext, step: WalkthroughStep): Promise<void> {
-  const done = new Set(ctx.ext.globalState.get<WalkthroughStep[]>(stateKey) ?? []);
-  if (!done.has(step)) { done.add(step); await ctx.ext.globalState.update(stateKey, [...done]); }
-  await vscode.commands.executeCommand('setContext', `stratus.walkthrough.${step}`, true);
-}
-
-export function doneSteps(ctx: UiContext): WalkthroughStep[] { return ctx.ext.globalState.get<WalkthroughStep[]>(stateKey) ?? []; }
 
 function portsOf(r: InstanceRecord): PortMapping[] { return (r as InstanceRecord & { ports?: PortMapping[] }).ports ?? []; }
 
@@ -40,7 +29,7 @@ async function running(ctx: UiContext): Promise<InstanceRecord[]> {
 }
 
 /** Fetches the page first: the step is done only when the guest's web server really answered. */
-async function openWebPage(ctx: UiContext, arg?: { id?: string }): Promise<string | undefined> {
+export async function openWebPage(ctx: UiContext, arg?: { id?: string }): Promise<string | undefined> {
   const withPorts = (await running(ctx)).filter(r => portsOf(r).some(p => p.proto === 'tcp'));
   let rec = withPorts.find(r => r.id === arg?.id);
   if (!rec) {
@@ -64,7 +53,7 @@ async function openWebPage(ctx: UiContext, arg?: { id?: string }): Promise<strin
   return url;
 }
 
-async function buildSample(ctx: UiContext): Promise<BuildRecord | undefined> {
+export async function buildSample(ctx: UiContext): Promise<BuildRecord | undefined> {
   const found = await vscode.workspace.findFiles('**/*.recipe.yaml', '**/node_modules/**', 5);
   let uri = found[0];
   if (found.length > 1) {
@@ -82,7 +71,7 @@ async function buildSample(ctx: UiContext): Promise<BuildRecord | undefined> {
 }
 
 /** Signs the last build's draft with the local builder certificate and publishes it into the embedded marketplace. */
-async function publishBuilt(ctx: UiContext): Promise<string | undefined> {
+export async function publishBuilt(ctx: UiContext): Promise<string | undefined> {
   const result = ctx.ext.globalState.get<BuildRecord['result']>(LAST_BUILD);
   if (!result?.metadataPath || !fs.existsSync(result.metadataPath)) { void vscode.window.showWarningMessage('Build the sample recipe first: its result has draft metadata to sign and publish.'); return undefined; }
   try {
@@ -100,31 +89,31 @@ async function publishBuilt(ctx: UiContext): Promise<string | undefined> {
   }
 }
 
-export function register(ctx: UiContext): void {
-  const done = new Set(doneSteps(ctx));
-  for (const s of STEPS) void vscode.commands.executeCommand('setContext', `stratus.walkthrough.${s}`, done.has(s));
-  ctx.ext.subscriptions.push(
-    // the SSH step: an SSH terminal to an instance really opened (from the tree, a toast or the walkthrough)
-    vscode.window.onDidOpenTerminal(t => { if (/^ssh /.test(t.name)) void markStep(ctx, 'sshOpened'); }),
-    registerCommand('stratus.walkthrough.launchBase', async () => {
-      let id: string | undefined;
-      try { id = JSON.parse(fs.readFileSync(seedMarkerFile(ctx.data), 'utf8')).identifier; } catch { /* not seeded */ }
-      if (!id) {
-        const r = await vscode.commands.executeCommand<{ identifier: string } | undefined>('stratus.marketplace.publishBaseImage');
-        id = r?.identifier;
-        if (!id) return undefined;
-      }
-      return vscode.commands.executeCommand('stratus.instances.launch', id, { publish: ['0:80'] });
-    }),
-    registerCommand('stratus.walkthrough.openSsh', () => vscode.commands.executeCommand('stratus.instances.openSshTerminal')),
-    registerCommand('stratus.instances.openWebPage', (arg?: { id?: string }) => openWebPage(ctx, arg)),
-    registerCommand('stratus.walkthrough.buildSample', () => buildSample(ctx)),
-    registerCommand('stratus.walkthrough.publishBuilt', () => publishBuilt(ctx)),
-    registerCommand('stratus.walkthrough.launchBuilt', async () => {
-      const id = ctx.ext.globalState.get<string>(PUBLISHED);
-      if (!id) { void vscode.window.showWarningMessage('Sign and publish the built image first.'); return undefined; }
-      return vscode.commands.executeCommand('stratus.instances.launch', id, { publish: ['0:80'] });
-    }),
-    registerCommand('stratus.walkthrough.open', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', 'stratus.stratus#stratus.getStarted', false)),
-  );
+/** stratus.walkthrough.launchBase: the published base image (published first if needed), with port 80. */
+export async function launchBase(ctx: UiContext) {
+  let id: string | undefined;
+  try { id = JSON.parse(fs.readFileSync(seedMarkerFile(ctx.data), 'utf8')).identifier; } catch { /* not seeded */ }
+  if (!id) {
+    const r = await vscode.commands.executeCommand<{ identifier: string } | undefined>('stratus.marketplace.publishBaseImage');
+    id = r?.identifier;
+    if (!id) return undefined;
+  }
+  return vscode.commands.executeCommand('stratus.instances.launch', id, { publish: ['0:80'] });
+}
+
+/** stratus.walkthrough.openSsh */
+export function openSsh(): Thenable<unknown> {
+  return vscode.commands.executeCommand('stratus.instances.openSshTerminal');
+}
+
+/** stratus.walkthrough.launchBuilt: the image the walkthrough published, with port 80. */
+export async function launchBuilt(ctx: UiContext) {
+  const id = ctx.ext.globalState.get<string>(PUBLISHED);
+  if (!id) { void vscode.window.showWarningMessage('Sign and publish the built image first.'); return undefined; }
+  return vscode.commands.executeCommand('stratus.instances.launch', id, { publish: ['0:80'] });
+}
+
+/** stratus.walkthrough.open */
+export function openWalkthrough(): Thenable<unknown> {
+  return vscode.commands.executeCommand('workbench.action.openWalkthrough', 'stratus.stratus#stratus.getStarted', false);
 }

@@ -5,7 +5,6 @@ import { snapshotProvider } from './snapshot';
 import type { BuildRecord, StepRecord } from '../../backend/build/steps';
 import { buildsModel, type BuildsModel } from '../services/builds';
 import type { BuildNode } from '../services/nodes';
-import { registerCommand } from '../services/commands';
 
 const BUILD_ICON: Record<BuildRecord['status'], [string, string?]> = {
   running: ['sync~spin'], succeeded: ['pass', 'testing.iconPassed'], failed: ['error', 'testing.iconFailed'],
@@ -61,9 +60,8 @@ export class BuildsTree implements vscode.TreeDataProvider<BuildNode> {
 }
 
 /** The Builds view over this window's builds (services/builds). */
-export function register(ctx: UiContext): void {
+export function register(ctx: UiContext): vscode.TreeDataProvider<BuildNode> {
   const tree = new BuildsTree(buildsModel(ctx));
-  ctx.ext.subscriptions.push(vscode.window.createTreeView('stratus.builds', { treeDataProvider: tree }),
-    registerCommand('stratus.builds.refresh', () => tree.refresh()));
   ctx.trees.set('stratus.builds', { refresh: () => tree.refresh(), snapshot: d => snapshotProvider(tree, d ?? 2) });
+  return tree;
 }

@@ -1,7 +1,2 @@
-import type { UiContext } from '../../context';
-import * as prepareContext from './prepareContext';
-
-/** Registers the context commands (one file per command in this folder). */
-export function register(ctx: UiContext): void {
-  prepareContext.register(ctx);
-}
+// The context commands (one file per command in this folder); the command table (src/ui/commandTable.ts) loads this module on first use.
+export { prepareContext } from './prepareContext';

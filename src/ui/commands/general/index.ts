@@ -1,7 +1,2 @@
-import type { UiContext } from '../../context';
-import * as showLog from './showLog';
-
-/** Registers the commands that belong to no single area. */
-export function register(ctx: UiContext): void {
-  showLog.register(ctx);
-}
+// The commands that belong to no single area (one file per command in this folder); the command table (src/ui/commandTable.ts) loads this module on first use.
+export { showLog } from './showLog';

@@ -4,45 +4,42 @@ import { ConnectionPool } from '../../../backend/host/connections';
 import { checkHostName, entryToSetting, HostEntry, HostSetting } from '../../../backend/host/remoteHosts';
 import { loadSshConfig, parseDestination } from '../../../backend/host/sshConfig';
 import { hostsManager } from '../../services/hostsManager';
-import { registerCommand } from '../../services/commands';
 
 /** Arguments for scripted use (tests, other extensions); without them the command asks. */
 export interface AddHostArgs { target: string; name?: string; identityFile?: string; dataDir?: string; acceptFingerprint?: string }
 
 /** stratus.hosts.add — "Add KVM Host…": pick an ~/.ssh/config alias or type user@host:port, verify the key, save. */
-export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(registerCommand('stratus.hosts.add', async (args?: AddHostArgs) => {
-    const mgr = hostsManager(ctx);
-    const target = args?.target ?? await pickTarget();
-    if (!target) return undefined;
-    const taken = new Set(['local', ...mgr.entries().map(e => e.name)]);
-    const suggested = parseDestination(target).host;
-    const name = args?.name ?? (args ? suggested : await vscode.window.showInputBox({
-      title: 'Add KVM Host', prompt: 'Name shown in the trees', value: suggested, ignoreFocusOut: true,
-      validateInput: v => checkHostName(v) ?? (taken.has(v) ? `'${v}' is taken` : undefined),
-    }));
-    if (!name) return undefined;
-    const bad = checkHostName(name) ?? (taken.has(name) ? `a host named '${name}' exists already` : undefined);
-    if (bad) throw new Error(bad);
-    const entry: HostEntry = { name, target, identityFile: args?.identityFile, dataDir: args?.dataDir };
-    // a private pool: verifying must neither reuse nor close a connection the registered hosts share
-    const host = mgr.create(entry, args?.acceptFingerprint ? { confirmHostKey: async k => k.fingerprint === args.acceptFingerprint } : {}, new ConnectionPool());
-    try {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${target}…`, cancellable: false }, () => host.connect());
-    } catch (e) {
-      ctx.log.error(`Add KVM Host ${target}: ${(e as Error).message}`);
-      // not awaited: a notification resolves only when dismissed, and a scripted caller needs the result now
-      void vscode.window.showErrorMessage(`Could not add ${target}: ${(e as Error).message}`, { modal: !args });
-      return undefined;
-    } finally { await host.close(); }
-    const cfg = vscode.workspace.getConfiguration('stratus');
-    const list = [...(cfg.get<HostSetting[]>('hosts') ?? []), entryToSetting(entry)];
-    await cfg.update('hosts', list, vscode.ConfigurationTarget.Global);
-    mgr.sync();
-    ctx.log.info(`Added KVM host ${name} (${target})`);
-    if (!args) vscode.window.showInformationMessage(`Added KVM host ${name}.`);
-    return name;
+export async function add(ctx: UiContext, args?: AddHostArgs) {
+  const mgr = hostsManager(ctx);
+  const target = args?.target ?? await pickTarget();
+  if (!target) return undefined;
+  const taken = new Set(['local', ...mgr.entries().map(e => e.name)]);
+  const suggested = parseDestination(target).host;
+  const name = args?.name ?? (args ? suggested : await vscode.window.showInputBox({
+    title: 'Add KVM Host', prompt: 'Name shown in the trees', value: suggested, ignoreFocusOut: true,
+    validateInput: v => checkHostName(v) ?? (taken.has(v) ? `'${v}' is taken` : undefined),
   }));
+  if (!name) return undefined;
+  const bad = checkHostName(name) ?? (taken.has(name) ? `a host named '${name}' exists already` : undefined);
+  if (bad) throw new Error(bad);
+  const entry: HostEntry = { name, target, identityFile: args?.identityFile, dataDir: args?.dataDir };
+  // a private pool: verifying must neither reuse nor close a connection the registered hosts share
+  const host = mgr.create(entry, args?.acceptFingerprint ? { confirmHostKey: async k => k.fingerprint === args.acceptFingerprint } : {}, new ConnectionPool());
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Connecting to ${target}…`, cancellable: false }, () => host.connect());
+  } catch (e) {
+    ctx.log.error(`Add KVM Host ${target}: ${(e as Error).message}`);
+    // not awaited: a notification resolves only when dismissed, and a scripted caller needs the result now
+    void vscode.window.showErrorMessage(`Could not add ${target}: ${(e as Error).message}`, { modal: !args });
+    return undefined;
+  } finally { await host.close(); }
+  const cfg = vscode.workspace.getConfiguration('stratus');
+  const list = [...(cfg.get<HostSetting[]>('hosts') ?? []), entryToSetting(entry)];
+  await cfg.update('hosts', list, vscode.ConfigurationTarget.Global);
+  mgr.sync();
+  ctx.log.info(`Added KVM host ${name} (${target})`);
+  if (!args) vscode.window.showInformationMessage(`Added KVM host ${name}.`);
+  return name;
 }
 
 async function pickTarget(): Promise<string | undefined> {

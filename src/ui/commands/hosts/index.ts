@@ -1,15 +1,6 @@
-import type { UiContext } from '../../context';
-import * as add from './add';
-import * as remove from './remove';
-import * as reconnect from './reconnect';
-import * as check from './check';
-import * as selectActive from './selectActive';
-import * as activeHostStatus from '../../statusbar/activeHost';
-import { hostsManager } from '../../services/hostsManager';
-
-/** Registers the hosts commands (one file per command in this folder) and the active-host status bar item. */
-export function register(ctx: UiContext): void {
-  const mgr = hostsManager(ctx);
-  for (const cmd of [add, remove, reconnect, check, selectActive]) cmd.register(ctx);
-  activeHostStatus.register(ctx, mgr);
-}
+// The hosts commands (one file per command in this folder); the command table (src/ui/commandTable.ts) loads this module on first use.
+export { add } from './add';
+export { remove } from './remove';
+export { reconnect } from './reconnect';
+export { check } from './check';
+export { selectActive } from './selectActive';

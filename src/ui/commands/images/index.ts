@@ -1,9 +1,3 @@
-import type { UiContext } from '../../context';
-import * as importImage from './importImage';
-import * as checkReadiness from './checkReadiness';
-
-/** Registers the images commands (one file per command in this folder). */
-export function register(ctx: UiContext): void {
-  importImage.register(ctx);
-  checkReadiness.register(ctx);
-}
+// The images commands (one file per command in this folder); the command table (src/ui/commandTable.ts) loads this module on first use.
+export { importImageCommand } from './importImage';
+export { checkReadiness } from './checkReadiness';

@@ -1,18 +1,15 @@
 import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { pickInstance } from './pick';
-import { registerCommand } from '../../services/commands';
 
 /** stratus.instances.attachVolume: hands over to the volumes area's attach command with the instance id. */
-export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(registerCommand('stratus.instances.attachVolume', async (arg?: unknown) => {
-    const p = await pickInstance(ctx, arg, ['Running'], 'Attach a volume to');
-    if (!p) return;
-    const all = await vscode.commands.getCommands(true);
-    if (!all.includes('stratus.volumes.attach')) {
-      void vscode.window.showInformationMessage('Attaching volumes is not available in this build yet (stratus.volumes.attach).');
-      return;
-    }
-    return vscode.commands.executeCommand('stratus.volumes.attach', undefined, { instanceId: p.record.id, hostId: p.mgr.host.id });
-  }));
+export async function attachVolume(ctx: UiContext, arg?: unknown) {
+  const p = await pickInstance(ctx, arg, ['Running'], 'Attach a volume to');
+  if (!p) return;
+  const all = await vscode.commands.getCommands(true);
+  if (!all.includes('stratus.volumes.attach')) {
+    void vscode.window.showInformationMessage('Attaching volumes is not available in this build yet (stratus.volumes.attach).');
+    return;
+  }
+  return vscode.commands.executeCommand('stratus.volumes.attach', undefined, { instanceId: p.record.id, hostId: p.mgr.host.id });
 }

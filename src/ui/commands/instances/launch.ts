@@ -21,7 +21,6 @@ import { trustedCertificates } from '../../services/trust';
 import { markStep } from '../../walkthrough';
 import { askChoices, askSave, defaultNetwork, describeChoices, LaunchChoices, remember, remembered } from './launchPrompts';
 import { DEFAULT_PUBLIC_KEY_FILES, publicKeyLines } from '../../../core/sshKeys';
-import { registerCommand } from '../../services/commands';
 import { ActionableError } from '../../services/commands';
 
 /** What tests and other views may pass instead of answering prompts (the CLI's run-instance options). */
@@ -149,67 +148,65 @@ async function confirmTrust(ctx: UiContext, image: string, opts: LaunchOptions, 
  * host's pre-flight (free space, tmpfs, tools) runs before anything is created, on this machine as on a remote host.
  * On the active host (stratus.activeHost), the host node it is run from, or `hostId`.
  */
-export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(registerCommand('stratus.instances.launch', async (input?: LaunchArgs | string | InstanceNode, more?: LaunchArgs): Promise<InstanceRecord | undefined> => {
-    // a host node of the Instances tree is an interactive launch on that host
-    const fromNode = typeof input === 'object' && 'kind' in input && input.kind === 'host' ? input : undefined;
-    const arg = fromNode ? undefined : input as LaunchArgs | string | undefined;
-    const a: LaunchArgs = typeof arg === 'string' ? { ...more, image: arg } : arg ?? {};
-    const interactive = !a.noPrompt && typeof arg !== 'object';
-    const host = fromNode?.host ?? hostRegistry().get(a.hostId ?? activeHostId());
-    if (!host) throw new Error(`no host named '${a.hostId}'.`);
-    let mgr: InstanceManager;
-    try { mgr = await managerFor(ctx, host); } catch (e) {
-      throw new ActionableError(`${host.label} cannot be used: ${(e as Error).message}`, { label: 'Reconnect', command: 'stratus.hosts.reconnect', args: [host.id] });
-    }
-    const image = a.image ?? await pickImage(ctx, host);
-    if (!image) return undefined;
-    const last = remembered(ctx, image);
-    let choices: LaunchChoices | undefined = choicesFromArgs(a, last);
-    if (interactive) {
-      const again = last && await vscode.window.showQuickPick([{ label: '$(rocket) Launch with the last settings', description: describeChoices(last), same: true }, { label: '$(settings) Change the settings…', same: false }], { title: `Launch ${image}` });
-      if (last && !again) return undefined;
-      if (!again?.same) choices = await askChoices(ctx, mgr.instanceTypes(), last ?? choices);
-      else choices = last;
-      if (!choices) return undefined;
-    }
-    let save = a.save;
-    if (!save && choices.save && interactive) { save = await askSave(); if (!save) return undefined; }
-    const opts: LaunchOptions = await toLaunchOptions(image, choices, a, save);
-    if (interactive) await remember(ctx, image, choices);
-    if (!(await confirmTrust(ctx, image, opts, a.modal ?? vscodeModal))) return undefined;
-    const accel = await mgr.acceleration();
-    if (accel.accel === 'tcg') {
-      ctx.log.warn(accel.reason);
-      if (!warnedTcg.has(host.id)) { warnedTcg.add(host.id); void vscode.window.showWarningMessage(`${host.label}: ${accel.reason}`); }
-    }
-    try {
-      const rec = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Launch Instance', cancellable: true }, (progress, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort());
-        return mgr.launch(opts, { signal: ac.signal, onStep: s => { progress.report({ message: s }); ctx.log.info(`launch ${image}: ${s}`); },
-          // the boot doctor's findings, as they appear on the console
-          onEvent: e => { if (e.phase === 'console') { progress.report({ message: `console: ${e.message}` }); ctx.log.warn(`launch ${image}: console: ${e.message} (${e.detail})`); } } });
-      });
-      ctx.trees.get('stratus.instances')?.refresh();
-      // the walkthrough: any launch is its first step; one of an image other than the seeded base is its last
-      void markStep(ctx, 'launched');
-      if (rec.imageId && !isBaseEntry(ctx, rec.imageId)) void markStep(ctx, 'launchedBuilt');
-      void vscode.window.showInformationMessage(`Instance ${rec.name} is running: ssh -p ${rec.sshPort} root@${rec.ip}`, 'Open SSH Terminal').then(c => {
-        if (c) void vscode.commands.executeCommand('stratus.instances.openSshTerminal', rec.id);
-      });
-      return rec;
-    } catch (e) {
-      const msg = (e as Error).message;
-      ctx.trees.get('stratus.instances')?.refresh();
-      const [first, ...rest] = msg.split('\n');
-      // the pre-flight checklist: what blocks and what to do, before anything was created
-      if (!/is not ready for a launch/.test(first)) throw new ActionableError(msg, { label: 'Show Log', command: 'stratus.showLog' });
-      ctx.log.error(`launch ${image}: ${msg}`);
-      void (a.modal ?? vscodeModal)('error', `Launch Instance: ${first}`, rest.join('\n'), []);
-      return undefined;
-    }
-  }));
+export async function launch(ctx: UiContext, input?: LaunchArgs | string | InstanceNode, more?: LaunchArgs): Promise<InstanceRecord | undefined> {
+  // a host node of the Instances tree is an interactive launch on that host
+  const fromNode = typeof input === 'object' && 'kind' in input && input.kind === 'host' ? input : undefined;
+  const arg = fromNode ? undefined : input as LaunchArgs | string | undefined;
+  const a: LaunchArgs = typeof arg === 'string' ? { ...more, image: arg } : arg ?? {};
+  const interactive = !a.noPrompt && typeof arg !== 'object';
+  const host = fromNode?.host ?? hostRegistry().get(a.hostId ?? activeHostId());
+  if (!host) throw new Error(`no host named '${a.hostId}'.`);
+  let mgr: InstanceManager;
+  try { mgr = await managerFor(ctx, host); } catch (e) {
+    throw new ActionableError(`${host.label} cannot be used: ${(e as Error).message}`, { label: 'Reconnect', command: 'stratus.hosts.reconnect', args: [host.id] });
+  }
+  const image = a.image ?? await pickImage(ctx, host);
+  if (!image) return undefined;
+  const last = remembered(ctx, image);
+  let choices: LaunchChoices | undefined = choicesFromArgs(a, last);
+  if (interactive) {
+    const again = last && await vscode.window.showQuickPick([{ label: '$(rocket) Launch with the last settings', description: describeChoices(last), same: true }, { label: '$(settings) Change the settings…', same: false }], { title: `Launch ${image}` });
+    if (last && !again) return undefined;
+    if (!again?.same) choices = await askChoices(ctx, mgr.instanceTypes(), last ?? choices);
+    else choices = last;
+    if (!choices) return undefined;
+  }
+  let save = a.save;
+  if (!save && choices.save && interactive) { save = await askSave(); if (!save) return undefined; }
+  const opts: LaunchOptions = await toLaunchOptions(image, choices, a, save);
+  if (interactive) await remember(ctx, image, choices);
+  if (!(await confirmTrust(ctx, image, opts, a.modal ?? vscodeModal))) return undefined;
+  const accel = await mgr.acceleration();
+  if (accel.accel === 'tcg') {
+    ctx.log.warn(accel.reason);
+    if (!warnedTcg.has(host.id)) { warnedTcg.add(host.id); void vscode.window.showWarningMessage(`${host.label}: ${accel.reason}`); }
+  }
+  try {
+    const rec = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Launch Instance', cancellable: true }, (progress, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return mgr.launch(opts, { signal: ac.signal, onStep: s => { progress.report({ message: s }); ctx.log.info(`launch ${image}: ${s}`); },
+        // the boot doctor's findings, as they appear on the console
+        onEvent: e => { if (e.phase === 'console') { progress.report({ message: `console: ${e.message}` }); ctx.log.warn(`launch ${image}: console: ${e.message} (${e.detail})`); } } });
+    });
+    ctx.trees.get('stratus.instances')?.refresh();
+    // the walkthrough: any launch is its first step; one of an image other than the seeded base is its last
+    void markStep(ctx, 'launched');
+    if (rec.imageId && !isBaseEntry(ctx, rec.imageId)) void markStep(ctx, 'launchedBuilt');
+    void vscode.window.showInformationMessage(`Instance ${rec.name} is running: ssh -p ${rec.sshPort} root@${rec.ip}`, 'Open SSH Terminal').then(c => {
+      if (c) void vscode.commands.executeCommand('stratus.instances.openSshTerminal', rec.id);
+    });
+    return rec;
+  } catch (e) {
+    const msg = (e as Error).message;
+    ctx.trees.get('stratus.instances')?.refresh();
+    const [first, ...rest] = msg.split('\n');
+    // the pre-flight checklist: what blocks and what to do, before anything was created
+    if (!/is not ready for a launch/.test(first)) throw new ActionableError(msg, { label: 'Show Log', command: 'stratus.showLog' });
+    ctx.log.error(`launch ${image}: ${msg}`);
+    void (a.modal ?? vscodeModal)('error', `Launch Instance: ${first}`, rest.join('\n'), []);
+    return undefined;
+  }
 }
 
 /** The seeded base image (first-start marker) vs anything else: the walkthrough tells the two launches apart. */

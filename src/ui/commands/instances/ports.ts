@@ -3,7 +3,6 @@ import { formatPort, portUrl, type PortMapping } from '../../../core/network';
 import type { UiContext } from '../../context';
 import type { InstanceNode } from '../../services/nodes';
 import { instanceCandidates } from './pick';
-import { registerCommand } from '../../services/commands';
 
 /** A port node of the Instances tree, or { id, guestPort } (tests, other commands): the URL this machine reaches it at. */
 async function urlOf(ctx: UiContext, arg: unknown): Promise<{ url: string; port: PortMapping } | undefined> {
@@ -22,23 +21,21 @@ async function urlOf(ctx: UiContext, arg: unknown): Promise<{ url: string; port:
   return { url: portUrl(chosen.port), port: chosen.port };
 }
 
-/** Open in Browser (asExternalUri: also right when VS Code itself runs in a browser) and Copy URL for published ports. */
-export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(
-    registerCommand('stratus.instances.openPort', async (arg?: unknown) => {
-      const hit = await urlOf(ctx, arg);
-      if (!hit) return undefined;
-      const external = await vscode.env.asExternalUri(vscode.Uri.parse(hit.url));
-      ctx.log.info(`Opening ${external.toString(true)} (${formatPort(hit.port)})`);
-      await vscode.env.openExternal(external);
-      return external.toString(true);
-    }),
-    registerCommand('stratus.instances.copyPortUrl', async (arg?: unknown) => {
-      const hit = await urlOf(ctx, arg);
-      if (!hit) return undefined;
-      await vscode.env.clipboard.writeText(hit.url);
-      void vscode.window.setStatusBarMessage(`Copied ${hit.url}`, 4000);
-      return hit.url;
-    }),
-  );
+/** stratus.instances.openPort: the published port in a browser (asExternalUri: also right when VS Code itself runs in a browser). */
+export async function openPort(ctx: UiContext, arg?: unknown) {
+  const hit = await urlOf(ctx, arg);
+  if (!hit) return undefined;
+  const external = await vscode.env.asExternalUri(vscode.Uri.parse(hit.url));
+  ctx.log.info(`Opening ${external.toString(true)} (${formatPort(hit.port)})`);
+  await vscode.env.openExternal(external);
+  return external.toString(true);
+}
+
+/** stratus.instances.copyPortUrl */
+export async function copyPortUrl(ctx: UiContext, arg?: unknown) {
+  const hit = await urlOf(ctx, arg);
+  if (!hit) return undefined;
+  await vscode.env.clipboard.writeText(hit.url);
+  void vscode.window.setStatusBarMessage(`Copied ${hit.url}`, 4000);
+  return hit.url;
 }

@@ -1,7 +1,6 @@
-import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
-import { registerCommand } from '../../services/commands';
 
-export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(registerCommand('stratus.instances.refresh', () => ctx.trees.get('stratus.instances')?.refresh()));
+/** stratus.instances.refresh */
+export function refresh(ctx: UiContext): void {
+  ctx.trees.get('stratus.instances')?.refresh();
 }

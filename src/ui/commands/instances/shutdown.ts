@@ -3,30 +3,27 @@ import type { Host } from '../../../backend/host/host';
 import type { SaveResult } from '../../../backend/kvm/types';
 import type { UiContext } from '../../context';
 import { pickInstance } from './pick';
-import { registerCommand } from '../../services/commands';
 
 /** stratus.instances.shutdown: ACPI power-off with progress; with save, the Epilog and a notification on the new image. */
-export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(registerCommand('stratus.instances.shutdown', async (arg?: unknown) => {
-    const p = await pickInstance(ctx, arg, ['Running', 'Failed'], 'Shut down');
-    if (!p) return;
-    const r = p.record;
-    try {
-      const done = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Shutting down ${r.name}`, cancellable: true }, (progress, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort());
-        return p.mgr.shutdown(r.id, { signal: ac.signal, onStep: s => { progress.report({ message: s }); ctx.log.info(`${r.id}: ${s}`); } });
-      });
-      ctx.trees.get('stratus.instances')?.refresh();
-      ctx.trees.get('stratus.volumes')?.refresh();
-      ctx.trees.get('stratus.marketplace')?.refresh();
-      if (done.saved) void notifySaved(ctx, done.saved, p.mgr.host);
-      return done;
-    } catch (e) {
-      ctx.trees.get('stratus.instances')?.refresh();
-      throw e;
-    }
-  }));
+export async function shutdown(ctx: UiContext, arg?: unknown) {
+  const p = await pickInstance(ctx, arg, ['Running', 'Failed'], 'Shut down');
+  if (!p) return;
+  const r = p.record;
+  try {
+    const done = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Shutting down ${r.name}`, cancellable: true }, (progress, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return p.mgr.shutdown(r.id, { signal: ac.signal, onStep: s => { progress.report({ message: s }); ctx.log.info(`${r.id}: ${s}`); } });
+    });
+    ctx.trees.get('stratus.instances')?.refresh();
+    ctx.trees.get('stratus.volumes')?.refresh();
+    ctx.trees.get('stratus.marketplace')?.refresh();
+    if (done.saved) void notifySaved(ctx, done.saved, p.mgr.host);
+    return done;
+  } catch (e) {
+    ctx.trees.get('stratus.instances')?.refresh();
+    throw e;
+  }
 }
 
 async function notifySaved(ctx: UiContext, s: SaveResult, host: Host): Promise<void> {

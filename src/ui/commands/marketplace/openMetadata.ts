@@ -3,7 +3,6 @@ import type { UiContext } from '../../context';
 import { marketplaces } from '../../services/marketplaces';
 import { resolveEntry } from './pick';
 import { keyString, parseKeyString } from '../../../core/marketplace/keys';
-import { registerCommand } from '../../services/commands';
 
 export const SCHEME = 'stratus-mp';
 
@@ -12,26 +11,20 @@ export function entryUri(endpoint: string, key: { identifier: string; email: str
   return vscode.Uri.from({ scheme: SCHEME, path: `/${keyString(key)}.xml`, query: endpoint });
 }
 
-class EntryContent implements vscode.TextDocumentContentProvider {
-  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const key = parseKeyString(uri.path.replace(/\.xml$/, ''));
-    if (!key) throw new Error(`not a marketplace entry: ${uri.toString()}`);
-    const mp = marketplaces().marketplaces().find(m => m.endpoint === uri.query);
-    if (!mp) throw new Error(`marketplace ${uri.query} is no longer configured`);
-    return mp.get(key);
-  }
+/** The stored bytes of a stratus-mp: URI (its content provider is registered at activation and loads this on first use). */
+export async function entryContent(uri: vscode.Uri): Promise<string> {
+  const key = parseKeyString(uri.path.replace(/\.xml$/, ''));
+  if (!key) throw new Error(`not a marketplace entry: ${uri.toString()}`);
+  const mp = marketplaces().marketplaces().find(m => m.endpoint === uri.query);
+  if (!mp) throw new Error(`marketplace ${uri.query} is no longer configured`);
+  return mp.get(key);
 }
 
 /** stratus.marketplace.openMetadata [entry|identifier]: the signed document in a read-only XML editor. */
-export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(
-    vscode.workspace.registerTextDocumentContentProvider(SCHEME, new EntryContent()),
-    registerCommand('stratus.marketplace.openMetadata', async (arg?: unknown) => {
-      const node = await resolveEntry(arg, 'Entry whose metadata to open');
-      if (!node) return;
-      let doc = await vscode.workspace.openTextDocument(entryUri(node.mp.endpoint, node.entry.key));
-      if (doc.languageId !== 'xml') doc = await vscode.languages.setTextDocumentLanguage(doc, 'xml');
-      await vscode.window.showTextDocument(doc, { preview: true });
-    }),
-  );
+export async function openMetadata(_ctx: UiContext, arg?: unknown) {
+  const node = await resolveEntry(arg, 'Entry whose metadata to open');
+  if (!node) return;
+  let doc = await vscode.workspace.openTextDocument(entryUri(node.mp.endpoint, node.entry.key));
+  if (doc.languageId !== 'xml') doc = await vscode.languages.setTextDocumentLanguage(doc, 'xml');
+  await vscode.window.showTextDocument(doc, { preview: true });
 }

@@ -1,16 +1,12 @@
-import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { marketplaces } from '../../services/marketplaces';
 import type { MpNode } from '../../services/nodes';
-import { registerCommand } from '../../services/commands';
 
 /** stratus.marketplace.refresh [node]: re-lists one marketplace (from its node or its error row) or all. */
-export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(registerCommand('stratus.marketplace.refresh', (node?: MpNode) => {
-    const tree = marketplaces();
-    const mp = node?.kind === 'marketplace' ? node.mp : node?.kind === 'error' || node?.kind === 'empty' ? node.parent.mp : undefined;
-    // The local store is re-read from disk, walking every file: entries copied in by hand or by another process appear.
-    if (!mp || mp.kind === 'local') tree.reload({ rescan: true });
-    else tree.refresh(mp);
-  }));
+export function refresh(ctx: UiContext, node?: MpNode) {
+  const tree = marketplaces();
+  const mp = node?.kind === 'marketplace' ? node.mp : node?.kind === 'error' || node?.kind === 'empty' ? node.parent.mp : undefined;
+  // The local store is re-read from disk, walking every file: entries copied in by hand or by another process appear.
+  if (!mp || mp.kind === 'local') tree.reload({ rescan: true });
+  else tree.refresh(mp);
 }

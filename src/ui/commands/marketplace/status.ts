@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import type { UiContext } from '../../context';
 import { marketplaces } from '../../services/marketplaces';
 import type { Status } from '../../../core/marketplace/query';
-import { registerCommand } from '../../services/commands';
 
 const STATUSES: Array<{ label: Status; detail: string }> = [
   { label: 'valid', detail: 'In date and not deprecated (the default listing)' },
@@ -11,13 +10,11 @@ const STATUSES: Array<{ label: Status; detail: string }> = [
 ];
 
 /** stratus.marketplace.status [valid|expired|deprecated]: which entries the view lists. */
-export function register(ctx: UiContext): void {
-  ctx.ext.subscriptions.push(registerCommand('stratus.marketplace.status', async (status?: string) => {
-    const tree = marketplaces();
-    const value = typeof status === 'string' ? status : (await vscode.window.showQuickPick(STATUSES.map(s => ({ ...s, picked: s.label === tree.status, description: s.label === tree.status ? 'current' : undefined })), { placeHolder: 'List entries that are…' }))?.label;
-    if (!value) return;
-    if (!STATUSES.some(s => s.label === value)) throw new Error(`Unknown status '${value}': use valid, expired or deprecated.`);
-    tree.status = value as Status;
-    tree.refresh();
-  }));
+export async function status(ctx: UiContext, status?: string) {
+  const tree = marketplaces();
+  const value = typeof status === 'string' ? status : (await vscode.window.showQuickPick(STATUSES.map(s => ({ ...s, picked: s.label === tree.status, description: s.label === tree.status ? 'current' : undefined })), { placeHolder: 'List entries that are…' }))?.label;
+  if (!value) return;
+  if (!STATUSES.some(s => s.label === value)) throw new Error(`Unknown status '${value}': use valid, expired or deprecated.`);
+  tree.status = value as Status;
+  tree.refresh();
 }

@@ -4,7 +4,7 @@ import type { UiContext } from '../../context';
 import { RecipeInvalidError, type Build } from '../../../backend/build/build';
 import type { BuildRecord } from '../../../backend/build/steps';
 import type { BuildsModel } from '../../services/builds';
-import { registerCommand } from '../../services/commands';
+import { buildsModel } from '../../services/builds';
 
 export const isRecipePath = (p: string) => /\.recipe\.yaml$|(^|[\\/])stratus-recipe\.yaml$/.test(p);
 
@@ -45,32 +45,31 @@ async function afterFailure(ctx: UiContext, model: BuildsModel, build: Build, re
 }
 
 /** stratus.recipe.createImage [uri]: builds the recipe (the active editor's by default). Refused in untrusted workspaces. */
-export function register(ctx: UiContext, model: BuildsModel): void {
-  ctx.ext.subscriptions.push(registerCommand('stratus.recipe.createImage', async (arg?: vscode.Uri) => {
-    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-    if (!uri || !isRecipePath(uri.fsPath)) {
-      void vscode.window.showWarningMessage('Open a recipe (*.recipe.yaml or stratus-recipe.yaml) first, or create one with "Stratus: New Recipe…".');
+export async function createImage(ctx: UiContext, arg?: vscode.Uri) {
+  const model = buildsModel(ctx);
+  const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+  if (!uri || !isRecipePath(uri.fsPath)) {
+    void vscode.window.showWarningMessage('Open a recipe (*.recipe.yaml or stratus-recipe.yaml) first, or create one with "Stratus: New Recipe…".');
+    return undefined;
+  }
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('This workspace is not trusted: recipes are checked but never run. Trust the workspace to build images from it.', 'Manage Workspace Trust')
+      .then(a => { if (a) void vscode.commands.executeCommand('workbench.trust.manage'); });
+    return undefined;
+  }
+  const doc = vscode.workspace.textDocuments.find(d => d.uri.toString() === uri.toString());
+  if (doc?.isDirty) await doc.save();
+  let build: Build;
+  try {
+    build = await model.prepare(uri.fsPath);
+  } catch (e) {
+    if (e instanceof RecipeInvalidError) {
+      void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has errors; nothing was started. Fix them and build again.`, 'Show Problems')
+        .then(a => { if (a) void vscode.commands.executeCommand('workbench.actions.view.problems'); });
       return undefined;
     }
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('This workspace is not trusted: recipes are checked but never run. Trust the workspace to build images from it.', 'Manage Workspace Trust')
-        .then(a => { if (a) void vscode.commands.executeCommand('workbench.trust.manage'); });
-      return undefined;
-    }
-    const doc = vscode.workspace.textDocuments.find(d => d.uri.toString() === uri.toString());
-    if (doc?.isDirty) await doc.save();
-    let build: Build;
-    try {
-      build = await model.prepare(uri.fsPath);
-    } catch (e) {
-      if (e instanceof RecipeInvalidError) {
-        void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has errors; nothing was started. Fix them and build again.`, 'Show Problems')
-          .then(a => { if (a) void vscode.commands.executeCommand('workbench.actions.view.problems'); });
-        return undefined;
-      }
-      throw e;
-    }
-    ctx.log.info(`Build ${build.record.id} of ${uri.fsPath} (log ${build.record.logPath})`);
-    return runWithProgress(ctx, model, build);
-  }));
+    throw e;
+  }
+  ctx.log.info(`Build ${build.record.id} of ${uri.fsPath} (log ${build.record.logPath})`);
+  return runWithProgress(ctx, model, build);
 }

@@ -140,10 +140,9 @@ class InstancesTree implements vscode.TreeDataProvider<InstanceNode> {
   }
 }
 
-export function register(ctx: UiContext): void {
+/** The Instances view's provider, on its view (created at activation; this module loads on first use). */
+export function register(ctx: UiContext, view: vscode.TreeView<InstanceNode>): vscode.TreeDataProvider<InstanceNode> {
   const provider = new InstancesTree(ctx);
-  const view = vscode.window.createTreeView('stratus.instances', { treeDataProvider: provider, showCollapseAll: false });
-  ctx.ext.subscriptions.push(view);
   ctx.trees.set('stratus.instances', { refresh: () => provider.refresh(), snapshot: d => snapshotProvider(provider, d) });
   // poll only while the view is visible: guests change state on their own (halt, crash)
   let timer: NodeJS.Timeout | undefined;
@@ -155,4 +154,5 @@ export function register(ctx: UiContext): void {
   poll();
   followHosts(ctx, () => provider.refresh());
   watchSettings(ctx, () => provider.refresh());
+  return provider;
 }

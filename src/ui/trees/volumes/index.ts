@@ -88,17 +88,18 @@ class VolumesTree implements vscode.TreeDataProvider<Node> {
   refresh(): void { this.changed.fire(); }
 }
 
-export function register(ctx: UiContext): void {
+/** The Volumes view's provider, on its view (created at activation; this module loads on first use). */
+export function register(ctx: UiContext, view: vscode.TreeView<Node>): vscode.TreeDataProvider<Node> {
   const provider = new VolumesTree(ctx);
-  const view = vscode.window.createTreeView('stratus.volumes', { treeDataProvider: provider, showCollapseAll: false });
   // Listen only while visible: the local store watches its folder only while someone listens.
   let sub: { dispose(): void } | undefined;
   const follow = () => {
     if (view.visible && !sub) { sub = volumeStore(ctx).onDidChange(() => provider.refresh()); provider.refresh(); }
     if (!view.visible && sub) { sub.dispose(); sub = undefined; }
   };
-  ctx.ext.subscriptions.push(view, view.onDidChangeVisibility(follow), { dispose: () => sub?.dispose() });
+  ctx.ext.subscriptions.push(view.onDidChangeVisibility(follow), { dispose: () => sub?.dispose() });
   follow();
   followHosts(ctx, () => provider.refresh());
   ctx.trees.set('stratus.volumes', { refresh: () => provider.refresh(), snapshot: d => snapshotProvider(provider, d) });
+  return provider;
 }
