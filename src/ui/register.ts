@@ -3,11 +3,9 @@ import type { UiContext } from './context';
 import { initCommands } from './services/commands';
 import { registerCommands } from './commandTable';
 import { lazyTree, once, onDocuments } from './lazy';
+import { ENTRY_SCHEME } from './schemes';
 import * as activeHost from './statusbar/activeHost';
 import * as walkthroughSteps from './walkthroughSteps';
-
-/** The marketplace entries' read-only documents (commands/marketplace/openMetadata.ts has the same constant). */
-const ENTRY_SCHEME = 'stratus-mp';
 
 /**
  * The one place where every tree, command and editor feature is wired. Activation registers only cheap

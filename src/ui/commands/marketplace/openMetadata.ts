@@ -4,7 +4,7 @@ import { marketplaces } from '../../services/marketplaces';
 import { resolveEntry } from './pick';
 import { keyString, parseKeyString } from '../../../core/marketplace/keys';
 
-export const SCHEME = 'stratus-mp';
+import { ENTRY_SCHEME as SCHEME } from '../../schemes';
 
 /** stratus-mp:/<id>/<email>/<created>.xml?endpoint — the stored bytes, read-only, as an XML document (so metadata diagnostics apply). */
 export function entryUri(endpoint: string, key: { identifier: string; email: string; created: string }): vscode.Uri {
