@@ -45,7 +45,7 @@ test('seeds on real guests: run-instance of a remote-only entry, create-image wi
     });
     await new Promise<void>(r => images!.listen(0, '127.0.0.1', r));
     const imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/base.qcow2`;
-    const spec = { content: fs.readFileSync(base), title: 'Debian 12 base (remote)', os: 'debian', osVersion: '12', valid: isoIn(30), format: 'qcow2' as const, locations: [imageUrl] };
+    const spec = { content: fs.readFileSync(base), title: 'Debian 13 base (remote)', os: 'debian', osVersion: '13', valid: isoIn(30), format: 'qcow2' as const, locations: [imageUrl] };
     const good = signedEntry(spec);
     const remoteId = /<dcterms:identifier>(\S+)<\/dcterms:identifier>/.exec(good)![1];
     const bad = tamperedEntry({ content: crypto.randomBytes(4096), title: 'tampered', valid: isoIn(30), locations: [imageUrl] });
