@@ -47,7 +47,8 @@ MNT=$WORK/mnt
 cleanup() { mountpoint -q "$MNT" 2>/dev/null && umount "$MNT"; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-PKGS=systemd-sysv,udev,dbus,openssh-server,linux-image-amd64,initramfs-tools,zstd,iproute2,ca-certificates,cloud-init
+# e2fsprogs: not Essential since Debian 13, and the guest needs resize2fs (cloud-init resizefs) and tune2fs
+PKGS=systemd-sysv,udev,dbus,openssh-server,linux-image-amd64,initramfs-tools,zstd,iproute2,ca-certificates,e2fsprogs,cloud-init
 
 # initramfs: only the modules needed to find the root disk (virtio/ide/sata/scsi) -> small + fast
 ESSENTIAL_HOOK='mkdir -p "$1/etc/initramfs-tools/conf.d" && printf "MODULES=list\nCOMPRESS=zstd\n" > "$1/etc/initramfs-tools/conf.d/vm.conf" && printf "virtio_pci\nvirtio_blk\nvirtio_scsi\nsd_mod\nata_piix\nahci\next4\n" > "$1/etc/initramfs-tools/modules"'
@@ -192,8 +193,9 @@ install -m 0644 "$GUEST/stratuslab-one-context.service" "$ROOT/etc/systemd/syste
 # volatile journal: no journal flush at boot, fewer writes into instance overlays
 mkdir -p "$ROOT/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' > "$ROOT/etc/systemd/journald.conf.d/vm.conf"
-# udev alone does not autoload the power button driver early enough on every machine type
-printf 'button\nevdev\n' > "$ROOT/etc/modules-load.d/vm.conf"
+# udev alone does not autoload the power button driver early enough on every machine type; the CD driver
+# neither, for a context disk read by an rc.local script (the seeds' onecontext), which waits for no device
+printf 'button\nevdev\nsr_mod\n' > "$ROOT/etc/modules-load.d/vm.conf"
 
 chroot "$ROOT" systemctl enable systemd-networkd.service ssh.service stratuslab-one-context.service >/dev/null 2>&1
 for u in getty@tty1.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \

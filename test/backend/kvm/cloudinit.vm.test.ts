@@ -62,7 +62,7 @@ test('cloud-init: prepare-context ssh,KEY1 ssh,KEY2 x-shellscript cloud-config â
     assert.equal(r.code, 0, r.err);
     r = await cli(['run-instance', '--context-file', 'cloud-init.txt', '--ram', '1024', '--cpu', '2', '-q', '--wait', String(BOOT_MS / 1000), base], env, work);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /console: the cloud-init user-data has schema errors .*Invalid cloud-config provided/, 'the boot doctor reports the user\'s invalid cloud-config');
+    assert.match(r.err, /console: the cloud-init user-data has schema errors .*(Invalid cloud-config provided|cloud-config failed schema validation)/, 'the boot doctor reports the user\'s invalid cloud-config');
     const id = r.out.split(',')[0].trim();
     ids.push(id);
     await settled(mgr, id);
