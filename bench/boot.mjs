@@ -39,6 +39,11 @@ async function stratus() {
     const up = u => mgr.exec(r.id, `systemctl show -P ActiveEnterTimestampMonotonic ${u}`).then(x => Number(x.stdout.trim()) / 1e6);
     const [sshd, final] = [await up('ssh.service'), await up('cloud-final.service')];
     blame += `sshd up at ${sshd.toFixed(1)} s of guest uptime, cloud-init's final stage done at ${final.toFixed(1)} s (keys-to-console is in it)\n`;
+    // cloud-init 24.3+ (Debian 13): one Python process; its start → "ready" is the interpreter and the imports
+    const since = u => mgr.exec(r.id, `systemctl show -P InactiveExitTimestampMonotonic ${u}`).then(x => Number(x.stdout.trim()) / 1e6);
+    const main = await up('cloud-init-main.service');
+    if (main > 0) blame += `cloud-init's Python process: started at ${(await since('cloud-init-main.service')).toFixed(1)} s, imports done at ${main.toFixed(1)} s\n`;
+    blame += (await mgr.exec(r.id, 'systemd-analyze critical-chain ssh.service 2>/dev/null | sed -n 3,14p')).stdout;
   }
   await mgr.kill(r.id);
   await mgr.forget(r.id);

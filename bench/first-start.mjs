@@ -44,7 +44,7 @@ try {
   const shellMs = performance.now() - t;
   await page.locator('.part.activitybar .action-item a[aria-label^="Stratus"]').click({ timeout: 90000 });
   await page.locator('.part.sidebar .monaco-list-row', { hasText: 'embedded' }).first().waitFor({ timeout: 90000 });
-  const row = page.locator('.part.sidebar .monaco-list-row', { hasText: 'Debian 12 base image' });
+  const row = page.locator('.part.sidebar .monaco-list-row', { hasText: 'Debian 13 base image' });
   if (!(await row.count())) await page.locator('.part.sidebar .monaco-list-row', { hasText: 'embedded' }).first().click();
   await row.first().locator('.codicon-verified-filled').waitFor({ timeout: 90000 });
   const viewsMs = performance.now() - t;

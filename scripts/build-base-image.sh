@@ -1,18 +1,18 @@
 #!/bin/bash
-# build-base-image.sh — Stratus: build a small, real Debian 12 guest base image from Debian packages only.
+# build-base-image.sh — Stratus: build a small, real Debian guest base image (Debian 13 "trixie", the stable release; SUITE=…) from Debian packages only.
 #
-# Result: OUT/debian12-base.qcow2 (compressed qcow2, standalone) + OUT/debian12-base.raw (sparse raw)
+# Result: OUT/debian-base.qcow2 (compressed qcow2, standalone) + OUT/debian-base.raw (sparse raw)
 # The disk is an unpartitioned ext4 "superfloppy" (label vmroot) with the Debian kernel + initramfs
 # inside it and EXTLINUX in the filesystem boot sector, so plain `qemu-system-x86_64 -drive file=...`
 # (SeaBIOS) boots it without -kernel/-initrd.
 # Guest features: systemd, DHCP via systemd-networkd, OpenSSH (key-only, root by key), dbus+logind (ACPI
-# power button -> clean poweroff), apt with the sources of the Debian mirror it was built from (bookworm,
+# power button -> clean poweroff), apt with the sources of the Debian mirror it was built from ($SUITE,
 # -updates, -security), and Debian's real cloud-init reading only local seeds: a NoCloud ISO (label cidata)
 # or an OpenNebula/StratusLab ISO (label _STRATUSLAB/CONTEXT with context.sh). cloud-init prints the new
 # instance's SSH host keys on the serial console (-----BEGIN SSH HOST KEY KEYS-----), where Stratus pins them.
 #
 # Usage (root, Debian 12 host with access to a Debian mirror):
-#   ./build-base-image.sh [OUTDIR]        env: MIRROR, SECURITY_MIRROR, DISK_SIZE (default 2G)
+#   ./build-base-image.sh [OUTDIR]        env: SUITE (default trixie), MIRROR, SECURITY_MIRROR, DISK_SIZE (default 2G)
 set -euo pipefail
 GUEST=$(cd "$(dirname "$0")/../guest" && pwd)   # files installed into the guest as they are
 # The Debian mirror this machine's apt already uses (deb822 .sources or classic .list).
@@ -26,7 +26,8 @@ OUT=${1:-${TMPDIR:-/tmp}/stratus-lab/out}
 MIRROR=${MIRROR:-$(apt_mirror)}
 SECURITY_MIRROR=${SECURITY_MIRROR:-$(apt_mirror security)}
 DISK_SIZE=${DISK_SIZE:-2G}
-NAME=${NAME:-debian12-base}
+SUITE=${SUITE:-trixie}
+NAME=${NAME:-debian-base}
 mkdir -p "$OUT"
 t0=$(date +%s.%N)
 elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"; }
@@ -46,7 +47,8 @@ MNT=$WORK/mnt
 cleanup() { mountpoint -q "$MNT" 2>/dev/null && umount "$MNT"; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-PKGS=systemd-sysv,udev,dbus,openssh-server,linux-image-amd64,initramfs-tools,zstd,iproute2,ca-certificates,cloud-init
+# e2fsprogs: not Essential since Debian 13, and the guest needs resize2fs (cloud-init resizefs) and tune2fs
+PKGS=systemd-sysv,udev,dbus,openssh-server,linux-image-amd64,initramfs-tools,zstd,iproute2,ca-certificates,e2fsprogs,cloud-init
 
 # initramfs: only the modules needed to find the root disk (virtio/ide/sata/scsi) -> small + fast
 ESSENTIAL_HOOK='mkdir -p "$1/etc/initramfs-tools/conf.d" && printf "MODULES=list\nCOMPRESS=zstd\n" > "$1/etc/initramfs-tools/conf.d/vm.conf" && printf "virtio_pci\nvirtio_blk\nvirtio_scsi\nsd_mod\nata_piix\nahci\next4\n" > "$1/etc/initramfs-tools/modules"'
@@ -64,8 +66,8 @@ mmdebstrap --variant=minbase --mode=root \
   --dpkgopt='path-include=/usr/share/locale/locale.alias' \
   --dpkgopt='path-exclude=/lib/firmware/*' \
   --essential-hook="$ESSENTIAL_HOOK" \
-  bookworm "$ROOT" "deb $MIRROR bookworm main" "deb $MIRROR bookworm-updates main" \
-  "deb $SECURITY_MIRROR bookworm-security main" > "$WORK/mmdebstrap.log" 2>&1 || { tail -40 "$WORK/mmdebstrap.log"; exit 1; }
+  "$SUITE" "$ROOT" "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" \
+  "deb $SECURITY_MIRROR $SUITE-security main" > "$WORK/mmdebstrap.log" 2>&1 || { tail -40 "$WORK/mmdebstrap.log"; exit 1; }
 echo "[$(elapsed)s] rootfs done: $(du -sh "$ROOT" | cut -f1)"
 
 KV=$(ls "$ROOT/lib/modules" | head -1)
@@ -91,8 +93,8 @@ printf '127.0.0.1 localhost\n127.0.1.1 debian-vm\n' > "$ROOT/etc/hosts"
 echo 'LABEL=vmroot / ext4 rw,noatime,discard,errors=remount-ro 0 1' > "$ROOT/etc/fstab"
 # apt in the guest uses the mirror the image was built from (reachable from a guest with NAT networking)
 rm -f "$ROOT"/etc/apt/sources.list.d/*
-printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
-  "$MIRROR" "$MIRROR" "$SECURITY_MIRROR" > "$ROOT/etc/apt/sources.list"
+printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s %s-security main\n' \
+  "$MIRROR" "$SUITE" "$MIRROR" "$SUITE" "$SECURITY_MIRROR" "$SUITE" > "$ROOT/etc/apt/sources.list"
 mkdir -p "$ROOT/etc/systemd/network"
 cat > "$ROOT/etc/systemd/network/20-dhcp.network" <<'EOF'
 [Match]
@@ -162,15 +164,13 @@ cloud_init_modules:
  - ca-certs
  - users-groups
  - ssh
-# The config stage's modules run at the start of the final stage instead, and cloud-config.service is masked
-# below: one Python start less per boot (4-9 s under TCG) before the host keys reach the console. runcmd only
-# writes its script; scripts-user (later in this list) runs it, as before.
-cloud_config_modules: []
-# package-update-upgrade-install does nothing unless a cloud-config asks for packages
-cloud_final_modules:
+# Debian 13's cloud-init runs every stage in one Python process (cloud-init-main.service; the stage units
+# only signal it), so the config stage costs no interpreter start and keeps its usual modules.
+cloud_config_modules:
  - set-passwords
  - timezone
  - runcmd
+cloud_final_modules:
  - package-update-upgrade-install
  - write-files-deferred
  - scripts-vendor
@@ -193,13 +193,13 @@ install -m 0644 "$GUEST/stratuslab-one-context.service" "$ROOT/etc/systemd/syste
 # volatile journal: no journal flush at boot, fewer writes into instance overlays
 mkdir -p "$ROOT/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' > "$ROOT/etc/systemd/journald.conf.d/vm.conf"
-# udev alone does not autoload the power button driver early enough on every machine type
-printf 'button\nevdev\n' > "$ROOT/etc/modules-load.d/vm.conf"
+# udev alone does not autoload the power button driver early enough on every machine type; the CD driver
+# neither, for a context disk read by an rc.local script (the seeds' onecontext), which waits for no device
+printf 'button\nevdev\nsr_mod\n' > "$ROOT/etc/modules-load.d/vm.conf"
 
 chroot "$ROOT" systemctl enable systemd-networkd.service ssh.service stratuslab-one-context.service >/dev/null 2>&1
 for u in getty@tty1.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
-         e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service cloud-init-hotplugd.socket \
-         cloud-config.service; do
+         e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service cloud-init-hotplugd.socket; do
   chroot "$ROOT" systemctl mask "$u" >/dev/null 2>&1 || true
 done
 chroot "$ROOT" systemctl set-default multi-user.target >/dev/null 2>&1
@@ -237,5 +237,5 @@ echo "[$(elapsed)s] raw image: $(du -h --apparent-size "$RAW" | cut -f1) virtual
 QC=$OUT/$NAME.qcow2
 rm -f "$QC"
 if [ "${COMPRESS:-1}" = 1 ]; then qemu-img convert -c -O qcow2 "$RAW" "$QC"; else qemu-img convert -O qcow2 "$RAW" "$QC"; fi
-echo "[$(elapsed)s] qcow2 (compressed): $(du -h "$QC" | cut -f1)  -> $QC"
+echo "[$(elapsed)s] qcow2$([ "${COMPRESS:-1}" = 1 ] && echo " (compressed)"): $(du -h "$QC" | cut -f1)  -> $QC"
 echo "kernel=$KV" > "$OUT/$NAME.info"

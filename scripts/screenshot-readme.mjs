@@ -1,5 +1,5 @@
 // The README pictures, from a real `npm start` on a fresh data folder, exactly as a user meets it:
-//   docs/images/workbench.png          the marketplace with the seeded, trusted Debian 12 base entry (its tooltip open)
+//   docs/images/workbench.png          the marketplace with the seeded, trusted Debian 13 base entry (its tooltip open)
 //   docs/images/metadata-editor.png    the metadata editor with a live diagnostic
 //   docs/images/build-finished.png     the sample recipe (samples/webserver) built, its steps in the Builds view
 //   docs/images/instance-running.png   the built web server running, its published port 80 in the Instances view
@@ -99,7 +99,7 @@ try {
   let page = await openPage(url);
   await row(page, 'embedded').waitFor({ timeout: 90000 });
   // the seeded entry, with its trust verdict (green = signed by the trusted local builder certificate)
-  const entry = row(page, 'Debian 12 base image');
+  const entry = row(page, 'Debian 13 base image');
   for (let i = 0; i < 60 && !(await entry.count()); i++) { await row(page, 'embedded').click(); await page.waitForTimeout(1000); }
   await entry.locator('.codicon-verified-filled').waitFor({ timeout: 90000 });
   await hoverFor(page, entry);
@@ -108,11 +108,11 @@ try {
   // the metadata editor: the seeded entry's metadata, with a date the schema refuses
   const id = JSON.parse(fs.readFileSync(path.join(data, 'first-start.json'), 'utf8')).identifier;
   const xml = cli('marketplace', 'get', id, '--endpoint', 'local');
-  fs.writeFileSync(path.join(workspace, 'debian-12-base.xml'), xml.replace(/<dcterms:valid>[^<]*</, '<dcterms:valid>2027-13-01<'));
+  fs.writeFileSync(path.join(workspace, 'debian-13-base.xml'), xml.replace(/<dcterms:valid>[^<]*</, '<dcterms:valid>2027-13-01<'));
   await page.keyboard.press('Escape');
   await page.locator('.part.activitybar .action-item a[aria-label^="Explorer"]').click();
   await sidebarWidth(page, 300);
-  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'debian-12-base.xml' }).first().click({ timeout: 60000 });
+  await page.locator('.part.sidebar .monaco-list-row', { hasText: 'debian-13-base.xml' }).first().click({ timeout: 60000 });
   await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
   // the first diagnostic, shown inline with its message (Go to Next Problem)
   for (let i = 0; i < 60 && !(await page.locator('.monaco-editor .marker-widget').count()); i++) { await page.keyboard.press('F8'); await page.waitForTimeout(1000); }
@@ -120,7 +120,7 @@ try {
   await settle(page);
   await shoot(page, 'metadata-editor.png');
   await closePage();
-  fs.rmSync(path.join(workspace, 'debian-12-base.xml'));
+  fs.rmSync(path.join(workspace, 'debian-13-base.xml'));
 
   if (process.env.SHOTS_NO_VM) throw Object.assign(new Error('SHOTS_NO_VM'), { done: true });
   // the sample recipe, built on the seeded base (start.mjs wrote its identifier into the recipe)

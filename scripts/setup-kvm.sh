@@ -21,7 +21,7 @@ if [ ! -s "$img" ]; then
     trap 'rm -rf "$out"' EXIT
     echo "setup-kvm: building the Debian base image (about 60-90 s)…" >&2
     COMPRESS=0 bash "$here/build-base-image.sh" "$out" >&2
-    mv "$out/debian12-base.qcow2" "$img.tmp" && chmod 0444 "$img.tmp" && mv "$img.tmp" "$img"
+    mv "$out/debian-base.qcow2" "$img.tmp" && chmod 0444 "$img.tmp" && mv "$img.tmp" "$img"
   fi
   exec 9>&-
 fi

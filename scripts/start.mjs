@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { ROOT, CODE_SERVER, freePort, startCodeServer } from '../test/host/lib.mjs';
@@ -33,14 +34,9 @@ const upToDate = () => {
 };
 if (!process.env.STRATUS_START_NO_BUILD && !upToDate()) run('npm', ['run', '-s', 'build']);
 
-// The set-up's base image (scripts/setup-kvm.sh caches it under a hash of the build script).
-function baseImage() {
-  if (process.env.STRATUS_BASE_IMAGE) return process.env.STRATUS_BASE_IMAGE;
-  const hash = crypto.createHash('sha256').update(fs.readFileSync('scripts/build-base-image.sh')).digest('hex').slice(0, 12);
-  const img = path.join(process.env.STRATUS_IMAGE_CACHE || '/var/cache/stratus', `base-${hash}.qcow2`);
-  return fs.existsSync(img) ? img : undefined;
-}
-const base = baseImage();
+// The set-up's base image: scripts/setup-kvm.sh caches it under a hash of the build script and the guest/
+// files; the extension's own lookup (setupBaseImage, compiled into out/ by the build) computes that name.
+const base = process.env.STRATUS_BASE_IMAGE || createRequire(import.meta.url)(path.join(ROOT, 'out/src/backend/firststart/seed.js')).setupBaseImage(ROOT);
 if (!base) console.log('npm start: no base image yet, so the marketplace starts empty; `bash scripts/setup-kvm.sh` builds it (about 2 min), then restart.');
 
 const portFree = port => new Promise(res => {

@@ -45,7 +45,7 @@ test('seeds on real guests: run-instance of a remote-only entry, create-image wi
     });
     await new Promise<void>(r => images!.listen(0, '127.0.0.1', r));
     const imageUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}/base.qcow2`;
-    const spec = { content: fs.readFileSync(base), title: 'Debian 12 base (remote)', os: 'debian', osVersion: '12', valid: isoIn(30), format: 'qcow2' as const, locations: [imageUrl] };
+    const spec = { content: fs.readFileSync(base), title: 'Debian 13 base (remote)', os: 'debian', osVersion: '13', valid: isoIn(30), format: 'qcow2' as const, locations: [imageUrl] };
     const good = signedEntry(spec);
     const remoteId = /<dcterms:identifier>(\S+)<\/dcterms:identifier>/.exec(good)![1];
     const bad = tamperedEntry({ content: crypto.randomBytes(4096), title: 'tampered', valid: isoIn(30), locations: [imageUrl] });
@@ -79,7 +79,7 @@ test('seeds on real guests: run-instance of a remote-only entry, create-image wi
     started.push(remoteVm);
     // the cache is named by the SHA-1 the signed entry names (never by the identifier a forged entry could claim)
     assert.ok(fs.existsSync(path.join(dataDir, 'images', `${identifierToSha1(remoteId)}.qcow2`)), 'the image is in the cache');
-    assert.equal((await mgr.exec(remoteVm, 'cat /etc/debian_version')).stdout.trim().split('.')[0], '12');
+    assert.equal((await mgr.exec(remoteVm, 'cat /etc/debian_version')).stdout.trim().split('.')[0], '13');
     assert.equal((await line('stratus-kill-instance $VM', { VM: remoteVm })).code, 0);
 
     // create-image with the seed's flags on the remote base (STRATUSLAB_MARKETPLACE_ENDPOINT, as the original read it)

@@ -11,13 +11,13 @@ import type { DataLayout } from '../paths';
 import { ensureLocalBuilder, SecretStore } from './localBuilder';
 
 /**
- * First start: the Debian 12 base image the set-up builds (scripts/setup-kvm.sh) published into the embedded
+ * First start: the Debian 13 base image the set-up builds (scripts/setup-kvm.sh) published into the embedded
  * marketplace with complete metadata, signed by the local builder certificate — so a fresh data folder has
  * one trusted image to launch. Done once per data folder (a marker file remembers it, also when the user
  * later removes the entry), and again only for a different base image.
  */
 
-export const BASE_TITLE = 'Debian 12 base image (local)';
+export const BASE_TITLE = 'Debian 13 base image (local)';
 
 export interface SeedOptions {
   /** The base image (qcow2) to publish. */
@@ -84,10 +84,10 @@ export async function seedBaseImage(data: DataLayout, o: SeedOptions): Promise<S
   const builder = await ensureLocalBuilder(data, o.secrets, o.fallbackSecrets);
   step('Writing and signing the metadata');
   const built = await buildMetadata(image, {
-    digests, os: 'Debian', osVersion: '12', osArch: 'x86_64', type: 'base', kind: 'machine', imageVersion: '1.0',
+    digests, os: 'Debian', osVersion: '13', osArch: 'x86_64', type: 'base', kind: 'machine', imageVersion: '1.0',
     format: 'qcow2', hypervisor: 'kvm', disksBus: 'virtio', location: pathToFileURL(image).href,
-    title: BASE_TITLE, tag: 'debian-12-base',
-    comment: 'Minimal Debian 12 (bookworm) with SSH and contextualization (SSH keys, host name, start script), built on this machine by the Stratus set-up.',
+    title: BASE_TITLE, tag: 'debian-13-base',
+    comment: 'Minimal Debian 13 (trixie) with SSH and contextualization (SSH keys, host name, start script), built on this machine by the Stratus set-up.',
     author: 'Stratus set-up', now: o.now,
   });
   const signed = signMetadata(built.xml, builder.key, { now: o.now });

@@ -48,7 +48,7 @@ export const BOOT_SIGNATURES: BootSignature[] = [
   { id: 'cloud-init-seed', pattern: /not a valid seed/, fatal: false,
     problem: 'cloud-init could not read the context disk',
     todo: 'the NoCloud seed must be an ISO labelled cidata holding user-data and meta-data: check --cloud-init / the context files' },
-  { id: 'cloud-init-schema', pattern: /Invalid cloud-config provided|Cloud config schema errors/, fatal: false,
+  { id: 'cloud-init-schema', pattern: /Invalid cloud-config provided|Cloud config schema errors|cloud-config failed schema validation/, fatal: false,   // 22.4 | 25.1 wordings
     problem: 'the cloud-init user-data has schema errors (the keys or users it should set up may be missing)',
     todo: 'validate the #cloud-config (cloud-init schema -c FILE) and launch again' },
   { id: 'sshd-failed', pattern: /Failed to start .*(OpenBSD Secure Shell|ssh\.service|sshd)/, fatal: false,

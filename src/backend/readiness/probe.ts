@@ -26,7 +26,8 @@ if has_cmd cloud-init; then
   if [ -n "$ds" ] && ! printf '%s' "$ds" | grep -Eq 'NoCloud|ConfigDrive|OpenNebula'; then
     out context.present warn "cloud-init's datasource_list ($ds) has no NoCloud/ConfigDrive/OpenNebula"
   fi
-  enabled cloud-init && ctx="$ctx cloud-init"
+  # cloud-init 24.3+ (Debian 13) has cloud-init-main/-network instead of cloud-init.service
+  { enabled cloud-init || enabled cloud-init-main || enabled cloud-init-network || enabled cloud-init-local; } && ctx="$ctx cloud-init"
 fi
 for s in stratuslab-one-context onecontext; do
   if has_cmd "$s"; then

@@ -40,6 +40,8 @@ test('boot doctor: each signature on the console lines the guest software prints
   assert.deepEqual(ids('Dec 06 19:00:01 debian dhclient[312]: No DHCPOFFERS received.\r\n'), ['no-dhcp']);
   assert.deepEqual(ids('2026-12-06 19:00:03,120 - DataSourceNoCloud.py[WARNING]: device /dev/sr0 with label=cidata not a valid seed.\r\n'), ['cloud-init-seed']);
   assert.deepEqual(ids("2026-12-06 19:00:09,512 - schema.py[WARNING]: Invalid cloud-config provided: Please run 'sudo cloud-init schema --system' to see the schema errors.\r\n"), ['cloud-init-schema']);
+  // cloud-init 25.1 (Debian 13), as the base image prints it
+  assert.deepEqual(ids("[   27.060950] cloud-init[374]: 2026-12-07 05:54:54,518 - schema.py[WARNING]: cloud-config failed schema validation! You may run 'sudo cloud-init schema --system' to check the details.\r\n"), ['cloud-init-schema']);
   assert.deepEqual(ids('[FAILED] Failed to start ssh.service - OpenBSD Secure Shell server.\r\n'), ['sshd-failed']);
   for (const f of diagnose('[FAILED] Failed to start ssh.service - OpenBSD Secure Shell server.\r\nNo DHCPOFFERS received.')) assert.equal(f.fatal, false, `${f.id} lets the wait go on`);
 });

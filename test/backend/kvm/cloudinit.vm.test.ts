@@ -62,9 +62,9 @@ test('cloud-init: prepare-context ssh,KEY1 ssh,KEY2 x-shellscript cloud-config â
     assert.equal(r.code, 0, r.err);
     r = await cli(['run-instance', '--context-file', 'cloud-init.txt', '--ram', '1024', '--cpu', '2', '-q', '--wait', String(BOOT_MS / 1000), base], env, work);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.err, /console: the cloud-init user-data has schema errors .*Invalid cloud-config provided/, 'the boot doctor reports the user\'s invalid cloud-config');
     const id = r.out.split(',')[0].trim();
-    ids.push(id);
+    ids.push(id);   // before any assertion: a failed one must not leave the guest running
+    assert.match(r.err, /console: the cloud-init user-data has schema errors .*(Invalid cloud-config provided|cloud-config failed schema validation)/, 'the boot doctor reports the user\'s invalid cloud-config');
     await settled(mgr, id);
     assert.equal((await runAs(mgr, id, k1.priv, 'cat /root/from-script')).trim(), 'script ran as root', 'the x-shellscript part ran (logged in with key 1)');
     assert.equal((await runAs(mgr, id, k2.priv, 'cat /etc/from-cloud-config')).trim(), 'written by write_files', 'cloud-config write_files applied (logged in with key 2)');
@@ -77,9 +77,9 @@ test('cloud-init: prepare-context ssh,KEY1 ssh,KEY2 x-shellscript cloud-config â
     fs.writeFileSync(path.join(work, 'literal.sh'), '#!/bin/sh\n# literal\necho "$0" > /root/literal-ran\n');
     r = await cli(['run-instance', '--cloud-init', 'none,literal.sh', '--ram', '1024', '--cpu', '2', '-q', '--wait', String(BOOT_MS / 1000), base], env, work);
     assert.equal(r.code, 0, r.err);
-    assert.doesNotMatch(r.err, /schema|Invalid cloud-config/, 'no schema warning when the user data has no cloud-config error (the image\'s own cloud.cfg is valid)');
     const id2 = r.out.split(',')[0].trim();
     ids.push(id2);
+    assert.doesNotMatch(r.err, /schema|Invalid cloud-config|failed schema validation/, 'no schema warning when the user data has no cloud-config error (the image\'s own cloud.cfg is valid)');
     await settled(mgr, id2);
     assert.match((await mgr.exec(id2, 'cat /root/literal-ran')).stdout, /\/var\/lib\/cloud\/instance\/scripts\//, 'cloud-init ran the script');
     assert.equal((await mgr.exec(id2, 'cat /var/lib/cloud/instance/user-data.txt')).stdout, fs.readFileSync(path.join(work, 'literal.sh'), 'utf8'), 'the user data is the file, byte for byte');

@@ -38,6 +38,16 @@ test('a prepared image passes every offline item', async () => {
   assert.equal(verdict(items).ok, true);
 });
 
+test('cloud-init 24.3+ (Debian 13: cloud-init-main and the stage units, no cloud-init.service) counts as enabled', async () => {
+  const r = goodRoot();
+  fs.unlinkSync(path.join(r, 'etc/systemd/system/cloud-init.target.wants/cloud-init.service'));
+  assert.deepEqual(failing(await checkRootfs(r)), ['context.present'], 'without any cloud-init unit the image has no contextualization');
+  for (const u of ['cloud-init-main', 'cloud-init-local', 'cloud-init-network']) fs.symlinkSync(`/usr/lib/systemd/system/${u}.service`, path.join(r, `etc/systemd/system/cloud-init.target.wants/${u}.service`));
+  const items = await checkRootfs(r);
+  assert.deepEqual(failing(items), []);
+  assert.match(items.find(i => i.id === 'context.present')!.detail, /cloud-init/);
+});
+
 test('the "bad" variant (password auth on, host keys baked in, udev rule) fails exactly those items', async () => {
   const r = goodRoot();
   fs.appendFileSync(path.join(r, 'etc/ssh/sshd_config.d/50-cloud.conf'), 'PasswordAuthentication yes\n');   // first value wins over the main file

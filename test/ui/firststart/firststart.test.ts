@@ -27,7 +27,7 @@ async function baseEntry(pred: (n: TreeSnapshot) => boolean, what: string, ms = 
   const end = Date.now() + ms;
   for (;;) {
     const nodes = flatten(await api.treeSnapshot('stratus.marketplace', 5));
-    const n = nodes.find(x => /Debian 12 base image/.test(x.label));
+    const n = nodes.find(x => /Debian 13 base image/.test(x.label));
     if (n && pred(n)) return n;
     if (Date.now() > end) assert.fail(`marketplace: ${what} not seen in ${ms / 1000} s: ${JSON.stringify(n ?? nodes.map(x => x.label))}`);
     await sleep(500);
@@ -82,7 +82,7 @@ describe('First start: a trusted base image, the walkthrough, trust and pre-flig
     assert.ok(!fs.existsSync(path.join(api.dataRoot, 'keys', 'local-builder.password')) || !process.env.STRATUS_BASE_IMAGE, 'the extension keeps the password in SecretStorage, not in a file');
     if (hasHarness()) {
       await vscode.commands.executeCommand('stratus.marketplace.focus');
-      await waitForText('.part.sidebar', t => t.some(x => x.includes('Debian 12 base image')));
+      await waitForText('.part.sidebar', t => t.some(x => x.includes('Debian 13 base image')));
       assert.ok(await screenshot('firststart-marketplace-trusted', '.part.sidebar'));
     }
   });
