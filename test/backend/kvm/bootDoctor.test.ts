@@ -86,3 +86,12 @@ test('network check: the guest script run here finds this machine\'s address and
   assert.deepEqual(parseNetworkCheck('addr: none\nroute: none\nunresolved:\n', 1), { ok: false, addr: undefined, route: undefined, unresolved: [] });
   assert.equal(describeNetworkCheck({ ok: true, addr: 'eth0 10.0.2.15/24', unresolved: [] }, []), 'eth0 10.0.2.15/24, no default route (isolated network)');
 });
+
+test('boot doctor: an oops (a 4-vCPU guest under multi-threaded TCG, its real console) is a crash, not the root-fs hint', () => {
+  const f = diagnose(sample('kernel-oops-tcg-smp.serial.log'));
+  assert.deepEqual(f.map(x => x.id), ['kernel-oops']);
+  assert.match(f[0].line, /Kernel panic - not syncing: Fatal exception in interrupt/);
+  assert.match(f[0].todo, /launch again/);
+  assert.doesNotMatch(f[0].todo, /root fs/);
+  assert.deepEqual(ids('[    1.9] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00007f00'), ['kernel-panic']);
+});
