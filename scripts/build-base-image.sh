@@ -190,6 +190,8 @@ EOF
 mkdir -p "$ROOT/etc/stratuslab/conf.d"; echo context_device=sr0 > "$ROOT/etc/stratuslab/stratuslab-one-context.cfg"
 install -m 0755 "$GUEST/stratuslab-one-context" "$ROOT/usr/sbin/stratuslab-one-context"
 install -m 0644 "$GUEST/stratuslab-one-context.service" "$ROOT/etc/systemd/system/stratuslab-one-context.service"
+# and its check before cloud-init's local stage (an image saved from a one-method instance boots its copies as new)
+install -m 0644 "$GUEST/stratuslab-one-instance.service" "$ROOT/etc/systemd/system/stratuslab-one-instance.service"
 # volatile journal: no journal flush at boot, fewer writes into instance overlays
 mkdir -p "$ROOT/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' > "$ROOT/etc/systemd/journald.conf.d/vm.conf"
@@ -197,7 +199,7 @@ printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' > "$ROOT/etc/systemd/j
 # neither, for a context disk read by an rc.local script (the seeds' onecontext), which waits for no device
 printf 'button\nevdev\nsr_mod\n' > "$ROOT/etc/modules-load.d/vm.conf"
 
-chroot "$ROOT" systemctl enable systemd-networkd.service ssh.service stratuslab-one-context.service >/dev/null 2>&1
+chroot "$ROOT" systemctl enable systemd-networkd.service ssh.service stratuslab-one-context.service stratuslab-one-instance.service >/dev/null 2>&1
 for u in getty@tty1.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
          e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-timesyncd.service cloud-init-hotplugd.socket; do
   chroot "$ROOT" systemctl mask "$u" >/dev/null 2>&1 || true

@@ -132,3 +132,36 @@ test('StratusLab method: --context FOO=shi reaches a *.context run_exec over the
     fs.rmSync(data.root, { recursive: true, force: true });
   }
 });
+
+test('StratusLab method: the copies of an image saved from a one-method instance boot as new instances (new host keys, the per-instance script runs again)', { skip, timeout: 3 * BOOT_MS }, async () => {
+  const base = baseImage();
+  const data = tempData();
+  const mgr = new InstanceManager({ host: new LocalHost(), data, acceleration: 'tcg' });
+  const ids: string[] = [];
+  // cloud-init's OpenNebula datasource gives every instance the same instance-id: without the base image's
+  // stratuslab-one-instance unit the copy would keep the saved instance's host keys and skip this script
+  const userData = '#!/bin/sh\necho "$(hostname)" >> /root/per-instance-runs\n';
+  try {
+    const a = await mgr.launch({
+      image: base, name: 'one-a', sshKeys: [], memoryMiB: 1024, vcpu: 1, contextMethod: 'stratuslab', userData, bootTimeoutMs: BOOT_MS,
+      save: { title: 'one-method image', comment: 'saved from a one-method instance', author: 'Test', email: 'test@example.org' },
+    });
+    ids.push(a.id);
+    await settled(mgr, a.id);
+    assert.equal((await mgr.exec(a.id, 'cat /root/per-instance-runs; cat /var/lib/cloud/instances/iid-dsopennebula/stratuslab-vmid')).stdout,
+      `one-a\n${a.id}\n`, 'the script ran once; the agent recorded the context\'s VMID in cloud-init\'s instance folder');
+    const aKeys = (await mgr.describe(a.id))!.sshHostKeys;
+    const done = await mgr.shutdown(a.id);
+    assert.ok(done.saved?.imageId);
+    const b = await mgr.launch({ image: done.saved!.imageId, name: 'one-b', sshKeys: [], memoryMiB: 1024, vcpu: 1, contextMethod: 'stratuslab', userData, bootTimeoutMs: BOOT_MS });
+    ids.push(b.id);
+    await settled(mgr, b.id);
+    const bKeys = (await mgr.describe(b.id))!.sshHostKeys;
+    assert.ok(bKeys.length > 0 && bKeys.every(k => !aKeys.includes(k)), `the copy has host keys of its own (saved: ${aKeys.length}, copy: ${bKeys.length}, shared: ${bKeys.filter(k => aKeys.includes(k)).length})`);
+    assert.equal((await mgr.exec(b.id, 'cat /root/per-instance-runs; cat /var/lib/cloud/instances/iid-dsopennebula/stratuslab-vmid')).stdout,
+      `one-a\none-b\n${b.id}\n`, 'the per-instance script ran again in the copy, which cloud-init set up as instance ' + b.id);
+  } finally {
+    for (const id of ids) await mgr.kill(id).catch(() => undefined);
+    fs.rmSync(data.root, { recursive: true, force: true });
+  }
+});
