@@ -107,6 +107,10 @@ export class InstanceManager {
       e => { this.accelVerdict = undefined; throw e; }));   // a probe cut by an outage is asked again next time
   }
 
+  /** This manager is replaced (a settings change): its local ends of remote published ports close, so the next
+   * manager opens them on the same port numbers instead of beside the old ones. Instances are untouched. */
+  dispose(): void { this.forwards?.closeAll(); }
+
   onDidChange(listener: InstanceListener): Disposable {
     this.events.on('change', listener);
     return { dispose: () => this.events.off('change', listener) };

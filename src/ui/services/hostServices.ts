@@ -59,6 +59,8 @@ export function servicesFor(ctx: UiContext, host: Host): Promise<HostServices> {
   };
   // this machine's services are assembled at once (the Volumes tree follows its store synchronously)
   const services = host.kind === 'local' ? Promise.resolve(assemble(ctx.data)) : hostLayout(ctx, host).then(assemble);
+  // a new Host object for the same id (its settings changed): the old manager's port forwards close
+  if (have) have.services.then(s => s.instances.dispose(), () => undefined);
   byHost.set(host.id, { host, services });
   services.catch(() => { if (byHost.get(host.id)?.services === services) byHost.delete(host.id); });
   return services;
@@ -88,8 +90,11 @@ export async function allManagers(ctx: UiContext, timeoutMs = 10_000): Promise<I
   return got.flatMap(r => (r.status === 'fulfilled' ? [r.value] : []));
 }
 
-/** Settings changed: managers are rebuilt lazily with the new values. */
-export function resetManagers(): void { byHost.clear(); }
+/** Settings changed: managers are rebuilt lazily with the new values; the old ones let go of their port forwards. */
+export function resetManagers(): void {
+  for (const { services } of byHost.values()) services.then(s => s.instances.dispose(), () => undefined);
+  byHost.clear();
+}
 
 export function watchSettings(ctx: UiContext, onChange: () => void): void {
   ctx.ext.subscriptions.push(vscode.workspace.onDidChangeConfiguration(e => {
