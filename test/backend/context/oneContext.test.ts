@@ -49,3 +49,30 @@ test('the agent: a *.context run_exec sees the file default, a context.sh value 
   assert.equal(fs.readFileSync(path.join(w, 'out'), 'utf8'), 'FOO=bar\nFOO=shi\n');
   fs.rmSync(w, { recursive: true, force: true });
 });
+
+test('the agent finds its disk in one blkid pass and never mounts a NoCloud seed as a context disk', () => {
+  const w = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-1ctx-'));
+  const bin = path.join(w, 'bin'); fs.mkdirSync(bin); fs.mkdirSync(path.join(w, 'mnt'));
+  // the guest's blkid and mount, recorded: what the agent asks of the disks is what this test checks
+  const fake = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> ${w}/calls\n${body}\n`, { mode: 0o755 });
+  fake('mount', 'exit 0'); fake('umount', 'exit 0');
+  const agent = ONE_CONTEXT_SCRIPT.replace('configuration_dir=/etc/stratuslab/conf.d', `configuration_dir=${w}/conf.d`)
+    .replace('configuration_file=/etc/stratuslab/stratuslab-one-context.cfg', `configuration_file=${w}/none.cfg`)
+    .replace('mnt=/mnt/stratuslab', `mnt=${w}/mnt`).replace('dev=/dev/$context_device', `dev=${w}/sr0`);
+  for (const d of ['sr0', 'sr1', 'sr2', 'sr7']) fs.writeFileSync(path.join(w, d), '');   // the guest's devices
+  const run = (labels: string) => {
+    fake('blkid', `printf '%s\\n' '/dev/vda: LABEL="vmroot"' ${labels.split('\n').map(l => `'${l}'`).join(' ')}`);
+    fs.rmSync(path.join(w, 'calls'), { force: true });
+    const out = execFileSync('sh', ['-c', agent], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    return { out, calls: fs.readFileSync(path.join(w, 'calls'), 'utf8').trim().split('\n') };
+  };
+  const seed = run(`${w}/sr0: LABEL="cidata"`);   // the fallback device (context_device) is the seed
+  assert.deepEqual(seed.calls, ['blkid -s LABEL'], 'one probe, no mount');
+  assert.match(seed.out, /no context disk \(.* is a NoCloud seed\)/);
+  const ctx = run(`${w}/sr1: LABEL="cidata"\n${w}/sr7: LABEL="_STRATUSLAB"`);
+  assert.deepEqual(ctx.calls.slice(0, 2), ['blkid -s LABEL', `mount -o ro -t iso9660 ${w}/sr7 ${w}/mnt`]);
+  assert.equal(run(`${w}/sr2: LABEL="CONTEXT"`).calls[1], `mount -o ro -t iso9660 ${w}/sr2 ${w}/mnt`);
+  // no label at all: the seeds' fallback device is mounted, as before
+  assert.equal(run('').calls[1], `mount -o ro -t iso9660 ${w}/sr0 ${w}/mnt`);
+  fs.rmSync(w, { recursive: true, force: true });
+});
