@@ -126,6 +126,12 @@ export class Build {
     }
     this.record.status = 'succeeded';
     this.record.endedAt = new Date().toISOString();
+    // the build VM ended with the save and its disk is the new image's volume now: its record goes, as a
+    // build tool's VM does (a shutdown: false build leaves its VM running for the user)
+    const vm = this.record.instanceId;
+    if (vm && this.record.result) {
+      await this.opts.vms.forget(vm).then(() => { this.record.instanceId = undefined; this.log('  Build VM removed (its disk is the new image)\n'); }, () => undefined);
+    }
     this.save();
     await this.pruneCache();
     return this.record;

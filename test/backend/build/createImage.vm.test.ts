@@ -83,16 +83,24 @@ test('create-image end to end: packages from a loopback apt repo, a script with 
   try {
     const recipe = writeRecipe(work, base);
     const output: string[] = [];
+    // the build VM's host keys, seen while it runs (its record goes once the image is saved)
+    const buildVm: { id?: string; hostKeys: string[] } = { hostKeys: [] };
+    const follow = mgr.onDidChange(r => { if (r.state === 'Running' && r.sshHostKeys.length) { buildVm.id = r.id; buildVm.hostKeys = r.sshHostKeys; } });
     const build = await Build.prepare(recipe, {
       data, vms: mgr, publicKeys: [],
       guestForwards: [{ guestAddr: '10.0.2.100', guestPort: 8080, hostPort: repo.port }],
       onOutput: text => output.push(text),
     });
     const rec = await build.run();
+    follow.dispose();
     const steps = Object.fromEntries(rec.steps.map(s => [s.id, s]));
     for (const s of rec.steps) t.diagnostic(`${s.state.padEnd(8)} ${((s.durationMs ?? 0) / 1000).toFixed(1).padStart(6)} s  ${s.label}${s.detail ? ` — ${s.detail}` : ''}`);
     assert.equal(rec.status, 'succeeded', `${rec.error}\n${output.join('').slice(-3000)}`);
     if (rec.instanceId) launched.push(rec.instanceId);
+    assert.equal(rec.instanceId, undefined, 'the build VM was removed after the save');
+    assert.ok(buildVm.id && !(await mgr.list()).some(r => r.id === buildVm.id), 'and is gone from the instance list');
+    assert.match(fs.readFileSync(rec.logPath, 'utf8'), /Build VM removed \(its disk is the new image\)/);
+    assert.ok(buildVm.hostKeys.length, 'the build VM\'s host keys were seen while it ran');
     assert.equal(steps.manifest.state, 'skipped', 'a file base has no manifest');
     for (const id of ['check-base', 'start', 'boot', 'ssh', 'prerecipe', 'packages', 'scripts', 'sysprep', 'readiness', 'shutdown', 'save', 'done']) assert.equal(steps[id].state, 'done', id);
     assert.match(steps.readiness.detail ?? '', /readiness items pass|ready; warnings: /, 'the readiness checklist ran before saving');
@@ -135,7 +143,7 @@ test('create-image end to end: packages from a loopback apt repo, a script with 
     // sysprep: the build's apt lists/cache were cleaned, the build VM's host keys are not those of this instance.
     assert.equal((await run('ls /var/cache/apt/archives/*.deb 2>/dev/null | wc -l')).trim(), '0', 'package cache cleaned');
     const hostKeys = (await run('cat /etc/ssh/ssh_host_ed25519_key.pub')).trim().split(' ')[1];
-    assert.ok(hostKeys && !(rec.instanceId && (await mgr.describe(rec.instanceId))?.sshHostKeys.some(k => k.includes(hostKeys))), 'host keys were regenerated');
+    assert.ok(hostKeys && !buildVm.hostKeys.some(k => k.includes(hostKeys)), 'host keys were regenerated');
     await mgr.kill(again.id);
     assert.deepEqual(qemuProcessesOf(again.id), []);
     assert.equal(sha256File(base), baseHash, 'the base image was never written');
