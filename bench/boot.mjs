@@ -65,7 +65,7 @@ async function stratus() {
 /** The same image with cloud-init off: a saved copy whose first boot made the host keys and installed the key. */
 let bareImage, knownHosts;
 async function prepareBare() {
-  const r = await mgr.launch({ image: base, sshKeys: [], vcpu: VCPU, memoryMiB: 1024,
+  const r = await mgr.launch({ image: base, sshKeys: [], vcpu: VCPU, memoryMiB: 1024, swapMiB: 0,
     save: { title: 'bare', comment: 'cloud-init off', author: 'bench', email: 'bench@example.org' } });
   await mgr.exec(r.id, 'cloud-init status --wait >/dev/null 2>&1; touch /etc/cloud/cloud-init.disabled && systemctl disable -q stratuslab-one-context && sync');
   knownHosts = r.sshHostKeys.map(k => k.split(' ').slice(0, 2).join(' '));

@@ -14,6 +14,8 @@ import { hostLayout, hostProblem, orderedHosts, withTimeout } from './hosts';
 
 /** One set of services per host, shared by the trees and the commands. */
 const byHost = new Map<string, { host: Host; services: Promise<HostServices> }>();
+/** A replaced manager lets go of its local ends of remote published ports (the next one reopens them on the same numbers). */
+const retire = (services: Promise<HostServices>) => { services.then(s => s.instances.dispose(), () => undefined); };
 /** Each host's volume store outlives a settings change (the trees keep following it). */
 const keptVolumes = new Map<string, VolumeStore>();
 
@@ -60,7 +62,7 @@ export function servicesFor(ctx: UiContext, host: Host): Promise<HostServices> {
   // this machine's services are assembled at once (the Volumes tree follows its store synchronously)
   const services = host.kind === 'local' ? Promise.resolve(assemble(ctx.data)) : hostLayout(ctx, host).then(assemble);
   // a new Host object for the same id (its settings changed): the old manager's port forwards close
-  if (have) have.services.then(s => s.instances.dispose(), () => undefined);
+  if (have) retire(have.services);
   byHost.set(host.id, { host, services });
   services.catch(() => { if (byHost.get(host.id)?.services === services) byHost.delete(host.id); });
   return services;
@@ -92,7 +94,7 @@ export async function allManagers(ctx: UiContext, timeoutMs = 10_000): Promise<I
 
 /** Settings changed: managers are rebuilt lazily with the new values; the old ones let go of their port forwards. */
 export function resetManagers(): void {
-  for (const { services } of byHost.values()) services.then(s => s.instances.dispose(), () => undefined);
+  for (const { services } of byHost.values()) retire(services);
   byHost.clear();
 }
 
