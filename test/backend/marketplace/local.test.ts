@@ -173,3 +173,33 @@ test('deprecation re-signs with a new created and hides the image from valid lis
   assert.equal(dep.entries[0].summary.deprecated, 'superseded');
   assert.equal((await findLatest(mp, first.key.identifier))?.key.created, ok.key.created);
 });
+
+test('another instance\'s uploads, flushes and draft publications show in the next read, without re-reading the index when nothing changed', async () => {
+  const dir = tmp();
+  const server = new LocalMarketplace(dir);
+  await server.upload(signedEntry({ content: 'mine', title: 'Mine', valid: isoIn(30) }));
+  await server.flush();
+  const titles = async () => (await server.list({}, { includePrivate: true })).entries.map(e => `${e.summary.title}${e.private ? ' (draft)' : ''}`).sort();
+  assert.deepEqual(await titles(), ['Mine']);
+
+  // nothing changed: one small token read per call, never index.json
+  const reads: string[] = [];
+  const readFile = fs.promises.readFile;
+  fs.promises.readFile = ((file: fs.PathLike, ...rest: unknown[]) => { reads.push(path.basename(String(file))); return (readFile as any)(file, ...rest); }) as typeof readFile;
+  try {
+    for (let i = 0; i < 3; i++) await server.list();
+    assert.deepEqual(reads, ['generation', 'generation', 'generation']);
+  } finally { fs.promises.readFile = readFile; }
+
+  const other = new LocalMarketplace(dir);   // as another process: its own index, the same folder
+  const draftXml = signedEntry({ content: 'draft', title: 'Draft', valid: isoIn(30) });
+  const draft = await other.addDraft(draftXml);
+  await other.upload(signedEntry({ content: 'theirs', title: 'Theirs', valid: isoIn(30) }));
+  assert.deepEqual(await titles(), ['Draft (draft)', 'Mine', 'Theirs'], 'journaled, not yet flushed');
+  await other.flush();
+  assert.deepEqual(await titles(), ['Draft (draft)', 'Mine', 'Theirs'], 'flushed into index.json');
+  await other.upload(draftXml);   // published: the same key moves from private/ to metadata/
+  assert.deepEqual(await titles(), ['Draft', 'Mine', 'Theirs']);
+  assert.equal(await server.get(draft.key), draftXml, 'read from its new place');
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'private'), { recursive: true }).filter(f => String(f).endsWith('.xml')), []);
+});

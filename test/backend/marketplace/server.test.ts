@@ -4,11 +4,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as http from 'http';
+import { spawn } from 'child_process';
 import { LocalMarketplace } from '../../../src/backend/marketplace/local';
 import { serve, RunningServer } from '../../../src/backend/marketplace/server';
 import { RemoteMarketplace } from '../../../src/backend/marketplace/remote';
 import { MarketplaceError } from '../../../src/backend/marketplace/marketplace';
-import { corpus, corpusDir, corpusSkip, signedEntry, isoIn, originalDeprecation } from './fixtures';
+import { corpus, corpusDir, corpusSkip, signedEntry, isoIn, originalDeprecation, testKey } from './fixtures';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-srv-'));
 const AT_2012 = () => new Date('2012-06-01T00:00:00Z');
@@ -184,4 +185,65 @@ test('a deprecation shaped like the original Deprecator\'s (unqualified parseTyp
     const page = await remote.list({ status: 'deprecated' } as any);
     assert.equal(page.entries.find(e => e.key.identifier === id)?.summary.deprecated, 'superseded by a newer image');
   });
+});
+
+/** The built CLI in a separate process, as a user's shell runs it next to a running `stratus marketplace serve`. */
+function cli(home: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const main = path.resolve(__dirname, '../../../src/cli/main.js');
+  const env = { ...process.env, HOME: home, STRATUS_DATA_DIR: path.join(home, 'data'), STRATUSLAB_MARKETPLACE_ENDPOINT: '', STRATUS_P12_PASSWORD: 'x' };
+  return new Promise(resolve => {
+    const p = spawn(process.execPath, [main, ...args], { env });
+    let out = '', err = '';
+    p.stdout.on('data', d => (out += d));
+    p.stderr.on('data', d => (err += d));
+    p.on('close', code => resolve({ code: code ?? -1, out, err }));
+  });
+}
+
+test('uploads and deprecations by other processes (the CLI) on the served folder are served on the next request', async () => {
+  const home = tmp();
+  const dir = path.join(home, 'store');
+  const idOf = (xml: string) => /<dcterms:identifier>([^<]+)/.exec(xml)![1];
+  const old = signedEntry({ content: 'served before', title: 'Old image', valid: isoIn(30) }, new Date(Date.now() - 120_000));
+  const fresh = signedEntry({ content: 'uploaded meanwhile', title: 'Fresh image', valid: isoIn(30) }, new Date(Date.now() - 60_000));
+  const store = new LocalMarketplace(dir);
+  await store.upload(old);
+  await store.flush();
+  const s = await serve(store, { port: 0 });
+  try {
+    const html = (q = '') => request(`${s.url}/metadata${q}`, { accept: 'text/html' });
+    const json = async (q = '') => JSON.parse((await request(`${s.url}/metadata?media=json${q}`)).body) as { iTotalRecords: number; aaData: string[][] };
+    const count = async (q = '') => /<span id="count">([^<]*)<\/span>/.exec((await html(q)).body)![1];
+    // warm every path first: list index, entry bytes, verdicts
+    assert.match(await count(), /^1–1 of 1 valid entries/);
+    assert.equal((await json()).iTotalRecords, 1);
+    assert.equal((await request(`${s.url}/metadata/${idOf(old)}`)).body.includes('Old image'), true);
+
+    const file = path.join(home, 'fresh.xml');
+    fs.writeFileSync(file, fresh);
+    const up = await cli(home, 'upload-metadata', file, '--dir', dir);
+    assert.equal(up.code, 0, up.err);
+    assert.match(await count(), /^1–2 of 2 valid entries/, 'the HTML list shows the upload');
+    assert.match((await html()).body, /Fresh image/);
+    const listed = await json();
+    assert.equal(listed.iTotalRecords, 2, 'the JSON API lists the upload');
+    assert.ok(JSON.stringify(listed.aaData).includes(idOf(fresh)));
+    assert.match((await request(`${s.url}/metadata/${idOf(fresh)}`)).body, /Fresh image/, 'the latest entry of the identifier');
+    const one = await request(`${s.url}/metadata/${idOf(fresh)}/jane.tester@example.org/${/<dcterms:created>([^<]+)/.exec(fresh)![1]}`);
+    assert.equal(one.status, 200);
+    assert.equal(one.body, fresh, 'the entry\'s XML is served byte for byte');
+
+    const p12 = path.join(home, 'k.p12');
+    fs.writeFileSync(p12, (testKey() as ReturnType<typeof testKey> & { p12: Buffer }).p12);
+    const dep = await cli(home, 'marketplace', 'deprecate', idOf(old), '--email', 'jane.tester@example.org', '--reason', 'superseded', '--p12-cert', p12, '--dir', dir);
+    assert.equal(dep.code, 0, dep.err);
+    assert.match(await count(), /^1–1 of 1 valid entries/, 'the deprecated entry is no longer listed as valid');
+    assert.doesNotMatch((await html()).body, /Old image/);
+    assert.match(await count('?status=deprecated'), /^1–1 of 1 deprecated entries/);
+    assert.match((await html('?status=deprecated')).body, /Old image/);
+    assert.equal((await json('&status=deprecated')).iTotalRecords, 1);
+    assert.equal((await json()).iTotalRecords, 1);
+    assert.equal((await request(`${s.url}/metadata/${idOf(old)}`)).status, 404, 'the latest valid entry of the identifier: none');
+    assert.match((await request(`${s.url}/metadata/${idOf(old)}?status=deprecated`)).body, /<slterms:deprecated>superseded<\/slterms:deprecated>/);
+  } finally { await s.close(); }
 });
