@@ -41,8 +41,19 @@ export async function main(argv: string[], program = 'stratus'): Promise<number>
   }
 }
 
+/**
+ * `stratus-describe-volumes | head -1`: the reader went away. The rest of the output is dropped without an EPIPE stack,
+ * and the command still finishes (exiting mid-way could leave a launch or a save half done).
+ */
+function dropOutputOnClosedPipe(): void {
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e; });
+  }
+}
+
 /** Entry of bin/stratus.js and of the original names (bin/stratus-run-instance.js …). */
 export function runProgram(programPath: string, args: string[]): void {
+  dropOutputOnClosedPipe();
   const alias = aliasOf(programPath);
   const program = programPath.replace(/^.*[\\/]/, '').replace(/\.(js|cmd|ps1|exe)$/i, '');
   const run = alias === undefined ? Promise.resolve((io.err(`stratus: '${program}' is not a Stratus command — run 'stratus --help'`), 2))
@@ -53,5 +64,6 @@ export function runProgram(programPath: string, args: string[]): void {
 // `node dist/cli.js …` / `node out/src/cli/main.js …`; the launchers in bin/ call runProgram instead (in the webpack bundle
 // require.main === module holds whoever loads it, so the file name decides)
 if (process.argv[1] && /(^|[\\/])(cli|main)\.js$/.test(process.argv[1])) {
+  dropOutputOnClosedPipe();
   main(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }

@@ -30,7 +30,7 @@ test('run-instance: --save needs all fields (original message), unknown types ar
   try {
     let r = await cli(['run-instance', '-k', key, '--save', '--title', 't', path.join(dir, 'x.img')], env);
     assert.equal(r.code, 2);
-    assert.match(r.err, /With the --save option, please provide --comment, --author, --email/);
+    assert.match(r.err, /With the --save option, please provide --comment, --author, --author-email/);
     r = await cli(['run-instance', '-k', key, '-t', 'z9.nope', path.join(dir, 'x.img')], env);
     assert.match(r.err, /Unknown instance type: z9\.nope/);
     r = await cli(['describe-instance'], env);

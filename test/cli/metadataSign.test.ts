@@ -39,7 +39,11 @@ test('generate-certificate → sign-metadata (in place, .orig kept) → verify-m
   fs.writeFileSync(path.join(dir, 'bad.xml'), fs.readFileSync(path.join(dir, 'm.xml'), 'utf8').replace('>machine<', '>disk<'));
   r = cli('verify-metadata', 'bad.xml');
   assert.equal(r.code, 1);
-  assert.match(r.out, /Signature: INVALID: signature validation: truecontent \(ref=''\) validity: false/);
+  // the original's words, then plain ones
+  assert.match(r.out, /Signature: INVALID: signature validation: truecontent \(ref=''\) validity: false — the signed content was changed after signing: sign the document again\n/);
+  r = cli('validate-metadata', 'bad.xml');
+  assert.equal(r.code, 1);
+  assert.match(r.out + r.err, /validity: false — the signed content was changed after signing: sign the document again/);
 });
 
 test('sign-metadata: PEM key/cert and -o; clear errors for a missing password or file', () => {

@@ -111,6 +111,19 @@ describe('seed command lines through the stratus-* launchers', () => {
     assert.ok(Buffer.from(keys, 'base64').toString('utf8').includes(PUBKEY) || text.includes(PUBKEY), 'the key from $HOME/.ssh/id_rsa.pub is in it');
   });
 
+  test("run-instance --cloud-init as the seed writes it: '$HOME' inside single quotes is the user's home, not a file named $HOME", async () => {
+    for (const id of ['run-instance-cloud-init', 'run-instance-cloud-init-none']) {
+      const r = await run(id, { BASE_ID: ID('V') });
+      // the pairs are read before the image is looked up: getting as far as the image proves the key and the script were read
+      assertUserError(r, 1, new RegExp(`No marketplace entry for image ${ID('V')}`));
+      assert.doesNotMatch(r.err, /Cannot read/);
+    }
+    // without the key in that home, the message names the file it looked for
+    const elsewhere = path.join(home, 'nobody');
+    const r = await runLine(seedCommand('run-instance-cloud-init').command, { vars: { ...vars, BASE_ID: ID('V') }, cwd: work, env: { ...env, HOME: elsewhere } });
+    assertUserError(r, 1, new RegExp(`Cannot read \\$HOME/\\.ssh/id_rsa\\.pub \\(${elsewhere.replace(/[.]/g, '\\.')}/\\.ssh/id_rsa\\.pub\\) \\(ENOENT\\)`));
+  });
+
   test('shutdown-instance of an instance that does not exist: one line', async () => {
     const r = await run('shutdown-instance', { VM_ID: '1659' });
     assert.notEqual(r.code, 0);
@@ -192,7 +205,7 @@ describe('the original metadata, certificate and volume commands (reference form
     assert.match(r.out, new RegExp(`^:: DISK ${uuid}$`, 'm'));
     assert.match(r.out, /\ttag: mydisk/);
     r = await run('attach-volume', { VM_ID: 'vm-nothere', VOLUME: uuid });
-    assertUserError(r, 2, /No instance vm-nothere/);
+    assertUserError(r, 1, /No instance vm-nothere/);
     r = await run('delete-volume', { VOLUME: uuid });
     assert.equal(r.out, `DELETED ${uuid}\n`);
   });

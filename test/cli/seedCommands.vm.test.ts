@@ -2,7 +2,7 @@
 // source: a second data folder served by `stratus marketplace serve` on 127.0.0.1 holds the base image's entry
 // (the embedded store does not), its image is served over HTTP on loopback.
 import assert from 'node:assert/strict';
-import { spawn, ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -16,6 +16,8 @@ import { dataLayout } from '../../src/backend/paths';
 import { identifierToSha1 } from '../../src/core/metadata/identifier';
 import { isoIn, signedEntry, tamperedEntry } from '../backend/marketplace/fixtures';
 import { baseImage, qemuProcessesOf, vmSkipReason } from '../backend/kvm/fixtures';
+import { hostAptMirror } from '../backend/kvm/aptMirror';
+import { sshConnect, sshExec } from '../../src/backend/kvm/ssh';
 import { REPO, runLine, seedCommand } from './seedCommands';
 
 test('seeds on real guests: run-instance of a remote-only entry, create-image with flags, run-instance --save … --title, shutdown', { skip: vmSkipReason(), timeout: 40 * 60_000 }, async t => {
@@ -127,6 +129,48 @@ test('seeds on real guests: run-instance of a remote-only entry, create-image wi
     for (const id of started) await mgr.kill(id).catch(() => undefined);
     server?.kill('SIGTERM');
     await new Promise(r => (images ? images.close(r) : r(undefined)));
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test("seed 001's web server as written: run-instance --cloud-init 'ssh,$HOME/.ssh/id_rsa.pub#x-shellscript,run-http.sh' -p 0:80 → test.txt says SUCCESSFUL TEST, the seed's key logs in", {
+  skip: vmSkipReason() ?? (hostAptMirror() ? undefined : "this machine's apt has no Debian mirror configured (the script installs apache2 from it)"), timeout: 20 * 60_000,
+}, async t => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-seed-web-'));
+  const work = path.join(home, 'work');
+  const dataDir = path.join(home, 'data');
+  fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
+  fs.mkdirSync(work);
+  // the key where the seed has it ($HOME/.ssh/id_rsa.pub, '$HOME' inside single quotes: expanded by Stratus, not the shell)
+  const key = path.join(home, '.ssh', 'id_rsa');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'seed-user', '-f', key]);
+  // the seed's run-http.sh for Debian: the one in samples/webserver (npm start opens it)
+  fs.copyFileSync(path.join(REPO, 'samples', 'webserver', 'run-http.sh'), path.join(work, 'run-http.sh'));
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, STRATUS_DATA_DIR: dataDir, STRATUS_KVM_ACCEL: 'tcg' };
+  for (const k of ['STRATUSLAB_MARKETPLACE_ENDPOINT', 'STRATUS_DEBUG', 'STRATUS_HOST', 'STRATUSLAB_KEY']) delete env[k];
+  const mgr = new InstanceManager({ host: new LocalHost(), data: dataLayout(dataDir), acceleration: 'tcg' });
+  let vm: string | undefined;
+  try {
+    const r = await runLine(seedCommand('run-instance-cloud-init').command, { vars: { HOME: home, BASE_ID: baseImage() }, cwd: work, env, extra: ['-p', '0:80', '--wait', '900'] });
+    vm = /Machine 1 \(vm ID: (\S+)\)/.exec(r.out)?.[1];
+    assert.equal(r.code, 0, `${r.out}\n${r.err}`);
+    const port = /\tPort: 127\.0\.0\.1:(\d+)->80\/tcp/.exec(r.out)?.[1];
+    assert.ok(port, r.out);
+    // launch returns once cloud-init's final stage (the user's script) has run; apache may still be settling
+    let body = '';
+    for (let i = 0; i < 60 && body.trim() !== 'SUCCESSFUL TEST'; i++) {
+      body = await fetch(`http://127.0.0.1:${port}/test.txt`).then(x => x.text(), () => '');
+      if (body.trim() !== 'SUCCESSFUL TEST') await new Promise(res => setTimeout(res, 2000));
+    }
+    assert.equal(body.trim(), 'SUCCESSFUL TEST', 'curl http://127.0.0.1:PORT/test.txt');
+    // the seed's key (not only Stratus's own) logs in as root
+    const rec = (await mgr.describe(vm!))!;
+    const c = await sshConnect({ host: mgr.host, ip: rec.ip, port: rec.sshPort, user: 'root', privateKey: fs.readFileSync(key), hostKeys: rec.sshHostKeys });
+    try { assert.equal((await sshExec(c, 'id -un')).stdout.trim(), 'root'); } finally { c.end(); }
+    assert.equal((await runLine('stratus-kill-instance $VM', { vars: { VM: vm! }, cwd: work, env })).code, 0);
+    assert.deepEqual(qemuProcessesOf(vm!), []);
+  } finally {
+    if (vm) await mgr.kill(vm).catch(() => undefined);
     fs.rmSync(home, { recursive: true, force: true });
   }
 });

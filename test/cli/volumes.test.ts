@@ -30,9 +30,9 @@ test('create / describe / copy / delete volumes with the original outputs', () =
   assert.equal(cli('describe-volumes', '-f', 'type:LIVE$', '-f', 'tag:^scr').out.split(':: DISK').length - 1, 1);
   assert.equal(cli('describe-volumes', '-f', 'nosuchfield:.').out, 'No disk to show\n');
   const refused = cli('delete-volume', uuid);
-  assert.equal(refused.code, 2);
+  assert.equal(refused.code, 1);
   assert.match(refused.err, /backing of/);
-  assert.equal(cli('delete-volume', 'nope').code, 2);
+  assert.equal(cli('delete-volume', 'nope').code, 2, 'a malformed UUID is a usage error');
   assert.equal(cli('delete-volume', cow, uuid).out, `DELETED ${cow}\nDELETED ${uuid}\n`);
 });
 
@@ -60,4 +60,17 @@ test('import-image then export-volume round trip; prepare-context writes cloud-i
   const ck = cli('check-context', 'bad.context');
   assert.equal(ck.code, 1);
   assert.match(ck.out, /bad\.context:2:10: error: run_exec 'relative\.sh' is not an absolute path/);
+});
+
+test('describe-volumes | head -1: the closed pipe ends the output quietly (no EPIPE stack, exit 0)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-cli-pipe-'));
+  try {
+    const env = { ...process.env, STRATUS_DATA_DIR: dir };
+    for (let i = 0; i < 3; i++) assert.equal(spawnSync(process.execPath, [CLI, 'create-volume', '-s', '1', '-t', `v${i}`], { env }).status, 0);
+    // head exits after one line; the CLI's later writes meet a closed pipe (pipefail: the CLI's own status is seen)
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" describe-volumes | head -1', process.execPath, CLI], { env, encoding: 'utf8' });
+    assert.match(r.stdout, /^:: DISK [0-9a-f-]{36}\n$/);
+    assert.doesNotMatch(r.stderr, /EPIPE|Unhandled|\n\s+at /, r.stderr);
+    assert.equal(r.status, 0, r.stderr);
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 });

@@ -189,10 +189,11 @@ export class InstanceManager {
     const { signal, onStep = () => undefined } = progress;
     const emit = milestones(progress);
     const type = this.instanceTypes().find(t => t.name === (opts.type ?? DEFAULT_INSTANCE_TYPE));
-    if (!type) throw new InstanceError(`Unknown instance type: ${opts.type} (known: ${this.instanceTypes().map(t => t.name).join(', ')})`);
+    if (!type) throw new InstanceError(`Unknown instance type: ${opts.type} (known: ${this.instanceTypes().map(t => t.name).join(', ')})`, true);
     if (opts.save) {
       const missing = (['title', 'comment', 'author', 'email'] as const).filter(k => !opts.save![k]?.trim());
-      if (missing.length) throw new InstanceError(`With the --save option, please provide ${missing.map(m => `--${m}`).join(', ')}.`);
+      // the options as run-instance names them (the field is `email`, the option the original's --author-email)
+      if (missing.length) throw new InstanceError(`With the --save option, please provide ${missing.map(m => `--${m === 'email' ? 'author-email' : m}`).join(', ')}.`, true);
     }
     await this.preflight();
     const key = opts.privateKeyPath ? { privateKeyPath: opts.privateKeyPath, publicKey: '' } : await this.managedKey();

@@ -88,7 +88,7 @@ function assess(sig: SignatureVerdict, s: MetadataSummary, haveTrustList: boolea
   if (state === 'expired') bad.push(`expired on ${s.valid}`);
   if (state === 'undated') bad.push('no dcterms:valid date (the marketplace never lists it)');
   if (checksum === 'mismatch') bad.push(`the downloaded image's SHA-1 ${normHex(opts.downloaded!.sha1)} differs from the metadata's ${s.checksums['SHA-1'] ?? '(none)'}`);
-  if (sig.status === 'valid' && !trusted) (haveTrustList ? bad : warn).push(`signer ${sig.signer?.subject ?? '(unknown)'} is not trusted (add its certificate to the setting stratus.trustedCertificates)`);
+  if (sig.status === 'valid' && !trusted) (haveTrustList ? bad : warn).push(`signer ${sig.signer?.subject ?? '(unknown)'} is not trusted (add its certificate to your trusted certificates: the setting stratus.trustedCertificates in VS Code, --trusted CERT.pem on the command line)`);
   if (state === 'expiring') warn.push(`expires on ${s.valid}`);
   return {
     signature: sig.status, signatureMessage: sig.message, signer: sig.signer?.subject, signerIssuer: sig.signer?.issuer,

@@ -14,7 +14,7 @@ export const volumeDiskId = (uuid: string) => `vol-${uuid.slice(0, 8)}`;
  */
 export async function attachVolume(mgr: InstanceManager, store: VolumeStore, instanceId: string, uuid: string): Promise<string> {
   const rec = await mgr.describe(instanceId);
-  if (!rec) throw new VolumeError(`No instance ${instanceId}.`);
+  if (!rec) throw new VolumeError(`No instance ${instanceId} — describe-instance lists the instances`);
   if (rec.state !== 'Running') throw new VolumeError(`Instance ${instanceId} is ${rec.state}: volumes attach to Running instances only.`);
   if (store.host.id !== mgr.host.id) throw new VolumeError(`Volume ${uuid} is on ${store.host.label} and instance ${instanceId} on ${mgr.host.label}: a volume attaches only to instances on its own host.`);
   const v = await store.get(uuid);
@@ -36,7 +36,7 @@ export async function attachVolume(mgr: InstanceManager, store: VolumeStore, ins
 export async function detachVolume(mgr: InstanceManager, store: VolumeStore, instanceId: string, uuid: string): Promise<void> {
   const v = await store.get(uuid);
   if (!v) throw new VolumeError(`No volume ${uuid} (see describe-volumes).`);
-  if (!v.attachedTo.includes(instanceId)) throw new VolumeError(`Volume ${uuid} is not attached to ${instanceId}.`);
+  if (!v.attachedTo.includes(instanceId)) throw new VolumeError(`Volume ${uuid} is not attached to ${instanceId} — describe-volumes shows where it is attached`);
   const rec = await mgr.describe(instanceId);
   if (rec && rec.state === 'Running') await mgr.driver.detachDisk(instanceId, volumeDiskId(uuid));
   await store.markDetached(uuid, instanceId);

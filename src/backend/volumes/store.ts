@@ -51,7 +51,10 @@ export interface Volume extends VolumeRecord {
 
 export interface Disposable { dispose(): void }
 
-export class VolumeError extends Error {}
+export class VolumeError extends Error {
+  /** `usage`: the request itself is malformed (a size, tag, UUID or type), not the state of the volumes (CLI exit 2 vs 1). */
+  constructor(message: string, readonly usage = false) { super(message); }
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -59,14 +62,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const metadataPathOf = (diskPath: string) => diskPath.replace(/\.(qcow2|img)$/, '') + '.metadata.xml';
 
 export function checkSize(sizeGiB: number): void {
-  if (!Number.isInteger(sizeGiB) || sizeGiB < 1 || sizeGiB > 1024) throw new VolumeError('Volume size must be a valid integer between 1 and 1024');
+  if (!Number.isInteger(sizeGiB) || sizeGiB < 1 || sizeGiB > 1024) throw new VolumeError('Volume size must be a valid integer between 1 and 1024', true);
 }
 export function checkTag(tag: string): void {
-  if (tag.length >= 40) throw new VolumeError('Tags must have less than 40 characters');
-  if (/[\r\n]/.test(tag)) throw new VolumeError('Tags must be a single line');
+  if (tag.length >= 40) throw new VolumeError('Tags must have less than 40 characters', true);
+  if (/[\r\n]/.test(tag)) throw new VolumeError('Tags must be a single line', true);
 }
 export function checkUuid(uuid: string): void {
-  if (!UUID.test(uuid)) throw new VolumeError(`Invalid volume UUID '${uuid}': expected the form 0123abcd-…-0123456789ab (see describe-volumes).`);
+  if (!UUID.test(uuid)) throw new VolumeError(`Invalid volume UUID '${uuid}': expected the form 0123abcd-…-0123456789ab (see describe-volumes).`, true);
 }
 
 export function qemuImg(args: string[], signal?: AbortSignal): Promise<string> {
@@ -272,7 +275,7 @@ export class VolumeStore {
   async update(uuid: string, patch: Partial<Pick<VolumeRecord, 'tag' | 'visibility' | 'type' | 'identifier' | 'owner'>>): Promise<Volume> {
     const v = await this.must(uuid);
     if (patch.tag !== undefined) checkTag(patch.tag);
-    if (patch.type !== undefined && !VOLUME_TYPES.includes(patch.type)) throw new VolumeError(`Unknown volume type ${patch.type}: use one of ${VOLUME_TYPES.join(', ')}.`);
+    if (patch.type !== undefined && !VOLUME_TYPES.includes(patch.type)) throw new VolumeError(`Unknown volume type ${patch.type}: use one of ${VOLUME_TYPES.join(', ')}.`, true);
     await this.save({ ...strip(v), ...patch });
     this.changed();
     return (await this.get(uuid))!;

@@ -13,7 +13,7 @@ const prepare: CliCommand = {
   async run(args, io) {
     let text: string;
     try { text = await prepareContext(args); } catch (e) {
-      if (e instanceof ContextError) throw new CliError(e.message);
+      if (e instanceof ContextError) throw new CliError(e.message, e.usage ? 2 : 1);
       throw e;
     }
     if (!args.some(a => a.trim().startsWith('ssh'))) io.err('warning: no ssh key given (ssh,FILE): the instance will have no key for root.');

@@ -18,7 +18,7 @@ function cancellable<T>(f: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const onInt = () => ac.abort();
   process.once('SIGINT', onInt);
   return f(ac.signal).catch(e => {
-    if (e instanceof ImageError || e instanceof VolumeError) throw new CliError(e.message);
+    if (e instanceof ImageError || e instanceof VolumeError) throw new CliError(e.message, 1);
     throw e;
   }).finally(() => process.off('SIGINT', onInt));
 }

@@ -20,7 +20,7 @@ function opts(args: string[], options: NonNullable<Parameters<typeof parseArgs>[
 }
 
 async function wrap<T>(f: () => Promise<T>): Promise<T> {
-  try { return await f(); } catch (e) { if (e instanceof InstanceError || e instanceof ContextError) throw new CliError(e.message); throw e; }
+  try { return await f(); } catch (e) { if (e instanceof InstanceError || e instanceof ContextError) throw new CliError(e.message, e.usage ? 2 : 1); throw e; }
 }
 
 /** Key files as the original reads them: several keys per file, 'Comment:' lines dropped. */
@@ -99,8 +99,6 @@ async function launch(mgr: InstanceManager, values: Values, positionals: string[
     lo.save = { title: (values.title as string) ?? '', comment: (values.comment as string) ?? '', author: (values.author as string) ?? '',
       email: ((values['author-email'] ?? values.email) as string) ?? '', version: (values['image-version'] ?? values.version) as string | undefined };
   }
-  const accel = await mgr.acceleration();
-  if (accel.accel === 'tcg') io.err(`warning: ${accel.reason}`);
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);

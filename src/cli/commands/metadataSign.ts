@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { CliCommand, CliError } from '../command';
 import { signMetadata, generateCertificate, loadPem, loadPkcs12, SignatureProfile } from '../../core/metadata/sign';
-import { verifySignature } from '../../core/metadata/verify';
+import { explainSignatureFailure, verifySignature } from '../../core/metadata/verify';
 import type { KeyMaterial } from '../../core/metadata/certs';
 import { SignError } from '../../core/metadata/endorsement';
 import { decodeXml, declareUtf8, XmlEncodingError } from '../../core/xml';
@@ -110,7 +110,8 @@ const verifyMetadataCommand: CliCommand = {
       io.out(JSON.stringify(v, (k, x) => (k === 'certificatePem' ? undefined : x), 2));
       return v.status === 'valid' ? 0 : 1;
     }
-    const lines = [v.status === 'valid' ? 'Signature: valid' : v.status === 'absent' ? 'Signature: absent (no signature)' : `Signature: INVALID: ${v.message}`];
+    const why = explainSignatureFailure(v.message);
+    const lines = [v.status === 'valid' ? 'Signature: valid' : v.status === 'absent' ? 'Signature: absent (no signature)' : `Signature: INVALID: ${v.message}${why ? ` — ${why}` : ''}`];
     if (v.signer) {
       lines.push(`Signer:    ${v.signer.subject}`, `Issuer:    ${v.signer.issuer}`, `E-mail:    ${v.signer.email ?? '(none in the certificate)'}`,
         `Validity:  ${v.signer.notBefore} .. ${v.signer.notAfter}`, `Serial:    ${v.signer.serial}`,

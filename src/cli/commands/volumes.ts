@@ -9,7 +9,7 @@ import { attachVolume, detachVolume } from '../../backend/volumes/attach';
 export function openStore(): VolumeStore { return localServices().volumes; }
 
 async function wrap<T>(f: () => Promise<T>): Promise<T> {
-  try { return await f(); } catch (e) { if (e instanceof VolumeError) throw new CliError(e.message); throw e; }
+  try { return await f(); } catch (e) { if (e instanceof VolumeError) throw new CliError(e.message, e.usage ? 2 : 1); throw e; }
 }
 
 type Values = Record<string, string | boolean | string[] | undefined>;

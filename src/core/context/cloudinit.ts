@@ -1,5 +1,6 @@
 import { randomInt } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 
@@ -12,7 +13,10 @@ import * as zlib from 'zlib';
 export const MAX_BYTES = 16384;
 export const sizeErrorMessage = (n: number) => `multipart size (${n}) exceeds limit (${MAX_BYTES})`;
 
-export class ContextError extends Error {}
+export class ContextError extends Error {
+  /** `usage`: the arguments are malformed (CLI exit 2); otherwise a file or value is wrong (exit 1). */
+  constructor(message: string, readonly usage = false) { super(message); }
+}
 
 /** Python 2 `str.strip()` (ASCII whitespace only; JS trim would also eat U+00A0 of latin1 text). */
 export const pyStrip = (s: string) => s.replace(/^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g, '');
@@ -24,7 +28,7 @@ export interface ContextPart extends MimetypePair { content: Buffer }
 export function parseMimetypePairs(args: string[]): MimetypePair[] {
   return args.map(pyStrip).filter(Boolean).map(a => {
     const bits = a.split(',');
-    if (bits.length !== 2) throw new ContextError(`invalid CloudInit mimetype pair: '${a}'`);
+    if (bits.length !== 2) throw new ContextError(`invalid CloudInit mimetype pair: '${a}'`, true);
     return { mimetype: pyStrip(bits[0]), filename: pyStrip(bits[1]) };
   });
 }
@@ -176,14 +180,27 @@ export function contextFile(parts: ContextPart[], opts: ContextFileOptions = {})
   return kv.join(opts.separator ?? '\n');
 }
 
-/** Reads the files named by `mimetype,filename` arguments (relative to cwd). */
+/**
+ * A pair's file name as a shell would have expanded it: the user guide writes `'ssh,$HOME/.ssh/id_rsa.pub#…'` inside
+ * single quotes, where the shell leaves `$HOME` alone, so `$VAR`, `${VAR}` and a leading `~` are expanded here — only
+ * when no file has the literal name. An unset variable stays as written (the error then names it).
+ */
+export function expandFileName(name: string, env: NodeJS.ProcessEnv = process.env, exists: (f: string) => boolean = fs.existsSync): string {
+  if (!/[$~]/.test(name) || exists(name)) return name;
+  return name.replace(/^~(?=$|\/)/, () => env.HOME || os.homedir())
+    .replace(/\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))/g, (m, a?: string, b?: string) => env[(a ?? b)!] ?? m);
+}
+
+/** Reads the files named by `mimetype,filename` arguments (relative to cwd; `$HOME`, `${VAR}`, `~` expanded). */
 export async function readParts(args: string[], cwd = process.cwd()): Promise<ContextPart[]> {
   const out: ContextPart[] = [];
   for (const p of parseMimetypePairs(args)) {
-    const file = path.resolve(cwd, p.filename);
+    const name = expandFileName(p.filename, process.env, f => fs.existsSync(path.resolve(cwd, f)));
+    const file = path.resolve(cwd, name);
     let content: Buffer;
     try { content = await fs.promises.readFile(file); } catch (e) {
-      throw new ContextError(`Cannot read ${p.filename} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): give an existing file as ${p.mimetype},FILE.`);
+      const shown = name === p.filename ? p.filename : `${p.filename} (${name})`;
+      throw new ContextError(`Cannot read ${shown} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}) — give an existing file as ${p.mimetype},FILE`);
     }
     out.push({ ...p, content });
   }

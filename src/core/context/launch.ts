@@ -37,7 +37,7 @@ export function methodName(m: string): ContextMethodName {
   const v = m.trim().toLowerCase();
   if (v === 'cloud-init') return 'cloud-init';
   if (v === 'one' || v === 'stratuslab' || v === 'opennebula') return 'stratuslab';
-  throw new ContextError(`Unknown context method '${m}': use one (OpenNebula/StratusLab context disk) or cloud-init.`);
+  throw new ContextError(`Unknown context method '${m}': use one (OpenNebula/StratusLab context disk) or cloud-init.`, true);
 }
 
 /** KEY=VALUE lines: blank lines and '#' comments skipped, split at the first '=', surrounding double quotes dropped. */

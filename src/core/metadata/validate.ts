@@ -11,7 +11,7 @@ import { checkConstraints } from './constraints';
 import { checkRdf } from './rdf';
 import { checkAdvice, ImageDigests } from './advice';
 import { summarize } from './summary';
-import { verifySignature, verifySignedContent } from './verify';
+import { explainSignatureFailure, verifySignature, verifySignedContent } from './verify';
 
 export type CheckedLayer = 'parse' | 'signature' | 'schema' | 'constraints' | 'rdf' | 'advice';
 export interface LayerVerdict { ok: boolean; message?: string }
@@ -45,7 +45,10 @@ function chain(order: Layer[], layers: Partial<Record<Layer, LayerVerdict>>): La
 export function signatureDiagnostics(sig: SignatureVerdict, fallback: SourceRange = WHOLE, trustConfigured = true): Diagnostic[] {
   const range = sig.range ?? fallback;
   if (sig.status === 'absent') return [{ layer: 'signature', severity: 'warning', code: 'signature/absent', message: 'no signature (sign the document before validating or uploading it)', range }];
-  if (sig.status === 'invalid') return [{ layer: 'signature', severity: 'error', code: 'signature/invalid', message: sig.message ?? 'invalid signature', range }];
+  if (sig.status === 'invalid') {
+    const why = explainSignatureFailure(sig.message);
+    return [{ layer: 'signature', severity: 'error', code: 'signature/invalid', message: `${sig.message ?? 'invalid signature'}${why ? ` — ${why}` : ''}`, range }];
+  }
   if (sig.trusted === false && trustConfigured) return [{ layer: 'signature', severity: 'info', code: 'signature/untrusted', message: `signed by ${sig.signer?.subject ?? 'an unknown signer'}, which is not in your trusted certificates (stratus.trustedCertificates)`, range }];
   return [];
 }

@@ -32,6 +32,13 @@ const C14N_NAMES: Record<string, string> = {
 // xml-crypto loads on the first signature check, not when the extension activates.
 const c14nClass = (alg: string): C14nClass => (require('xml-crypto') as Record<string, C14nClass>)[C14N_NAMES[alg]];
 
+/** Plain words beside the original's core-validation message (kept verbatim: it is what the original and the conformance corpus say). */
+export function explainSignatureFailure(message: string | undefined): string | undefined {
+  if (message && /content \(ref='[^']*'\) validity: false/.test(message)) return 'the signed content was changed after signing: sign the document again';
+  if (message && /^signature validation: false/.test(message)) return 'the signature value does not match its content: it was altered, or made with another key';
+  return undefined;
+}
+
 /** The signature verdict alone (see verifySignedContent). */
 export function verifySignature(text: string, opts: VerifyOptions = {}, parsed?: ParsedXml): SignatureVerdict {
   return verifySignedContent(text, opts, parsed).verdict;

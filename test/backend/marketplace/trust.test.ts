@@ -18,7 +18,7 @@ test('valid, trusted signer: good; the same signer untrusted warns, and is refus
   assert.equal(verdictProblem(noList), undefined);
   const other = generateCertificate({ commonName: 'Someone Else', email: 'else@example.org', password: 'x' });
   const refused = trustVerdict(doc, { trusted: [other.certificatePem] });
-  assert.match(verdictProblem(refused)!, /is not trusted \(add its certificate to the setting stratus.trustedCertificates\)/);
+  assert.match(verdictProblem(refused)!, /is not trusted \(add its certificate to your trusted certificates: the setting stratus.trustedCertificates in VS Code, --trusted CERT.pem on the command line\)/);
 });
 
 test('bad signature, unsigned, expired, expiring, deprecated, checksum', () => {
