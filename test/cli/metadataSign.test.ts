@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,4 +58,39 @@ test('sign-metadata: PEM key/cert and -o; clear errors for a missing password or
   assert.equal(fs.readFileSync(path.join(dir, 'n.xml'), 'utf8'), MINIMAL, 'input untouched with -o');
   assert.match(fs.readFileSync(path.join(dir, 'out.xml'), 'utf8'), /rsa-sha256/);
   assert.equal(cli('verify-metadata', 'out.xml').code, 0);
+});
+
+/** Runs the CLI on a pseudo-terminal (script(1)) and types each answer when its prompt shows, as a person would. */
+function onTerminal(args: string[], answers: Array<[RegExp, string]>): Promise<{ code: number | null; screen: string }> {
+  const line = [process.execPath, CLI, ...args].map(a => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const p = spawn('script', ['-qec', line, '/dev/null'], { cwd: dir, env });
+  let screen = '';
+  const onData = (d: Buffer) => {
+    screen += d.toString();
+    while (answers.length && answers[0][0].test(screen)) { p.stdin.write(`${answers[0][1]}\r`); answers.shift(); }
+  };
+  p.stdout.on('data', onData);
+  p.stderr.on('data', onData);
+  return new Promise(resolve => p.on('close', code => resolve({ code, screen })));
+}
+
+test('no password given, on a terminal: generate-certificate asks twice without echo (the original\'s fixed XYZXYZ is not used); sign-metadata asks once', { skip: fs.existsSync('/usr/bin/script') ? false : 'script(1) is not installed (bsdutils)' }, async () => {
+  let t = await onTerminal(['generate-certificate', '--cn', 'Tty Tester', '--email', 'tty@example.org', '-o', 'tty.p12'],
+    [[/Password for the new PKCS#12 file: /, 'typed pw 1'], [/Type it again: /, 'typed pw 1']]);
+  assert.equal(t.code, 0, t.screen);
+  assert.doesNotMatch(t.screen, /typed pw/, 'the password is not echoed');
+  fs.writeFileSync(path.join(dir, 'typed-pw'), 'typed pw 1\n');
+  fs.writeFileSync(path.join(dir, 't.xml'), MINIMAL);
+  // the file opens with what was typed: sign with it from a file, then verify
+  assert.equal(cli('sign-metadata', 't.xml', '--p12', 'tty.p12', '--password-file', 'typed-pw', '-o', 't1.xml').code, 0);
+  assert.equal(cli('verify-metadata', 't1.xml').code, 0);
+  // sign-metadata without a password on a terminal: asked once
+  t = await onTerminal(['sign-metadata', 't.xml', '--p12', 'tty.p12', '-o', 't2.xml'], [[/Password for the PKCS#12 certificate: /, 'typed pw 1']]);
+  assert.equal(t.code, 0, t.screen);
+  assert.match(fs.readFileSync(path.join(dir, 't2.xml'), 'utf8'), /<ds:SignatureValue|SignatureValue/);
+  // two different answers: refused, nothing written
+  t = await onTerminal(['generate-certificate', '-o', 'other.p12'], [[/Password for the new PKCS#12 file: /, 'one'], [/Type it again: /, 'two']]);
+  assert.equal(t.code, 1, t.screen);
+  assert.match(t.screen, /the two passwords differ — run the command again/);
+  assert.equal(fs.existsSync(path.join(dir, 'other.p12')), false);
 });

@@ -1,7 +1,7 @@
-import * as readline from 'readline';
 import type { CliCommand, CliIO } from '../command';
 import { parseOptions as parse, type Parsed } from '../args';
 import { CliError } from '../command';
+import { askHidden } from '../prompt';
 import { dataLayout } from '../../backend/paths';
 import { ConnectionPool, UnknownHostKey } from '../../backend/host/connections';
 import { formatChecklist, preflightBlocks } from '../../backend/host/preflight';
@@ -22,14 +22,6 @@ const USAGE = `host add [--name NAME] [--identity KEYFILE] [--data-dir DIR] [--i
 
 const str = (p: Parsed, n: string) => (typeof p.opts[n] === 'string' ? (p.opts[n] as string) : undefined);
 
-function askHidden(question: string): Promise<string | undefined> {
-  if (!process.stdin.isTTY) return Promise.resolve(process.env.STRATUS_SSH_PASSPHRASE);
-  return new Promise(resolve => {
-    const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-    (rl as unknown as { _writeToOutput(s: string): void })._writeToOutput = s => { if (s.includes(question)) process.stderr.write(s); };
-    rl.question(question, a => { rl.close(); process.stderr.write('\n'); resolve(a); });
-  });
-}
 
 export interface Opened { host: RemoteKvmHost; entry: HostEntry; unknownKey(): UnknownHostKey | undefined }
 
@@ -55,7 +47,7 @@ export function openHost(entry: HostEntry, io: CliIO, accept?: { fingerprint?: s
         io.out(`Accepted the ${k.keyType} host key ${k.fingerprint} of ${k.host}:${k.port} (recorded in ${root}/known_hosts).`);
         return true;
       },
-      passphrase: (file, retry) => askHidden(`${retry ? 'Wrong passphrase. ' : ''}Passphrase for ${file}: `),
+      passphrase: async (file, retry) => (await askHidden(`${retry ? 'Wrong passphrase. ' : ''}Passphrase for ${file}: `)) ?? process.env.STRATUS_SSH_PASSPHRASE,
     },
   });
   return { host, entry, unknownKey: () => pending };

@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { CliCommand, CliIO } from '../command';
 import { parseOptions as parse, type Parsed } from '../args';
 import { CliError, inputError } from '../command';
-import { argvSecretWarning } from './metadataSign';
+import { argvSecretWarning, askPassword } from './metadataSign';
 import { dataLayout } from '../../backend/paths';
 import { LocalMarketplace } from '../../backend/marketplace/local';
 import { serve, isLoopback } from '../../backend/marketplace/server';
@@ -49,12 +49,11 @@ function readOrFail(file: string, what: string): Buffer {
   try { return fs.readFileSync(file); } catch { throw inputError(`cannot read the ${what} ${file} — check the path`); }
 }
 
-function loadKey(p: Parsed, io: CliIO): KeyMaterial {
+async function loadKey(p: Parsed, io: CliIO): Promise<KeyMaterial> {
   const p12 = str(p, 'p12-cert') ?? process.env.STRATUSLAB_P12_CERTIFICATE;
   if (p12) {
     const pw = secret(p, io, { argv: 'p12-password', file: 'password-file', env: ['STRATUS_P12_PASSWORD', 'STRATUSLAB_P12_PASSWORD'] });
-    if (pw === undefined) throw new CliError('the PKCS#12 password is needed: --password-file FILE or the STRATUS_P12_PASSWORD environment variable');
-    return loadPkcs12(readOrFail(p12, 'certificate file'), pw);
+    return loadPkcs12(readOrFail(p12, 'certificate file'), pw ?? await askPassword('the PKCS#12 certificate'));
   }
   const key = str(p, 'key'), cert = str(p, 'cert');
   if (key && cert) {
@@ -151,7 +150,7 @@ async function deprecateCmd(args: string[], io: CliIO): Promise<number> {
   const email = str(p, 'email');
   if (!id || !IDENTIFIER_RE.test(id)) throw new CliError('give the image identifier (27 characters)');
   if (!email) throw new CliError('--email (the endorser e-mail of the entry to deprecate) is required');
-  const key = loadKey(p, io);
+  const key = await loadKey(p, io);
   const mp = open(p);
   try {
     const ok = await deprecateEntry(mp, { identifier: id, email, created: str(p, 'created') }, str(p, 'reason'), xml => signMetadata(xml, key, { email }));

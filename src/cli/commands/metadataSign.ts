@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { CliCommand, CliError } from '../command';
+import { CliCommand, CliError, inputError } from '../command';
+import { askHidden } from '../prompt';
 import { signMetadata, generateCertificate, loadPem, loadPkcs12, SignatureProfile } from '../../core/metadata/sign';
 import { explainSignatureFailure, verifySignature } from '../../core/metadata/verify';
 import type { KeyMaterial } from '../../core/metadata/certs';
@@ -31,15 +32,27 @@ export function argvSecretWarning(flag: string, fileFlag = '--password-file FILE
 }
 
 /**
- * Password from --password-file, else STRATUS_P12_PASSWORD / STRATUSLAB_P12_PASSWORD; the original's
- * argv form (`argv`, e.g. --p12-password) is accepted with a warning on stderr.
+ * Password from --password-file, else STRATUS_P12_PASSWORD / STRATUSLAB_P12_PASSWORD, else typed on the terminal (twice
+ * for a new file: the original's fixed default, XYZXYZ, is not repeated). The original's argv form (`argv`, e.g.
+ * --p12-password) is accepted with a warning on stderr.
  */
-function password(file: string | undefined, purpose: string, argv?: { flag: string; value?: string; warn(m: string): void }): string {
+async function password(file: string | undefined, purpose: string, argv?: { flag: string; value?: string; warn(m: string): void }, isNew = false): Promise<string> {
   if (argv?.value !== undefined) { argv.warn(argvSecretWarning(argv.flag)); return argv.value; }
   if (file) return readFileOrFail(file, 'password file').toString('utf8').replace(/\r?\n$/, '');
   const env = process.env.STRATUS_P12_PASSWORD ?? process.env.STRATUSLAB_P12_PASSWORD;
   if (env !== undefined) return env;
-  throw new CliError(`${purpose}: give the password with --password-file FILE or the STRATUS_P12_PASSWORD environment variable`);
+  return askPassword(purpose, isNew);
+}
+
+/** The password typed on the terminal; off a terminal, what to give instead. */
+export async function askPassword(purpose: string, isNew = false): Promise<string> {
+  const typed = await askHidden(`Password for ${purpose}: `);
+  if (typed === undefined) throw new CliError(`${purpose}: give the password with --password-file FILE or the STRATUS_P12_PASSWORD environment variable`);
+  if (isNew) {
+    if (!typed) throw inputError(`${purpose}: an empty password protects nothing — run the command again and type one`);
+    if ((await askHidden('Type it again: ')) !== typed) throw inputError('the two passwords differ — run the command again');
+  }
+  return typed;
 }
 
 function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
@@ -55,7 +68,7 @@ const signMetadataCommand: CliCommand = {
   summary: 'Sign a metadata file (endorsement rebuilt from the certificate; enveloped RSA-SHA1 signature as the original)',
   usage: 'sign-metadata FILE [--p12|--p12-cert FILE [--password-file F]] | [--key KEY.pem --cert CERT.pem] [--email ADDR] [--profile stratuslab|rsa-sha256] [--image IMAGE] [-o|--output OUT]\n'
     + '  Without -o the file is replaced and the original kept as FILE.orig. The P12 defaults to $STRATUSLAB_P12_CERTIFICATE or ~/.globus/usercert.p12;\n'
-    + '  its password comes from --password-file or $STRATUS_P12_PASSWORD. --profile rsa-sha256 is NOT readable by the original StratusLab tools.\n'
+    + '  its password comes from --password-file or $STRATUS_P12_PASSWORD, else it is asked on the terminal. --profile rsa-sha256 is NOT readable by the original StratusLab tools.\n'
     + '  Missing MD5/SHA-256/SHA-512 checksums (a saved image\'s draft has only the SHA-1) are computed first from --image, the volume beside FILE or the draft\'s volume.',
   async run(args, io) {
     const { values, positionals } = parse(args, {
@@ -73,7 +86,7 @@ const signMetadataCommand: CliCommand = {
       key = loadPem(readFileOrFail(v.key, 'key file').toString('utf8'), readFileOrFail(v.cert, 'certificate file').toString('utf8'), process.env.STRATUS_KEY_PASSPHRASE);
     } else {
       const p12 = v.p12 ?? v['p12-cert'] ?? process.env.STRATUSLAB_P12_CERTIFICATE ?? path.join(os.homedir(), '.globus', 'usercert.p12');
-      key = loadPkcs12(readFileOrFail(p12, 'certificate file'), password(v['password-file'], 'the PKCS#12 certificate', { flag: '--p12-password', value: v['p12-password'], warn: m => io.err(m) }));
+      key = loadPkcs12(readFileOrFail(p12, 'certificate file'), await password(v['password-file'], 'the PKCS#12 certificate', { flag: '--p12-password', value: v['p12-password'], warn: m => io.err(m) }));
     }
     let text = readMetadataFile(file);
     try {
@@ -130,7 +143,7 @@ const generateCertificateCommand: CliCommand = {
   summary: 'Generate a self-signed RSA-2048 certificate and key as PKCS#12 (like stratus-generate-p12)',
   usage: 'generate-certificate [-n|--cn|--common-name NAME] [-e|--email ADDR] [--org O] [--days|--validity N] [-o|--output OUT.p12] [--password-file F] [--cert-out CERT.pem]\n'
     + '  Defaults as the original: --cn "Jane Tester", --email jane.tester@example.org, 365 days, -o cert.p12. The password comes from\n'
-    + '  --password-file or $STRATUS_P12_PASSWORD. --cert-out also writes the certificate (for stratus.trustedCertificates / --trusted).',
+    + '  --password-file or $STRATUS_P12_PASSWORD, else it is asked twice on the terminal. --cert-out also writes the certificate (for stratus.trustedCertificates / --trusted).',
   async run(args, io) {
     const { values, positionals } = parse(args, {
       cn: { type: 'string', short: 'n' }, 'common-name': { type: 'string' }, email: { type: 'string', short: 'e' }, org: { type: 'string' },
@@ -143,7 +156,7 @@ const generateCertificateCommand: CliCommand = {
     const days = daysText ? Number(daysText) : 365;
     if (!Number.isInteger(days) || days < 1) throw new CliError('--days must be a positive whole number');
     const out = v.output ?? 'cert.p12';
-    const r = generateCertificate({ commonName: v.cn ?? v['common-name'] ?? 'Jane Tester', email: v.email ?? 'jane.tester@example.org', organization: v.org, days, password: password(v['password-file'], 'the new PKCS#12 file', { flag: '-p/--password', value: v.password, warn: m => io.err(m) }) });
+    const r = generateCertificate({ commonName: v.cn ?? v['common-name'] ?? 'Jane Tester', email: v.email ?? 'jane.tester@example.org', organization: v.org, days, password: await password(v['password-file'], 'the new PKCS#12 file', { flag: '-p/--password', value: v.password, warn: m => io.err(m) }, true) });
     writeAtomic(out, r.p12, 0o600);
     if (v['cert-out']) writeAtomic(v['cert-out'], r.certificatePem);
     io.out(`Certificate written: ${out}${v['cert-out'] ? ` (certificate also in ${v['cert-out']})` : ''}`);
