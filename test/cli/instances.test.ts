@@ -90,3 +90,30 @@ test('run-instance network options: bad -p / --network, a port in use and a miss
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('describe-instance lists live and failed instances; ended ones with --all or by id; kill-instance of an ended one removes it from the list', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stratus-cli-done-'));
+  const env = { STRATUS_DATA_DIR: dir, STRATUS_KVM_ACCEL: 'tcg' };
+  // two records as the manager leaves them: one that ended (shut down and saved), one that failed to boot
+  const put = (id: string, state: string) => {
+    fs.mkdirSync(path.join(dir, 'instances', id), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'instances', id, 'instance.json'), JSON.stringify({ id, state, name: id, hostId: 'local', driver: 'qemu', type: 'm1.small', vcpu: 1, memoryMiB: 1536, imageRef: 'x', base: 'x', overlay: path.join(dir, 'instances', id, 'overlay.qcow2'), accel: 'tcg', sshPort: 40022, ip: '127.0.0.1', sshUser: 'root', sshHostKeys: [], guestForwards: [], network: 'nat', createdAt: new Date().toISOString() }));
+  };
+  put('vm-0000done', 'Done');
+  put('vm-000failed', 'Failed');
+  try {
+    let r = await cli(['describe-instance'], env);
+    assert.equal(r.code, 0, r.err);
+    assert.doesNotMatch(r.out, /vm-0000done/);
+    assert.match(r.out, /^vm-000failed\s+Failed/m);
+    assert.match((await cli(['describe-instance', '--all'], env)).out, /^vm-0000done\s+Done/m);
+    assert.match((await cli(['describe-instance', 'vm-0000done'], env)).out, /^vm-0000done\s+Done/m);
+    r = await cli(['kill-instance', 'vm-0000done'], env);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'vm-0000done: removed from the list (it had ended)\n');
+    assert.doesNotMatch((await cli(['describe-instance', '--all'], env)).out, /vm-0000done/);
+    assert.equal(fs.existsSync(path.join(dir, 'instances', 'vm-0000done')), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

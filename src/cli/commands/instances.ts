@@ -147,15 +147,17 @@ const run: CliCommand = {
 const describe: CliCommand = {
   name: 'describe-instance',
   summary: 'Show instances (all, or the given ids): state, vcpu, memory, host/ip:port, name',
-  usage: 'describe-instance [-H|--host NAME] [-v] [ID…]',
+  usage: 'describe-instance [-H|--host NAME] [-v] [-a|--all] [ID…]\n  Ended (Done) instances are listed with --all or by id; kill-instance ID removes one from the list.',
   async run(args, io) {
-    const { values, positionals } = opts(args, { verbose: { type: 'boolean', short: 'v', multiple: true }, ...hostOption });
+    const { values, positionals } = opts(args, { verbose: { type: 'boolean', short: 'v', multiple: true }, all: { type: 'boolean', short: 'a' }, ...hostOption });
     const verbose = ((values.verbose as boolean[] | undefined) ?? []).length;
     // cpu% is measured from each running guest's process on its host (half a second), as the original's monitor showed it
     const { rs, cpu } = await withTarget(values.host as string | undefined, io, async t => {
       const mgr = t.manager();
       const all = await mgr.list();
-      const rs = positionals.length ? positionals.map(id => { const r = all.find(x => x.id === id); if (!r) throw inputError(`No instance ${id} — run describe-instance without an id for the list`); return r; }) : all;
+      const rs = positionals.length ? positionals.map(id => { const r = all.find(x => x.id === id); if (!r) throw inputError(`No instance ${id} — run describe-instance without an id for the list`); return r; })
+        // as OpenNebula's list (the original's back end): ended instances drop out; Failed ones stay, they need a look
+        : values.all ? all : all.filter(r => r.state !== 'Done');
       return { rs, cpu: await mgr.cpuUsage(rs.filter(r => r.state === 'Running' || r.state === 'Shutdown').map(r => r.id)) };
     });
     if (verbose >= 3 && rs.length === 1) { io.out(JSON.stringify(rs[0], null, 2)); return 0; }
@@ -201,13 +203,18 @@ const shutdown: CliCommand = {
 
 const kill: CliCommand = {
   name: 'kill-instance',
-  summary: 'Destroy instances at once and discard their disks (no save)',
+  summary: 'Destroy instances at once and discard their disks (no save); an ended one is removed from the list',
   usage: 'kill-instance [-H|--host NAME] [-i|--input FILE] ID…',
   async run(args, io) {
     const { values, positionals } = opts(args, { input: { type: 'string', short: 'i' }, ...hostOption });
     return withTarget(values.host as string | undefined, io, async t => {
       const mgr = t.manager(io);
-      for (const id of ids(values, positionals)) { await wrap(() => mgr.kill(id)); io.out(`${id}: killed`); }
+      for (const id of ids(values, positionals)) {
+        // an ended instance has nothing left to kill: its record goes (its saved image, volume and draft stay)
+        if ((await wrap(() => mgr.describe(id)))?.state === 'Done') { await wrap(() => mgr.forget(id)); io.out(`${id}: removed from the list (it had ended)`); continue; }
+        await wrap(() => mgr.kill(id));
+        io.out(`${id}: killed`);
+      }
       return 0;
     });
   },
