@@ -14,6 +14,19 @@ function help(): string {
     'stratus <command> --help shows the options of one command. The original names (stratus-run-instance, stratus-create-image …) run the same commands.'].join('\n');
 }
 
+/**
+ * One subcommand's usage out of its command's (`stratus-deprecate-metadata --help` is `marketplace deprecate`'s, not all
+ * of `marketplace`): its line and the notes indented under it; the whole usage when there is no such subcommand.
+ */
+function usageOf(usage: string, name: string, sub: string | undefined): string {
+  const lines = usage.split('\n');
+  const at = sub && !sub.startsWith('-') ? lines.findIndex(l => l.replace(/^\s*(stratus )?/, '').startsWith(`${name} ${sub} `)) : -1;
+  if (at < 0) return usage;
+  const notes = [];
+  for (let i = at + 1; i < lines.length && /^\s+(?!stratus )\S/.test(lines[i]); i++) notes.push(lines[i]);
+  return [lines[at].replace(/^\s*(stratus )?/, ''), ...notes].join('\n');
+}
+
 /** Runs one command; `program` is how the user called it (`stratus`, or an original name such as `stratus-run-instance`). */
 export async function main(argv: string[], program = 'stratus'): Promise<number> {
   const [name, ...rest] = argv;
@@ -21,7 +34,7 @@ export async function main(argv: string[], program = 'stratus'): Promise<number>
   const cmd = allCommands.find(c => c.name === name);
   if (!cmd) { io.err(`stratus: unknown command '${name}' — run 'stratus --help' for the list`); return 2; }
   const shown = program === 'stratus' ? `stratus ${name}` : program;
-  if (rest.includes('--help') || rest.includes('-h')) { io.out(`usage: stratus ${cmd.usage}\n\n${cmd.summary}`); return 0; }
+  if (rest.includes('--help') || rest.includes('-h')) { io.out(`usage: stratus ${usageOf(cmd.usage, cmd.name, rest[0])}\n\n${cmd.summary}`); return 0; }
   try {
     // the local builder certificate is trusted by default, as in the extension
     setDefaultTrusted(localBuilderTrust(dataLayout()));

@@ -73,3 +73,12 @@ test('upload-metadata, marketplace list/get, serve + list --endpoint, deprecate,
   assert.equal(refused.code, 1);
   assert.match(refused.err, /refusing .*deprecated: replaced/);
 });
+
+test('--help of one marketplace subcommand shows that subcommand (stratus-deprecate-metadata --help is deprecate\'s usage)', async () => {
+  const r = await cli('marketplace', 'deprecate', '--help');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^usage: stratus marketplace deprecate ID --email E/);
+  assert.match(r.out, /passwords: --password-file/, 'with its note');
+  assert.doesNotMatch(r.out, /marketplace (serve|list|get) /);
+  assert.match((await cli('marketplace', '--help')).out, /marketplace serve[\s\S]*marketplace list[\s\S]*marketplace deprecate/, 'the command alone: every subcommand');
+});
