@@ -38,7 +38,7 @@ export function checkAdvice(doc: Document, src: SourceMap, opts: { now?: Date; d
   if (valid && DATE_PATTERN.test(v) && strictDateOk(v)) {
     const end = Date.parse(v), days = (end - now.getTime()) / 86400e3;
     if (days < 0) add('warning', 'expired', `validity ended on ${v}: the marketplace hides expired entries and clients refuse them; set dcterms:valid to a later date and sign again`, src.content(valid));
-    else if (days < EXPIRY_WARNING_DAYS) add('warning', 'expiring', `validity ends in ${Math.floor(days)} day(s) (${v}); extend dcterms:valid and sign again before it expires`, src.content(valid));
+    else if (days < EXPIRY_WARNING_DAYS) add('warning', 'expiring', `validity ends in ${days >= 1 ? `${Math.round(days)} day(s)` : `${Math.max(1, Math.round(days * 24))} hour(s)`} (${v}); extend dcterms:valid and sign again before it expires`, src.content(valid));
   }
 
   const inDesc = new Set<string>();   // the required names that occur (a key string only for those)

@@ -113,5 +113,9 @@ test('advice: expired validity, missing client elements, no location', () => {
     "Missing element 'os-version' in namespace 'http://mp.stratuslab.eu/slterms#'", "Missing element 'version' in namespace 'http://mp.stratuslab.eu/slterms#'"]);
   const soon = validateMetadata(text, { layers: ['advice'], now: new Date('2019-12-20T00:00:00Z') });
   assert.ok(soon.diagnostics.some(d => d.code === 'advice/expiring' && d.severity === 'warning'));
+  // a 2-day draft checked a few minutes after it was made says 2 days, not 1; the last day counts hours
+  const message = (now: string) => validateMetadata(text, { layers: ['advice'], now: new Date(now) }).diagnostics.find(d => d.code === 'advice/expiring')?.message;
+  assert.match(message('2019-12-30T00:05:00Z')!, /^validity ends in 2 day\(s\)/);
+  assert.match(message('2019-12-31T19:00:00Z')!, /^validity ends in 5 hour\(s\)/);
   assert.ok(!validateMetadata(text, { layers: ['advice'], now: new Date('2019-01-01T00:00:00Z') }).diagnostics.some(d => /expir/.test(d.code)));
 });
