@@ -184,6 +184,18 @@ export class InstanceManager {
     if (blocking.length) throw new InstanceError(`${this.host.label} is not ready for a launch:\n${formatChecklist(blocking)}`);
   }
 
+  /**
+   * QEMU takes guest memory as the guest touches it, so a type larger than what the host has free still starts — then
+   * swaps, or is killed by the kernel under load. Said before the launch (m1.xlarge's 8 GiB on a small machine).
+   */
+  private async warnIfMemoryShort(mib: number): Promise<void> {
+    const info = await this.host.readFile('/proc/meminfo').then(b => b.toString('utf8'), () => '');
+    const availKiB = Number(/^MemAvailable:\s+(\d+) kB/m.exec(info)?.[1] ?? 0);
+    if (availKiB && mib * 1024 > availKiB) {
+      this.log(`warning: the instance asks for ${mib} MiB of memory and ${this.host.label} has ${Math.floor(availKiB / 1024)} MiB available: it may swap or be stopped by the kernel — choose a smaller --type or --ram`);
+    }
+  }
+
   /** Pending → Prolog → Running (SSH login works). Cancel/failure leaves no guest and no overlay. */
   async launch(opts: LaunchOptions, progress: Progress = {}): Promise<InstanceRecord> {
     const { signal, onStep = () => undefined } = progress;
@@ -196,6 +208,7 @@ export class InstanceManager {
       if (missing.length) throw new InstanceError(`With the --save option, please provide ${missing.map(m => `--${m === 'email' ? 'author-email' : m}`).join(', ')}.`, true);
     }
     await this.preflight();
+    await this.warnIfMemoryShort(opts.memoryMiB ?? type.memoryMiB);
     const key = opts.privateKeyPath ? { privateKeyPath: opts.privateKeyPath, publicKey: '' } : await this.managedKey();
     const userKeys = opts.sshKeys.filter(k => k.trim());
     if (!userKeys.length && !key.publicKey) throw new InstanceError('No SSH public key to put into the instance: pass --key FILE (e.g. ~/.ssh/id_ed25519.pub).');

@@ -32,6 +32,20 @@ test('launch refuses bad input with the original messages and leaves nothing beh
   } finally { fs.rmSync(data.root, { recursive: true, force: true }); }
 });
 
+test('a launch asking for more memory than the host has available is warned about before anything starts', async () => {
+  const data = tempData();
+  const said: string[] = [];
+  const m = new InstanceManager({ host: new LocalHost(), data, acceleration: 'tcg', log: t => said.push(t) });
+  try {
+    const avail = Number(/^MemAvailable:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))![1]) / 1024;
+    await assert.rejects(m.launch({ image: path.join(data.root, 'missing.qcow2'), sshKeys: ['ssh-ed25519 AAAA k'], memoryMiB: Math.ceil(avail * 2) }), /not found/);
+    assert.ok(said.some(t => /^warning: the instance asks for \d+ MiB of memory and Local has \d+ MiB available: .* — choose a smaller --type or --ram$/.test(t)), said.join('\n'));
+    said.length = 0;
+    await assert.rejects(m.launch({ image: path.join(data.root, 'missing.qcow2'), sshKeys: ['ssh-ed25519 AAAA k'], memoryMiB: 64 }), /not found/);
+    assert.ok(!said.some(t => /asks for/.test(t)), 'nothing said when it fits');
+  } finally { fs.rmSync(data.root, { recursive: true, force: true }); }
+});
+
 test('acceleration: forced modes say so; auto without a probe kernel falls back to TCG visibly and is cached', async () => {
   const data = tempData();
   const host = new LocalHost();
