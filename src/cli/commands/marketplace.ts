@@ -154,6 +154,7 @@ async function deprecateCmd(args: string[], io: CliIO): Promise<number> {
   const mp = open(p);
   try {
     const ok = await deprecateEntry(mp, { identifier: id, email, created: str(p, 'created') }, str(p, 'reason'), xml => signMetadata(xml, key, { email }));
+    if (mp instanceof LocalMarketplace) await mp.flush();   // as upload-metadata: the index is current when the command ends
     io.out(ok.location);
     return 0;
   } catch (e) { return fail(e, io, 'Failed to deprecate'); }

@@ -237,6 +237,7 @@ test('uploads and deprecations by other processes (the CLI) on the served folder
     fs.writeFileSync(p12, (testKey() as ReturnType<typeof testKey> & { p12: Buffer }).p12);
     const dep = await cli(home, 'marketplace', 'deprecate', idOf(old), '--email', 'jane.tester@example.org', '--reason', 'superseded', '--p12-cert', p12, '--dir', dir);
     assert.equal(dep.code, 0, dep.err);
+    assert.equal(fs.existsSync(path.join(dir, 'journal')), false, 'the CLI wrote the index before it ended (as upload-metadata does)');
     assert.match(await count(), /^1–1 of 1 valid entries/, 'the deprecated entry is no longer listed as valid');
     assert.doesNotMatch((await html()).body, /Old image/);
     assert.match(await count('?status=deprecated'), /^1–1 of 1 deprecated entries/);
