@@ -22,7 +22,6 @@ const USAGE = `host add [--name NAME] [--identity KEYFILE] [--data-dir DIR] [--i
 
 const str = (p: Parsed, n: string) => (typeof p.opts[n] === 'string' ? (p.opts[n] as string) : undefined);
 
-
 export interface Opened { host: RemoteKvmHost; entry: HostEntry; unknownKey(): UnknownHostKey | undefined }
 
 export function openHost(entry: HostEntry, io: CliIO, accept?: { fingerprint?: string }, pool = new ConnectionPool()): Opened {
